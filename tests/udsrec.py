@@ -1,0 +1,851 @@
+"""A reader of udsdump captures, written from doc/FORMAT.md alone.
+
+This module deliberately does not look at include/udsdump/record.h: it is the
+second, independent reading of the format, so a mistake in the document (or a
+writer that disagrees with it) shows up in the tests.
+
+Standard library only.  Public entry points:
+
+    read_capture(path_or_bytes) -> Capture     pcapng or pcap, auto-detected
+    decode_record(bytes)        -> Record      one udsdump record, strict
+    data_records_by_inode(records, event=DATA) -> {inode: [Record, ...]}
+    reassemble(records)         -> Stream      payload in stream_offset order,
+                                               with the gaps that were found
+    reassemble_all(records, event=DATA) -> {inode: Stream}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from typing import Dict, Iterable, List, Optional, Tuple, Union
+
+# --------------------------------------------------------------------------
+# Constants from doc/FORMAT.md
+
+LINKTYPE_USER12 = 159
+MAGIC = b"UDSK"
+VERSION = 1
+HEADER_FIXED_LEN = 16
+
+# events
+EV_DATA = 1
+EV_CONNECT = 2
+EV_ACCEPT = 3
+EV_SOCKETPAIR = 4
+EV_SHUTDOWN = 5
+EV_CLOSE = 6
+EV_LOSS = 7
+EV_RECV = 8
+EVENT_NAMES = {
+    EV_DATA: "DATA", EV_CONNECT: "CONNECT", EV_ACCEPT: "ACCEPT",
+    EV_SOCKETPAIR: "SOCKETPAIR", EV_SHUTDOWN: "SHUTDOWN", EV_CLOSE: "CLOSE",
+    EV_LOSS: "LOSS", EV_RECV: "RECV",
+}
+
+# flags (bit numbers in the doc, masks here)
+F_TRUNCATED = 1 << 0
+F_MORE = 1 << 1
+F_OOB = 1 << 2
+F_PARTIAL = 1 << 3
+F_FIRST_SEEN = 1 << 4
+F_JOINED_MIDSTREAM = 1 << 5
+F_NO_PAYLOAD_SOURCE = 1 << 6
+F_INFERRED = 1 << 7
+F_CMSG_TRUNCATED = 1 << 8
+F_READ_FAULT = 1 << 9
+F_METADATA_ONLY = 1 << 10
+FLAG_NAMES = {
+    F_TRUNCATED: "TRUNCATED", F_MORE: "MORE", F_OOB: "OOB",
+    F_PARTIAL: "PARTIAL", F_FIRST_SEEN: "FIRST_SEEN",
+    F_JOINED_MIDSTREAM: "JOINED_MIDSTREAM",
+    F_NO_PAYLOAD_SOURCE: "NO_PAYLOAD_SOURCE", F_INFERRED: "INFERRED",
+    F_CMSG_TRUNCATED: "CMSG_TRUNCATED", F_READ_FAULT: "READ_FAULT",
+    F_METADATA_ONLY: "METADATA_ONLY",
+}
+# records with these flags cover more bytes than their payload
+F_COVERS_MESSAGE = (F_NO_PAYLOAD_SOURCE | F_READ_FAULT | F_METADATA_ONLY
+                    | F_TRUNCATED)
+
+# TLV types
+T_SOCKET = 1
+T_TASK = 2
+T_PEER_CRED = 3
+T_PEER_TASK = 4
+T_LOCAL_ADDR = 5
+T_PEER_ADDR = 6
+T_DEST_ADDR = 7
+T_STREAM = 8
+T_SCM_RIGHTS_FD = 9
+T_SCM_CREDS = 10
+T_CMSG_RAW = 11
+T_LOSS = 12
+TLV_MIN_LEN = {
+    T_SOCKET: 20, T_TASK: 40, T_PEER_CRED: 12, T_PEER_TASK: 36,
+    T_LOCAL_ADDR: 1, T_PEER_ADDR: 1, T_DEST_ADDR: 1, T_STREAM: 24,
+    T_SCM_RIGHTS_FD: 32, T_SCM_CREDS: 12, T_CMSG_RAW: 8, T_LOSS: 32,
+}
+TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW}
+
+SOCK_STREAM = 1
+SOCK_DGRAM = 2
+SOCK_SEQPACKET = 5
+SOCK_TYPE_NAMES = {SOCK_STREAM: "stream", SOCK_DGRAM: "dgram",
+                   SOCK_SEQPACKET: "seqpacket"}
+
+ADDR_UNNAMED = 0
+ADDR_PATHNAME = 1
+ADDR_ABSTRACT = 2
+
+# STREAM.syscall
+SYSCALLS = {
+    0: "unknown", 1: "write", 2: "writev", 3: "sendto", 4: "sendmsg",
+    5: "sendmmsg", 6: "read", 7: "readv", 8: "recvfrom", 9: "recvmsg",
+    10: "recvmmsg",
+}
+SYSCALL_NUMBERS = {v: k for k, v in SYSCALLS.items()}
+
+# SCM_RIGHTS_FD
+FK_UNKNOWN, FK_REGULAR, FK_DIRECTORY, FK_SOCKET, FK_PIPE, FK_CHR, FK_BLK, \
+    FK_SYMLINK, FK_ANON_INODE, FK_MEMFD = range(10)
+FDF_PATH_CUT = 1 << 0
+FDF_UNRESOLVED = 1 << 1
+
+PEER_TASK_SOURCE_KERNEL = 1
+PEER_TASK_SOURCE_PROC = 2
+
+
+class FormatError(ValueError):
+    """The bytes are not a valid udsdump record / capture file."""
+
+
+class BadMagic(FormatError):
+    """Not udsdump data (foreign USER12 packet)."""
+
+
+class UnsupportedVersion(FormatError):
+    """A udsdump record of a version this reader cannot decode."""
+
+
+# --------------------------------------------------------------------------
+# Record structures
+
+def _u8(b, o):
+    return b[o]
+
+
+def _u16(b, o):
+    return int.from_bytes(b[o:o + 2], "little")
+
+
+def _u32(b, o):
+    return int.from_bytes(b[o:o + 4], "little")
+
+
+def _i32(b, o):
+    return int.from_bytes(b[o:o + 4], "little", signed=True)
+
+
+def _u64(b, o):
+    return int.from_bytes(b[o:o + 8], "little")
+
+
+def _cstr(raw: bytes) -> str:
+    """comm[16]: NUL-padded."""
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+@dataclasses.dataclass
+class SocketInfo:
+    inode: int
+    peer_inode: int
+    sock_type: int
+    reserved: int = 0
+
+
+@dataclasses.dataclass
+class TaskInfo:
+    pid: int
+    tid: int
+    uid: int
+    gid: int
+    start_ns: int
+    comm: str
+    comm_raw: bytes = b""
+
+
+@dataclasses.dataclass
+class Cred:
+    pid: int
+    uid: int
+    gid: int
+
+
+@dataclasses.dataclass
+class PeerTask:
+    pid: int
+    tid: int
+    start_ns: int
+    source: int
+    comm: str
+    comm_raw: bytes = b""
+
+
+@dataclasses.dataclass
+class Addr:
+    kind: int
+    name: bytes  # pathname without NUL, or abstract name without leading NUL
+
+    def display(self) -> str:
+        if self.kind == ADDR_PATHNAME:
+            return self.name.decode("utf-8", "surrogateescape")
+        if self.kind == ADDR_ABSTRACT:
+            return "@" + self.name.decode("utf-8", "backslashreplace")
+        if self.kind == ADDR_UNNAMED:
+            return ""
+        return "?%d:%s" % (self.kind, self.name.hex())
+
+    @property
+    def has_name(self) -> bool:
+        return self.kind in (ADDR_PATHNAME, ADDR_ABSTRACT)
+
+
+@dataclasses.dataclass
+class StreamInfo:
+    stream_offset: int
+    msg_len: int
+    msg_offset: int
+    requested_len: int
+    syscall: int
+    reserved: int = 0
+
+    @property
+    def syscall_name(self) -> str:
+        return SYSCALLS.get(self.syscall, "syscall#%d" % self.syscall)
+
+
+@dataclasses.dataclass
+class PassedFd:
+    fd: int
+    file_kind: int
+    fd_flags: int
+    sock_type: int
+    mode: int
+    sock_family: int
+    reserved: int
+    inode: int
+    dev: int
+    path: bytes
+
+
+@dataclasses.dataclass
+class RawCmsg:
+    level: int
+    type: int
+    data: bytes
+
+
+@dataclasses.dataclass
+class LossInfo:
+    records: int
+    bytes: int
+    total_records: int
+    total_bytes: int
+
+
+@dataclasses.dataclass
+class Record:
+    event: int
+    flags: int
+    header_len: int
+    payload_len: int
+    payload: bytes
+    version: int = VERSION
+    socket: Optional[SocketInfo] = None
+    task: Optional[TaskInfo] = None
+    peer_cred: Optional[Cred] = None
+    peer_task: Optional[PeerTask] = None
+    local_addr: Optional[Addr] = None
+    peer_addr: Optional[Addr] = None
+    dest_addr: Optional[Addr] = None
+    stream: Optional[StreamInfo] = None
+    scm_rights: List[PassedFd] = dataclasses.field(default_factory=list)
+    scm_creds: Optional[Cred] = None
+    cmsg_raw: List[RawCmsg] = dataclasses.field(default_factory=list)
+    loss: Optional[LossInfo] = None
+    unknown_tlvs: List[Tuple[int, bytes]] = dataclasses.field(
+        default_factory=list)
+    tlv_order: List[int] = dataclasses.field(default_factory=list)
+    trailing: bytes = b""
+    # filled in by the capture reader
+    ts_ns: Optional[int] = None
+    epb_flags: Optional[int] = None
+    interface_id: Optional[int] = None
+    caplen: Optional[int] = None
+    origlen: Optional[int] = None
+
+    @property
+    def event_name(self) -> str:
+        return EVENT_NAMES.get(self.event, "event#%d" % self.event)
+
+    def has(self, flag: int) -> bool:
+        return bool(self.flags & flag)
+
+    @property
+    def flag_names(self) -> List[str]:
+        return [n for m, n in sorted(FLAG_NAMES.items()) if self.flags & m]
+
+    @property
+    def inode(self) -> Optional[int]:
+        return self.socket.inode if self.socket else None
+
+    def socket_path(self) -> Optional[Addr]:
+        """The "socket path of the connection" as FORMAT.md defines it."""
+        for a in (self.local_addr, self.peer_addr, self.dest_addr):
+            if a is not None and a.has_name:
+                return a
+        return None
+
+    def covered_len(self, next_in_message: Optional["Record"] = None) -> int:
+        """Bytes of the socket's stream this record stands for."""
+        if not (self.flags & F_COVERS_MESSAGE) or self.stream is None:
+            return self.payload_len
+        if next_in_message is not None and next_in_message.stream is not None:
+            return (next_in_message.stream.msg_offset
+                    - self.stream.msg_offset)
+        return self.stream.msg_len - self.stream.msg_offset
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["event_name"] = self.event_name
+        d["flag_names"] = self.flag_names
+        return d
+
+
+def _addr(v: bytes) -> Addr:
+    kind = v[0]
+    name = bytes(v[1:])
+    if kind == ADDR_UNNAMED and name:
+        raise FormatError("unnamed address with %d name bytes" % len(name))
+    return Addr(kind, name)
+
+
+def decode_record(data: bytes) -> Record:
+    """Decode one record strictly; raise FormatError (or a subclass)."""
+    data = bytes(data)
+    if len(data) < 4 or data[:4] != MAGIC:
+        raise BadMagic("bad magic %r" % data[:4])
+    if len(data) < HEADER_FIXED_LEN:
+        raise FormatError("record of %d bytes is shorter than the header"
+                          % len(data))
+    version = data[4]
+    if version != VERSION:
+        raise UnsupportedVersion("record version %d" % version)
+    event = data[5]
+    header_len = _u16(data, 6)
+    flags = _u32(data, 8)
+    payload_len = _u32(data, 12)
+    if header_len < HEADER_FIXED_LEN:
+        raise FormatError("header_len %d < 16" % header_len)
+    if header_len > len(data):
+        raise FormatError("header_len %d > record length %d"
+                          % (header_len, len(data)))
+    if header_len + payload_len > len(data):
+        raise FormatError("header_len %d + payload_len %d > record length %d"
+                          % (header_len, payload_len, len(data)))
+    rec = Record(event=event, flags=flags, header_len=header_len,
+                 payload_len=payload_len, version=version,
+                 payload=data[header_len:header_len + payload_len],
+                 trailing=data[header_len + payload_len:])
+    seen = set()
+    o = HEADER_FIXED_LEN
+    while o < header_len:
+        if o + 4 > header_len:
+            raise FormatError("TLV header at %d runs past header_len %d"
+                              % (o, header_len))
+        t = _u16(data, o)
+        ln = _u16(data, o + 2)
+        vs = o + 4
+        ve = vs + ln
+        if ve > header_len:
+            raise FormatError("TLV type %d length %d at %d runs past "
+                              "header_len %d" % (t, ln, o, header_len))
+        v = data[vs:ve]
+        o = ve
+        rec.tlv_order.append(t)
+        if t in TLV_MIN_LEN:
+            if ln < TLV_MIN_LEN[t]:
+                raise FormatError("TLV type %d length %d < %d"
+                                  % (t, ln, TLV_MIN_LEN[t]))
+            if t in seen and t not in TLV_REPEATABLE:
+                raise FormatError("TLV type %d repeats" % t)
+            seen.add(t)
+        if t == T_SOCKET:
+            rec.socket = SocketInfo(_u64(v, 0), _u64(v, 8), _u16(v, 16),
+                                    _u16(v, 18))
+        elif t == T_TASK:
+            rec.task = TaskInfo(_u32(v, 0), _u32(v, 4), _u32(v, 8),
+                                _u32(v, 12), _u64(v, 16), _cstr(v[24:40]),
+                                v[24:40])
+        elif t == T_PEER_CRED:
+            rec.peer_cred = Cred(_u32(v, 0), _u32(v, 4), _u32(v, 8))
+        elif t == T_PEER_TASK:
+            rec.peer_task = PeerTask(_u32(v, 0), _u32(v, 4), _u64(v, 8),
+                                     _u8(v, 16), _cstr(v[20:36]), v[20:36])
+        elif t == T_LOCAL_ADDR:
+            rec.local_addr = _addr(v)
+        elif t == T_PEER_ADDR:
+            rec.peer_addr = _addr(v)
+        elif t == T_DEST_ADDR:
+            rec.dest_addr = _addr(v)
+        elif t == T_STREAM:
+            rec.stream = StreamInfo(_u64(v, 0), _u32(v, 8), _u32(v, 12),
+                                    _u32(v, 16), _u16(v, 20), _u16(v, 22))
+        elif t == T_SCM_RIGHTS_FD:
+            rec.scm_rights.append(PassedFd(
+                fd=_i32(v, 0), file_kind=_u8(v, 4), fd_flags=_u8(v, 5),
+                sock_type=_u16(v, 6), mode=_u32(v, 8),
+                sock_family=_u16(v, 12), reserved=_u16(v, 14),
+                inode=_u64(v, 16), dev=_u64(v, 24), path=bytes(v[32:])))
+        elif t == T_SCM_CREDS:
+            rec.scm_creds = Cred(_u32(v, 0), _u32(v, 4), _u32(v, 8))
+        elif t == T_CMSG_RAW:
+            rec.cmsg_raw.append(RawCmsg(_i32(v, 0), _i32(v, 4),
+                                        bytes(v[8:])))
+        elif t == T_LOSS:
+            rec.loss = LossInfo(_u64(v, 0), _u64(v, 8), _u64(v, 16),
+                                _u64(v, 24))
+        else:
+            rec.unknown_tlvs.append((t, bytes(v)))
+    return rec
+
+
+# --------------------------------------------------------------------------
+# pcapng / pcap
+
+PCAPNG_SHB = 0x0A0D0D0A
+PCAPNG_IDB = 0x00000001
+PCAPNG_SPB = 0x00000003
+PCAPNG_ISB = 0x00000005
+PCAPNG_EPB = 0x00000006
+BYTE_ORDER_MAGIC = 0x1A2B3C4D
+
+PCAP_MAGIC_US = 0xA1B2C3D4
+PCAP_MAGIC_NS = 0xA1B23C4D
+
+
+@dataclasses.dataclass
+class Interface:
+    linktype: int
+    snaplen: int
+    options: Dict[int, List[bytes]]
+    tsresol: Tuple[int, int] = (10, 6)  # base, exponent: units of base**-exp
+    section: int = 0
+
+    def ts_to_ns(self, ticks: int) -> int:
+        base, exp = self.tsresol
+        if base == 10:
+            if exp <= 9:
+                return ticks * 10 ** (9 - exp)
+            return ticks // 10 ** (exp - 9)
+        return (ticks * 10 ** 9) >> exp
+
+    def opt_str(self, code: int) -> Optional[str]:
+        v = self.options.get(code)
+        return v[0].decode("utf-8", "replace") if v else None
+
+    @property
+    def name(self):
+        return self.opt_str(2)
+
+    @property
+    def description(self):
+        return self.opt_str(3)
+
+
+@dataclasses.dataclass
+class Packet:
+    interface_id: int
+    ts_ns: int
+    caplen: int
+    origlen: int
+    data: bytes
+    options: Dict[int, List[bytes]]
+    epb_flags: Optional[int] = None
+    block_index: int = 0
+
+
+@dataclasses.dataclass
+class Stats:
+    interface_id: int
+    ts_ns: Optional[int]
+    options: Dict[int, List[bytes]]
+    ifrecv: Optional[int] = None
+    ifdrop: Optional[int] = None
+    block_index: int = 0
+
+
+@dataclasses.dataclass
+class Section:
+    byte_order: str
+    major: int
+    minor: int
+    options: Dict[int, List[bytes]]
+
+    def opt_str(self, code: int) -> Optional[str]:
+        v = self.options.get(code)
+        return v[0].decode("utf-8", "replace") if v else None
+
+
+@dataclasses.dataclass
+class Capture:
+    format: str  # "pcapng" or "pcap"
+    sections: List[Section]
+    interfaces: List[Interface]
+    packets: List[Packet]
+    stats: List[Stats]
+    block_types: List[int]  # every block in file order (pcapng)
+    records: List[Record] = dataclasses.field(default_factory=list)
+
+    def decode(self, strict_linktype: bool = True) -> List[Record]:
+        recs = []
+        for p in self.packets:
+            itf = self.interfaces[p.interface_id]
+            if itf.linktype != LINKTYPE_USER12:
+                if strict_linktype:
+                    raise FormatError("packet on link type %d" % itf.linktype)
+                continue
+            if p.caplen != p.origlen:
+                raise FormatError("packet %d captured %d of %d bytes: a "
+                                  "udsdump record must be whole"
+                                  % (p.block_index, p.caplen, p.origlen))
+            r = decode_record(p.data)
+            r.ts_ns = p.ts_ns
+            r.epb_flags = p.epb_flags
+            r.interface_id = p.interface_id
+            r.caplen = p.caplen
+            r.origlen = p.origlen
+            recs.append(r)
+        self.records = recs
+        return recs
+
+
+def _parse_options(buf: bytes, bo: str) -> Dict[int, List[bytes]]:
+    opts: Dict[int, List[bytes]] = {}
+    o = 0
+    while o + 4 <= len(buf):
+        code, ln = struct.unpack_from(bo + "HH", buf, o)
+        o += 4
+        if code == 0:
+            break
+        if o + ln > len(buf):
+            raise FormatError("option %d length %d runs past its block"
+                              % (code, ln))
+        opts.setdefault(code, []).append(bytes(buf[o:o + ln]))
+        o += (ln + 3) & ~3
+    return opts
+
+
+def _opt_u64(opts, code, bo) -> Optional[int]:
+    v = opts.get(code)
+    if not v:
+        return None
+    if len(v[0]) != 8:
+        raise FormatError("option %d has %d bytes, expected 8"
+                          % (code, len(v[0])))
+    return struct.unpack(bo + "Q", v[0])[0]
+
+
+def _opt_u32(opts, code, bo) -> Optional[int]:
+    v = opts.get(code)
+    if not v:
+        return None
+    if len(v[0]) != 4:
+        raise FormatError("option %d has %d bytes, expected 4"
+                          % (code, len(v[0])))
+    return struct.unpack(bo + "I", v[0])[0]
+
+
+def parse_pcapng(data: bytes) -> Capture:
+    cap = Capture("pcapng", [], [], [], [], [])
+    o = 0
+    bo = None
+    section_ifaces: List[int] = []  # indexes into cap.interfaces
+    section_no = -1
+    n = 0
+    while o < len(data):
+        if len(data) - o < 12:
+            raise FormatError("truncated block at offset %d" % o)
+        btype_le = struct.unpack_from("<I", data, o)[0]
+        if btype_le == PCAPNG_SHB:
+            bom = data[o + 8:o + 12]
+            if bom == struct.pack("<I", BYTE_ORDER_MAGIC):
+                bo = "<"
+            elif bom == struct.pack(">I", BYTE_ORDER_MAGIC):
+                bo = ">"
+            else:
+                raise FormatError("bad SHB byte-order magic %r" % bom)
+        elif bo is None:
+            raise FormatError("file does not start with a section header")
+        btype, blen = struct.unpack_from(bo + "II", data, o)
+        if blen < 12 or blen % 4 or o + blen > len(data):
+            raise FormatError("block type 0x%x at %d: bad length %d"
+                              % (btype, o, blen))
+        trailer = struct.unpack_from(bo + "I", data, o + blen - 4)[0]
+        if trailer != blen:
+            raise FormatError("block at %d: trailing length %d != %d"
+                              % (o, trailer, blen))
+        body = data[o + 8:o + blen - 4]
+        cap.block_types.append(btype)
+        if btype == PCAPNG_SHB:
+            if len(body) < 16:
+                raise FormatError("short SHB")
+            major, minor = struct.unpack_from(bo + "HH", body, 4)
+            if major != 1:
+                raise FormatError("pcapng major version %d" % major)
+            cap.sections.append(Section("little" if bo == "<" else "big",
+                                        major, minor,
+                                        _parse_options(body[16:], bo)))
+            section_ifaces = []
+            section_no += 1
+        elif btype == PCAPNG_IDB:
+            if len(body) < 8:
+                raise FormatError("short IDB")
+            lt, _res, snap = struct.unpack_from(bo + "HHI", body, 0)
+            opts = _parse_options(body[8:], bo)
+            itf = Interface(lt, snap, opts, section=section_no)
+            if 9 in opts:
+                r = opts[9][0][0]
+                itf.tsresol = (2, r & 0x7F) if r & 0x80 else (10, r)
+            section_ifaces.append(len(cap.interfaces))
+            cap.interfaces.append(itf)
+        elif btype == PCAPNG_EPB:
+            if len(body) < 20:
+                raise FormatError("short EPB")
+            ifid, hi, lo, caplen, origlen = struct.unpack_from(
+                bo + "IIIII", body, 0)
+            if ifid >= len(section_ifaces):
+                raise FormatError("EPB for undefined interface %d" % ifid)
+            if 20 + caplen > len(body):
+                raise FormatError("EPB caplen %d runs past its block"
+                                  % caplen)
+            itf_index = section_ifaces[ifid]
+            itf = cap.interfaces[itf_index]
+            pkt = body[20:20 + caplen]
+            opts = _parse_options(body[20 + ((caplen + 3) & ~3):], bo)
+            cap.packets.append(Packet(
+                itf_index, itf.ts_to_ns((hi << 32) | lo), caplen, origlen,
+                bytes(pkt), opts, _opt_u32(opts, 2, bo), n))
+        elif btype == PCAPNG_SPB:
+            if not section_ifaces:
+                raise FormatError("SPB without an interface")
+            origlen = struct.unpack_from(bo + "I", body, 0)[0]
+            itf = cap.interfaces[section_ifaces[0]]
+            caplen = min(origlen, itf.snaplen or origlen, len(body) - 4)
+            cap.packets.append(Packet(section_ifaces[0], 0, caplen, origlen,
+                                      bytes(body[4:4 + caplen]), {}, None, n))
+        elif btype == PCAPNG_ISB:
+            if len(body) < 12:
+                raise FormatError("short ISB")
+            ifid, hi, lo = struct.unpack_from(bo + "III", body, 0)
+            if ifid >= len(section_ifaces):
+                raise FormatError("ISB for undefined interface %d" % ifid)
+            itf_index = section_ifaces[ifid]
+            opts = _parse_options(body[12:], bo)
+            cap.stats.append(Stats(
+                itf_index,
+                cap.interfaces[itf_index].ts_to_ns((hi << 32) | lo), opts,
+                _opt_u64(opts, 4, bo), _opt_u64(opts, 5, bo), n))
+        # other block types are skipped
+        o += blen
+        n += 1
+    if not cap.sections:
+        raise FormatError("empty file")
+    return cap
+
+
+def parse_pcap(data: bytes) -> Capture:
+    if len(data) < 24:
+        raise FormatError("short pcap header")
+    m_le = struct.unpack_from("<I", data, 0)[0]
+    m_be = struct.unpack_from(">I", data, 0)[0]
+    if m_le in (PCAP_MAGIC_US, PCAP_MAGIC_NS):
+        bo, magic = "<", m_le
+    elif m_be in (PCAP_MAGIC_US, PCAP_MAGIC_NS):
+        bo, magic = ">", m_be
+    else:
+        raise FormatError("not a pcap file")
+    nano = magic == PCAP_MAGIC_NS
+    _maj, _min, _zone, _sig, snap, network = struct.unpack_from(
+        bo + "HHiIII", data, 4)
+    itf = Interface(network & 0x0FFFFFFF, snap, {},
+                    (10, 9) if nano else (10, 6))
+    cap = Capture("pcap", [], [itf], [], [], [])
+    o = 24
+    n = 0
+    while o < len(data):
+        if o + 16 > len(data):
+            raise FormatError("truncated pcap record header at %d" % o)
+        sec, frac, caplen, origlen = struct.unpack_from(bo + "IIII", data, o)
+        o += 16
+        if o + caplen > len(data):
+            raise FormatError("truncated pcap record at %d" % o)
+        ts = sec * 10 ** 9 + (frac if nano else frac * 1000)
+        cap.packets.append(Packet(0, ts, caplen, origlen,
+                                  bytes(data[o:o + caplen]), {}, None, n))
+        o += caplen
+        n += 1
+    return cap
+
+
+def parse_file_bytes(data: bytes) -> Capture:
+    if len(data) >= 4 and struct.unpack_from("<I", data, 0)[0] == PCAPNG_SHB:
+        return parse_pcapng(data)
+    return parse_pcap(data)
+
+
+def read_capture(src: Union[str, bytes, "os.PathLike"],
+                 decode: bool = True) -> Capture:
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        data = bytes(src)
+    else:
+        with open(src, "rb") as f:
+            data = f.read()
+    cap = parse_file_bytes(data)
+    if decode:
+        cap.decode()
+    return cap
+
+
+# --------------------------------------------------------------------------
+# Grouping and reassembly
+
+def data_records_by_inode(records: Iterable[Record], event: int = EV_DATA
+                          ) -> Dict[int, List[Record]]:
+    out: Dict[int, List[Record]] = {}
+    for r in records:
+        if r.event != event:
+            continue
+        if r.socket is None:
+            raise FormatError("%s record without a SOCKET TLV"
+                              % r.event_name)
+        out.setdefault(r.socket.inode, []).append(r)
+    return out
+
+
+@dataclasses.dataclass
+class Stream:
+    inode: int
+    data: bytes                    # captured bytes, in stream order
+    end_offset: int                # offset just past the last covered byte
+    gaps: List[Tuple[int, int]]    # [start, end) stream ranges not captured
+    lost: List[Tuple[int, int]]    # [start, end) ranges with no record at all
+    overlaps: List[Tuple[int, int]]
+    records: List[Record]
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps and not self.overlaps
+
+    @property
+    def gap_bytes(self) -> int:
+        return sum(e - s for s, e in self.gaps)
+
+
+def reassemble(records: Iterable[Record]) -> Stream:
+    """Reassemble one socket's records (all must carry SOCKET and STREAM).
+
+    Records are ordered by stream_offset; the payload of each is appended.
+    A stretch of the stream no record covers is a lost range (and a gap);
+    the part of a record's coverage beyond its payload (TRUNCATED,
+    NO_PAYLOAD_SOURCE, READ_FAULT, METADATA_ONLY) is a gap too.
+    """
+    recs = list(records)
+    inodes = {r.socket.inode if r.socket else None for r in recs}
+    if len(inodes) > 1:
+        raise ValueError("records of several sockets: %s" % sorted(
+            i for i in inodes if i is not None))
+    for r in recs:
+        if r.stream is None:
+            raise FormatError("%s record without a STREAM TLV"
+                              % r.event_name)
+    recs.sort(key=lambda r: (r.stream.stream_offset, r.stream.msg_offset))
+    out = bytearray()
+    gaps: List[Tuple[int, int]] = []
+    lost: List[Tuple[int, int]] = []
+    overlaps: List[Tuple[int, int]] = []
+    pos = 0
+    for i, r in enumerate(recs):
+        s = r.stream
+        nxt = None
+        if r.flags & F_MORE and i + 1 < len(recs):
+            cand = recs[i + 1]
+            if cand.stream.msg_offset > s.msg_offset and \
+                    cand.stream.stream_offset - s.stream_offset == \
+                    cand.stream.msg_offset - s.msg_offset:
+                nxt = cand
+        cov = r.covered_len(nxt)
+        if r.payload_len > cov:
+            raise FormatError("record at offset %d has %d payload bytes but "
+                              "covers %d" % (s.stream_offset, r.payload_len,
+                                             cov))
+        start = s.stream_offset
+        if start > pos:
+            lost.append((pos, start))
+            gaps.append((pos, start))
+        elif start < pos:
+            overlaps.append((start, pos))
+        out += r.payload
+        if cov > r.payload_len:
+            gaps.append((start + r.payload_len, start + cov))
+        pos = max(pos, start + cov)
+    return Stream(inode=next(iter(inodes)) if recs else 0, data=bytes(out),
+                  end_offset=pos, gaps=gaps, lost=lost, overlaps=overlaps,
+                  records=recs)
+
+
+def reassemble_all(records: Iterable[Record], event: int = EV_DATA
+                   ) -> Dict[int, Stream]:
+    return {ino: reassemble(rs)
+            for ino, rs in data_records_by_inode(records, event).items()}
+
+
+def loss_totals(records: Iterable[Record]) -> Tuple[int, int]:
+    """(records, bytes) lost according to the in-band LOSS records."""
+    nrec = nbytes = 0
+    for r in records:
+        if r.event == EV_LOSS:
+            if r.loss is None:
+                raise FormatError("LOSS event without a LOSS TLV")
+            nrec += r.loss.records
+            nbytes += r.loss.bytes
+    return nrec, nbytes
+
+
+def _main(argv):
+    import json
+    import sys
+    for path in argv[1:]:
+        cap = read_capture(path)
+        for r in cap.records:
+            d = r.as_dict()
+            d["payload"] = r.payload[:64].hex()
+            d["trailing"] = r.trailing.hex()
+            for k in ("comm_raw",):
+                for sub in ("task", "peer_task"):
+                    if d.get(sub):
+                        d[sub].pop(k, None)
+
+            def enc(o):
+                if isinstance(o, bytes):
+                    return o.decode("utf-8", "backslashreplace")
+                raise TypeError(type(o))
+            sys.stdout.write(json.dumps(d, default=enc) + "\n")
+        for st in cap.stats:
+            sys.stdout.write(json.dumps({"isb": {"ifrecv": st.ifrecv,
+                                                 "ifdrop": st.ifdrop}}) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+    _main(sys.argv)
