@@ -1,0 +1,1885 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * packet-unix.c: Wireshark 4.0 dissector for udsdump records ("unix").
+ *
+ * A udsdump capture holds one record per packet on a USER link type
+ * (LINKTYPE_USER12 by default). The record layout is described in
+ * doc/FORMAT.md and defined in include/udsdump/record.h; every constant used
+ * here comes from that header.
+ *
+ * Never trust a length from the record: every offset is checked against the
+ * header length or the record length before it is used, and everything is
+ * read with the tvb accessors (which throw, rather than read past the end).
+ */
+
+#include <string.h>
+
+#include <wireshark.h>
+#include <ws_version.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/address_types.h>
+#include <epan/conversation_table.h>
+#include <epan/conversation_filter.h>
+#include <epan/follow.h>
+#include <epan/tap.h>
+#include <epan/proto_data.h>
+#include <wsutil/str_util.h>
+#include <wiretap/wtap.h>
+
+#include <udsdump/record.h>
+
+/* What the "unix" tap carries (conversations, endpoints, follow). */
+typedef struct {
+	address src, dst;   /* socket ends (unix_address_type) */
+	guint32 stream;     /* unix.stream */
+	guint8 event;       /* UDS_EV_* */
+	guint32 payload_len; /* payload bytes in this record */
+	tvbuff_t *payload;  /* NULL when there is none */
+} unix_tap_info_t;
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+WS_DLL_PUBLIC_DEF const gchar plugin_version[] = VERSION;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+WS_DLL_PUBLIC void plugin_register(void);
+
+void proto_register_unix(void);
+void proto_reg_handoff_unix(void);
+
+/* ------------------------------------------------------------------------ */
+/* Registration handles                                                      */
+/* ------------------------------------------------------------------------ */
+
+static int proto_unix = -1;
+static int unix_tap = -1;
+static int unix_address_type = -1;
+static dissector_handle_t unix_handle;
+
+/* Header */
+static int hf_unix_magic = -1;
+static int hf_unix_version = -1;
+static int hf_unix_event = -1;
+static int hf_unix_header_len = -1;
+static int hf_unix_flags = -1;
+static int hf_unix_flags_truncated = -1;
+static int hf_unix_flags_more = -1;
+static int hf_unix_flags_oob = -1;
+static int hf_unix_flags_partial = -1;
+static int hf_unix_flags_first_seen = -1;
+static int hf_unix_flags_joined_midstream = -1;
+static int hf_unix_flags_no_payload_source = -1;
+static int hf_unix_flags_inferred = -1;
+static int hf_unix_flags_cmsg_truncated = -1;
+static int hf_unix_flags_read_fault = -1;
+static int hf_unix_flags_metadata_only = -1;
+static int hf_unix_payload_len = -1;
+
+/* Generated summary */
+static int hf_unix_stream = -1;
+static int hf_unix_path = -1;
+static int hf_unix_addr_kind = -1;
+static int hf_unix_src = -1;
+static int hf_unix_dst = -1;
+static int hf_unix_src_inode = -1;
+static int hf_unix_dst_inode = -1;
+static int hf_unix_gap = -1;
+
+/* TLV framing */
+static int hf_unix_tlv_type = -1;
+static int hf_unix_tlv_length = -1;
+static int hf_unix_tlv_value = -1;
+static int hf_unix_tlv_extra = -1;
+static int hf_unix_tlv_socket = -1;
+static int hf_unix_tlv_task = -1;
+static int hf_unix_tlv_peer_cred = -1;
+static int hf_unix_tlv_peer_task = -1;
+static int hf_unix_tlv_local_addr = -1;
+static int hf_unix_tlv_peer_addr = -1;
+static int hf_unix_tlv_dest_addr = -1;
+static int hf_unix_tlv_stream = -1;
+static int hf_unix_tlv_scm_fd = -1;
+static int hf_unix_tlv_scm_creds = -1;
+static int hf_unix_tlv_cmsg = -1;
+static int hf_unix_tlv_loss = -1;
+
+/* SOCKET */
+static int hf_unix_inode = -1;
+static int hf_unix_peer_inode = -1;
+static int hf_unix_sock_type = -1;
+
+/* TASK */
+static int hf_unix_task_pid = -1;
+static int hf_unix_task_tid = -1;
+static int hf_unix_task_uid = -1;
+static int hf_unix_task_gid = -1;
+static int hf_unix_task_start = -1;
+static int hf_unix_task_comm = -1;
+
+/* PEER_CRED */
+static int hf_unix_peer_cred_pid = -1;
+static int hf_unix_peer_cred_uid = -1;
+static int hf_unix_peer_cred_gid = -1;
+
+/* PEER_TASK */
+static int hf_unix_peer_task_pid = -1;
+static int hf_unix_peer_task_tid = -1;
+static int hf_unix_peer_task_start = -1;
+static int hf_unix_peer_task_source = -1;
+static int hf_unix_peer_task_comm = -1;
+
+/* Addresses */
+static int hf_unix_local_addr_kind = -1;
+static int hf_unix_local_addr_name = -1;
+static int hf_unix_peer_addr_kind = -1;
+static int hf_unix_peer_addr_name = -1;
+static int hf_unix_dest_addr_kind = -1;
+static int hf_unix_dest_addr_name = -1;
+
+/* STREAM */
+static int hf_unix_stream_offset = -1;
+static int hf_unix_msg_len = -1;
+static int hf_unix_msg_offset = -1;
+static int hf_unix_requested_len = -1;
+static int hf_unix_syscall = -1;
+
+/* SCM_RIGHTS */
+static int hf_unix_scm_rights = -1;
+static int hf_unix_scm_rights_count = -1;
+static int hf_unix_scm_rights_fd = -1;
+static int hf_unix_scm_rights_kind = -1;
+static int hf_unix_scm_rights_fd_flags = -1;
+static int hf_unix_scm_rights_fd_flags_path_truncated = -1;
+static int hf_unix_scm_rights_fd_flags_unresolved = -1;
+static int hf_unix_scm_rights_sock_type = -1;
+static int hf_unix_scm_rights_mode = -1;
+static int hf_unix_scm_rights_sock_family = -1;
+static int hf_unix_scm_rights_inode = -1;
+static int hf_unix_scm_rights_dev = -1;
+static int hf_unix_scm_rights_dev_major = -1;
+static int hf_unix_scm_rights_dev_minor = -1;
+static int hf_unix_scm_rights_path = -1;
+
+/* SCM_CREDENTIALS */
+static int hf_unix_scm_creds_pid = -1;
+static int hf_unix_scm_creds_uid = -1;
+static int hf_unix_scm_creds_gid = -1;
+
+/* Other control messages */
+static int hf_unix_cmsg_level = -1;
+static int hf_unix_cmsg_type = -1;
+static int hf_unix_cmsg_data = -1;
+
+/* LOSS */
+static int hf_unix_loss_records = -1;
+static int hf_unix_loss_bytes = -1;
+static int hf_unix_loss_total_records = -1;
+static int hf_unix_loss_total_bytes = -1;
+
+static gint ett_unix = -1;
+static gint ett_unix_flags = -1;
+static gint ett_unix_tlv = -1;
+static gint ett_unix_scm_rights = -1;
+static gint ett_unix_scm_rights_fd = -1;
+static gint ett_unix_scm_rights_fd_flags = -1;
+
+static expert_field ei_unix_bad_magic = EI_INIT;
+static expert_field ei_unix_unknown_version = EI_INIT;
+static expert_field ei_unix_bad_header_len = EI_INIT;
+static expert_field ei_unix_bad_payload_len = EI_INIT;
+static expert_field ei_unix_tlv_overrun = EI_INIT;
+static expert_field ei_unix_tlv_short = EI_INIT;
+static expert_field ei_unix_tlv_repeated = EI_INIT;
+static expert_field ei_unix_tlv_unknown = EI_INIT;
+static expert_field ei_unix_bad_addr_kind = EI_INIT;
+static expert_field ei_unix_gap = EI_INIT;
+static expert_field ei_unix_truncated = EI_INIT;
+static expert_field ei_unix_loss = EI_INIT;
+static expert_field ei_unix_not_captured = EI_INIT;
+static expert_field ei_unix_partial = EI_INIT;
+static expert_field ei_unix_cmsg_truncated = EI_INIT;
+static expert_field ei_unix_fd_unresolved = EI_INIT;
+
+/* Preference: which LINKTYPE_USERn (0..15) carries udsdump records. */
+static guint pref_user_index = UDS_WTAP_ENCAP_USER_INDEX;
+
+/* ------------------------------------------------------------------------ */
+/* Value strings                                                             */
+/* ------------------------------------------------------------------------ */
+
+static const value_string unix_event_vals[] = {
+	{ UDS_EV_DATA, "DATA" },
+	{ UDS_EV_CONNECT, "CONNECT" },
+	{ UDS_EV_ACCEPT, "ACCEPT" },
+	{ UDS_EV_SOCKETPAIR, "SOCKETPAIR" },
+	{ UDS_EV_SHUTDOWN, "SHUTDOWN" },
+	{ UDS_EV_CLOSE, "CLOSE" },
+	{ UDS_EV_LOSS, "LOSS" },
+	{ UDS_EV_RECV, "RECV" },
+	{ 0, NULL }
+};
+
+static const value_string unix_tlv_type_vals[] = {
+	{ UDS_TLV_SOCKET, "Socket" },
+	{ UDS_TLV_TASK, "Task" },
+	{ UDS_TLV_PEER_CRED, "Peer credentials" },
+	{ UDS_TLV_PEER_TASK, "Peer task" },
+	{ UDS_TLV_LOCAL_ADDR, "Local address" },
+	{ UDS_TLV_PEER_ADDR, "Peer address" },
+	{ UDS_TLV_DEST_ADDR, "Destination address" },
+	{ UDS_TLV_STREAM, "Stream" },
+	{ UDS_TLV_SCM_RIGHTS_FD, "SCM_RIGHTS descriptor" },
+	{ UDS_TLV_SCM_CREDS, "SCM_CREDENTIALS" },
+	{ UDS_TLV_CMSG_RAW, "Control message" },
+	{ UDS_TLV_LOSS, "Loss" },
+	{ 0, NULL }
+};
+
+/* SOCK_* values from <linux/net.h>. */
+static const value_string unix_sock_type_vals[] = {
+	{ 1, "STREAM" },
+	{ 2, "DGRAM" },
+	{ 3, "RAW" },
+	{ 4, "RDM" },
+	{ 5, "SEQPACKET" },
+	{ 6, "DCCP" },
+	{ 10, "PACKET" },
+	{ 0, NULL }
+};
+
+static const value_string unix_addr_kind_vals[] = {
+	{ UDS_ADDR_UNNAMED, "unnamed" },
+	{ UDS_ADDR_PATHNAME, "pathname" },
+	{ UDS_ADDR_ABSTRACT, "abstract" },
+	{ 0, NULL }
+};
+
+static const value_string unix_peer_src_vals[] = {
+	{ UDS_PEER_SRC_KERNEL_LAST_SEEN, "kernel: last task seen on the peer socket" },
+	{ UDS_PEER_SRC_PROCFS, "user space: /proc scan" },
+	{ 0, NULL }
+};
+
+static const value_string unix_syscall_vals[] = {
+	{ UDS_SYS_UNKNOWN, "unknown" },
+	{ UDS_SYS_WRITE, "write" },
+	{ UDS_SYS_WRITEV, "writev" },
+	{ UDS_SYS_SENDTO, "sendto" },
+	{ UDS_SYS_SENDMSG, "sendmsg" },
+	{ UDS_SYS_SENDMMSG, "sendmmsg" },
+	{ UDS_SYS_READ, "read" },
+	{ UDS_SYS_READV, "readv" },
+	{ UDS_SYS_RECVFROM, "recvfrom" },
+	{ UDS_SYS_RECVMSG, "recvmsg" },
+	{ UDS_SYS_RECVMMSG, "recvmmsg" },
+	{ 0, NULL }
+};
+
+static const value_string unix_file_kind_vals[] = {
+	{ UDS_FILE_UNKNOWN, "unknown" },
+	{ UDS_FILE_REGULAR, "regular file" },
+	{ UDS_FILE_DIRECTORY, "directory" },
+	{ UDS_FILE_SOCKET, "socket" },
+	{ UDS_FILE_PIPE, "pipe/FIFO" },
+	{ UDS_FILE_CHARDEV, "character device" },
+	{ UDS_FILE_BLOCKDEV, "block device" },
+	{ UDS_FILE_SYMLINK, "symlink" },
+	{ UDS_FILE_ANON, "anonymous inode" },
+	{ UDS_FILE_MEMFD, "memfd" },
+	{ 0, NULL }
+};
+
+/* AF_* values from <linux/socket.h>. */
+static const value_string unix_sock_family_vals[] = {
+	{ 0, "AF_UNSPEC" },
+	{ 1, "AF_UNIX" },
+	{ 2, "AF_INET" },
+	{ 10, "AF_INET6" },
+	{ 16, "AF_NETLINK" },
+	{ 17, "AF_PACKET" },
+	{ 38, "AF_ALG" },
+	{ 40, "AF_VSOCK" },
+	{ 44, "AF_XDP" },
+	{ 0, NULL }
+};
+
+/* ------------------------------------------------------------------------ */
+/* Parsed record                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+	gboolean present;
+	guint8 kind;
+	const char *display; /* "/path", "@name" or "(unnamed)"; never NULL if present */
+	gboolean named;
+} unix_addr_t;
+
+typedef struct {
+	guint8 version;
+	guint8 event;
+	guint16 header_len;
+	guint32 flags;
+	guint32 payload_len;
+	guint32 payload_avail; /* payload bytes that really are in the record */
+	gboolean malformed;
+
+	gboolean has_socket;
+	guint64 inode, peer_inode;
+	guint16 sock_type;
+
+	gboolean has_task;
+	guint32 pid, tid, uid, gid;
+	guint64 start_ns;
+	const char *comm;
+
+	gboolean has_peer_cred;
+	guint32 pc_pid, pc_uid, pc_gid;
+
+	gboolean has_peer_task;
+	guint32 pt_pid, pt_tid;
+	guint64 pt_start_ns;
+	guint8 pt_source;
+	const char *pt_comm;
+
+	unix_addr_t local, peer, dest;
+
+	gboolean has_stream;
+	guint64 stream_offset;
+	guint32 msg_len, msg_offset, requested_len;
+	guint16 syscall;
+
+	gboolean has_loss;
+	guint64 loss_records, loss_bytes, loss_total_records, loss_total_bytes;
+
+	guint n_fds;
+	gboolean has_creds;
+	guint n_cmsg_raw;
+} unix_record_t;
+
+/*
+ * Per-frame state computed on the first pass, so that a second pass (and
+ * random access in the GUI) gives the same answer.
+ */
+typedef struct {
+	gboolean has_stream;
+	guint32 stream;
+	guint64 gap;           /* bytes missing before this record; 0: none */
+	guint64 gap_expected;  /* offset the previous record ended at */
+	const char *src_key, *dst_key;     /* address bytes (NUL-terminated) */
+	const char *src_label, *dst_label; /* "comm[pid]", "pid:N", "inode:N" */
+} unix_frame_t;
+
+/* Per-socket (sending side) state for gap detection, first pass only. */
+typedef struct {
+	guint64 expected; /* stream offset the next record should start at */
+	gboolean valid;
+} unix_sock_state_t;
+
+/*
+ * File-scoped tables. They are GLib tables (not wmem file scope) because the
+ * address-type callbacks may be called after the last packet (conversation
+ * and endpoint tables are printed at the end); they are emptied when a new
+ * file is opened.
+ */
+static GHashTable *unix_streams;     /* "keyA|keyB" -> stream index + 1 */
+static GHashTable *unix_sock_states; /* inode (guint64 *) -> unix_sock_state_t */
+static GHashTable *unix_sender_labels; /* inode (guint64 *) -> "comm[pid]" */
+static GHashTable *unix_end_labels;  /* address key -> label for columns */
+static guint32 unix_stream_count;
+
+static void
+unix_init(void)
+{
+	g_hash_table_remove_all(unix_streams);
+	g_hash_table_remove_all(unix_sock_states);
+	g_hash_table_remove_all(unix_sender_labels);
+	g_hash_table_remove_all(unix_end_labels);
+	unix_stream_count = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Printable form of socket name bytes: printable ASCII as is, valid UTF-8
+ * sequences as is, everything else (NULs, control bytes, invalid UTF-8,
+ * backslash) escaped as \xNN so that abstract names holding NULs stay
+ * readable and distinct.
+ */
+static char *
+unix_escape_name(wmem_allocator_t *scope, const guint8 *p, guint len)
+{
+	wmem_strbuf_t *sb = wmem_strbuf_sized_new(scope, len + 1, 0);
+	guint i = 0;
+
+	while (i < len) {
+		guint8 c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			wmem_strbuf_append_c(sb, (char)c);
+			i++;
+		} else if (c >= 0x80) {
+			const gchar *end;
+			guint seqlen = 1;
+			/* Length of a valid UTF-8 sequence starting here, if any. */
+			if (c >= 0xc2 && c <= 0xdf)
+				seqlen = 2;
+			else if (c >= 0xe0 && c <= 0xef)
+				seqlen = 3;
+			else if (c >= 0xf0 && c <= 0xf4)
+				seqlen = 4;
+			if (seqlen > 1 && i + seqlen <= len &&
+			    g_utf8_validate((const gchar *)p + i, seqlen, &end)) {
+				wmem_strbuf_append_len(sb, (const gchar *)p + i, seqlen);
+				i += seqlen;
+			} else {
+				wmem_strbuf_append_printf(sb, "\\x%02x", c);
+				i++;
+			}
+		} else {
+			wmem_strbuf_append_printf(sb, "\\x%02x", c);
+			i++;
+		}
+	}
+	return wmem_strbuf_finalize(sb);
+}
+
+static const char *
+unix_task_label(wmem_allocator_t *scope, const char *comm, guint32 pid)
+{
+	return wmem_strdup_printf(scope, "%s[%u]", comm ? comm : "", pid);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Address type for socket ends                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An address of this type is a NUL-terminated key string (the NUL is part of
+ * the address bytes):
+ *   "i:<inode>"  a socket, identified by its inode (as ss -x shows)
+ *   "p:<name>"   a socket known only by its name (an unconnected datagram
+ *                destination), name as unix.path shows it
+ * The key says nothing about the process, so that a fork or a descriptor
+ * passed to another process does not split a conversation. Columns show a
+ * label ("curl[4242]") through the name-resolution callback.
+ */
+
+static int
+unix_addr_to_str(const address *addr, gchar *buf, int buf_len)
+{
+	const char *key = (const char *)addr->data;
+
+	if (buf_len <= 0)
+		return 0;
+	if (addr->len < 3 || key[addr->len - 1] != '\0')
+		g_strlcpy(buf, "?", buf_len);
+	else if (key[0] == 'i')
+		g_strlcpy(buf, key + 2, buf_len); /* the inode: usable in a filter */
+	else
+		g_strlcpy(buf, key + 2, buf_len);
+	return (int)strlen(buf) + 1;
+}
+
+static int
+unix_addr_str_len(const address *addr)
+{
+	/* The inode or the name, plus the NUL. */
+	return addr->len;
+}
+
+static const char *
+unix_addr_col_filter(const address *addr, gboolean is_src)
+{
+	const char *key = (const char *)addr->data;
+	if (addr->len >= 3 && key[0] == 'i')
+		return is_src ? "unix.src_inode" : "unix.dst_inode";
+	return NULL;
+}
+
+static const gchar *
+unix_addr_name_res(const address *addr)
+{
+	const char *key = (const char *)addr->data;
+	const char *label;
+
+	if (addr->len < 3 || key[addr->len - 1] != '\0')
+		return "?";
+	label = (const char *)g_hash_table_lookup(unix_end_labels, key);
+	if (label)
+		return label;
+	/* Not seen (yet): fall back to a stable string kept in the table. */
+	label = key[0] == 'i' ? g_strdup_printf("inode:%s", key + 2) : g_strdup(key + 2);
+	g_hash_table_insert(unix_end_labels, g_strdup(key), (gpointer)label);
+	return label;
+}
+
+static int
+unix_addr_name_res_len(void)
+{
+	return 256;
+}
+
+static void
+unix_set_address(address *addr, const char *key)
+{
+	set_address(addr, unix_address_type, (int)strlen(key) + 1, key);
+}
+
+/* ------------------------------------------------------------------------ */
+/* TLV walker                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Walk the TLVs between UDS_REC_HDR_LEN and header_len. Called twice per
+ * record: first with tree == NULL and build == FALSE to fill *rec (so that
+ * the summary fields can go at the top of the tree), then with build == TRUE
+ * to add the items and the expert info. Both walks see the same bytes and
+ * make the same decisions.
+ */
+
+static int
+unix_tlv_hf(guint16 type)
+{
+	switch (type) {
+	case UDS_TLV_SOCKET: return hf_unix_tlv_socket;
+	case UDS_TLV_TASK: return hf_unix_tlv_task;
+	case UDS_TLV_PEER_CRED: return hf_unix_tlv_peer_cred;
+	case UDS_TLV_PEER_TASK: return hf_unix_tlv_peer_task;
+	case UDS_TLV_LOCAL_ADDR: return hf_unix_tlv_local_addr;
+	case UDS_TLV_PEER_ADDR: return hf_unix_tlv_peer_addr;
+	case UDS_TLV_DEST_ADDR: return hf_unix_tlv_dest_addr;
+	case UDS_TLV_STREAM: return hf_unix_tlv_stream;
+	case UDS_TLV_SCM_RIGHTS_FD: return hf_unix_tlv_scm_fd;
+	case UDS_TLV_SCM_CREDS: return hf_unix_tlv_scm_creds;
+	case UDS_TLV_CMSG_RAW: return hf_unix_tlv_cmsg;
+	case UDS_TLV_LOSS: return hf_unix_tlv_loss;
+	default: return hf_unix_tlv_value;
+	}
+}
+
+static proto_item *
+unix_tlv_tree(proto_tree *tree, tvbuff_t *tvb, int off, guint16 type, guint16 len,
+    proto_tree **sub)
+{
+	proto_item *ti = proto_tree_add_none_format(tree, unix_tlv_hf(type), tvb, off,
+	    UDS_TLV_HDR_LEN + len, "%s", val_to_str_const(type, unix_tlv_type_vals, "Unknown TLV"));
+	*sub = proto_item_add_subtree(ti, ett_unix_tlv);
+	proto_tree_add_item(*sub, hf_unix_tlv_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(*sub, hf_unix_tlv_length, tvb, off + 2, 2, ENC_LITTLE_ENDIAN);
+	return ti;
+}
+
+/* Returns FALSE when the value is shorter than its fixed part. */
+static gboolean
+unix_tlv_check_len(packet_info *pinfo, proto_tree *sub, proto_item *ti, tvbuff_t *tvb,
+    int voff, guint16 len, guint fixed, gboolean build, unix_record_t *rec)
+{
+	if (len < fixed) {
+		rec->malformed = TRUE;
+		if (build) {
+			expert_add_info_format(pinfo, ti, &ei_unix_tlv_short,
+			    "TLV value is %u bytes, shorter than its fixed size %u", len, fixed);
+			if (len)
+				proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
+		}
+		return FALSE;
+	}
+	if (build && len > fixed)
+		proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff + fixed, len - fixed, ENC_NA);
+	return TRUE;
+}
+
+static void
+unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
+    int voff, guint16 len, int hf_kind, int hf_name, unix_addr_t *a, gboolean build,
+    unix_record_t *rec)
+{
+	guint8 kind;
+	guint nlen;
+
+	if (len < 1) {
+		/* No kind byte. */
+		unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, 1, build, rec);
+		return;
+	}
+	kind = tvb_get_guint8(tvb, voff);
+	nlen = len - 1u;
+	a->present = TRUE;
+	a->kind = kind;
+	a->named = FALSE;
+	if (kind == UDS_ADDR_PATHNAME || kind == UDS_ADDR_ABSTRACT) {
+		const guint8 *p = tvb_get_ptr(tvb, voff + 1, nlen);
+		char *esc = unix_escape_name(pinfo->pool, p, nlen);
+		if (kind == UDS_ADDR_ABSTRACT)
+			a->display = wmem_strdup_printf(pinfo->pool, "@%s", esc);
+		else
+			a->display = esc;
+		/* An empty pathname is no name at all. */
+		a->named = kind == UDS_ADDR_ABSTRACT || nlen > 0;
+		if (!a->named)
+			a->display = "(unnamed)";
+	} else {
+		a->display = "(unnamed)";
+	}
+
+	if (!build)
+		return;
+	proto_tree_add_item(sub, hf_kind, tvb, voff, 1, ENC_NA);
+	proto_tree_add_string(sub, hf_name, tvb, voff + 1, nlen, a->display);
+	proto_item_append_text(ti, ": %s", a->display);
+	if (kind > UDS_ADDR_ABSTRACT)
+		expert_add_info_format(pinfo, ti, &ei_unix_bad_addr_kind,
+		    "Unknown address kind %u", kind);
+	else if (kind == UDS_ADDR_UNNAMED && nlen > 0)
+		expert_add_info_format(pinfo, ti, &ei_unix_bad_addr_kind,
+		    "Unnamed address with %u name bytes", nlen);
+}
+
+static void
+unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off,
+    guint16 len, unix_record_t *rec)
+{
+	int voff = off + UDS_TLV_HDR_LEN;
+	proto_item *ti;
+	proto_tree *sub;
+	gint32 fd;
+	guint8 kind, fd_flags;
+	guint64 dev;
+	guint plen;
+	static int * const fd_flag_fields[] = {
+		&hf_unix_scm_rights_fd_flags_path_truncated,
+		&hf_unix_scm_rights_fd_flags_unresolved,
+		NULL
+	};
+
+	ti = proto_tree_add_none_format(rights_tree, hf_unix_tlv_scm_fd, tvb, off,
+	    UDS_TLV_HDR_LEN + len, "Descriptor");
+	sub = proto_item_add_subtree(ti, ett_unix_scm_rights_fd);
+	proto_tree_add_item(sub, hf_unix_tlv_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_tlv_length, tvb, off + 2, 2, ENC_LITTLE_ENDIAN);
+
+	if (len < UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN) {
+		rec->malformed = TRUE;
+		expert_add_info_format(pinfo, ti, &ei_unix_tlv_short,
+		    "SCM_RIGHTS descriptor is %u bytes, shorter than its fixed size %u",
+		    len, UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN);
+		if (len)
+			proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
+		return;
+	}
+	fd = tvb_get_letohil(tvb, voff);
+	kind = tvb_get_guint8(tvb, voff + 4);
+	fd_flags = tvb_get_guint8(tvb, voff + 5);
+	dev = tvb_get_letoh64(tvb, voff + 24);
+	plen = len - UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN;
+
+	proto_tree_add_item(sub, hf_unix_scm_rights_fd, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_kind, tvb, voff + 4, 1, ENC_NA);
+	proto_tree_add_bitmask(sub, tvb, voff + 5, hf_unix_scm_rights_fd_flags,
+	    ett_unix_scm_rights_fd_flags, fd_flag_fields, ENC_NA);
+	proto_tree_add_item(sub, hf_unix_scm_rights_sock_type, tvb, voff + 6, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_mode, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_sock_family, tvb, voff + 12, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_inode, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_dev, tvb, voff + 24, 8, ENC_LITTLE_ENDIAN);
+	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_major, tvb,
+	    voff + 24, 8, (guint32)(dev >> 20)));
+	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_minor, tvb,
+	    voff + 24, 8, (guint32)(dev & 0xfffff)));
+
+	proto_item_set_text(ti, "Descriptor %d: %s", fd,
+	    val_to_str_const(kind, unix_file_kind_vals, "unknown"));
+	if (plen > 0 || !(fd_flags & UDS_FD_UNRESOLVED)) {
+		const guint8 *p = tvb_get_ptr(tvb, voff + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN, plen);
+		char *path = unix_escape_name(pinfo->pool, p, plen);
+		proto_tree_add_string(sub, hf_unix_scm_rights_path, tvb,
+		    voff + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN, plen, path);
+		if (plen)
+			proto_item_append_text(ti, " %s%s", path,
+			    (fd_flags & UDS_FD_PATH_TRUNCATED) ? " (path cut short)" : "");
+	}
+	if (fd_flags & UDS_FD_UNRESOLVED) {
+		proto_item_append_text(ti, " (not described)");
+		expert_add_info(pinfo, ti, &ei_unix_fd_unresolved);
+	}
+}
+
+static void
+unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_t *rec,
+    gboolean build)
+{
+	int off = UDS_REC_HDR_LEN;
+	int end = rec->header_len;
+	guint32 seen = 0; /* bit per non-repeating TLV type seen */
+	proto_item *rights_item = NULL;
+	proto_tree *rights_tree = NULL;
+	int rights_start = 0;
+	guint n_fds = 0;
+
+	while (off < end) {
+		guint16 type, len;
+		int voff;
+		proto_item *ti = NULL;
+		proto_tree *sub = NULL;
+		gboolean repeated = FALSE;
+
+		if (end - off < UDS_TLV_HDR_LEN) {
+			rec->malformed = TRUE;
+			if (build) {
+				ti = proto_tree_add_item(tree, hf_unix_tlv_extra, tvb, off, end - off, ENC_NA);
+				expert_add_info_format(pinfo, ti, &ei_unix_tlv_overrun,
+				    "%d bytes before header_len are too few for a TLV header", end - off);
+			}
+			break;
+		}
+		type = tvb_get_letohs(tvb, off);
+		len = tvb_get_letohs(tvb, off + 2);
+		voff = off + UDS_TLV_HDR_LEN;
+		if (len > end - voff) {
+			rec->malformed = TRUE;
+			if (build) {
+				proto_tree *t;
+				ti = unix_tlv_tree(tree, tvb, off, type, (guint16)(end - voff), &t);
+				expert_add_info_format(pinfo, ti, &ei_unix_tlv_overrun,
+				    "TLV length %u runs past header_len (%d bytes left)", len, end - voff);
+			}
+			break;
+		}
+
+		if (type != UDS_TLV_SCM_RIGHTS_FD && type != UDS_TLV_CMSG_RAW && type <= 31) {
+			if (seen & (1u << type))
+				repeated = TRUE;
+			seen |= 1u << type;
+		}
+
+		if (type == UDS_TLV_SCM_RIGHTS_FD) {
+			n_fds++;
+			rec->n_fds = n_fds;
+			if (build) {
+				if (!rights_item) {
+					rights_start = off;
+					rights_item = proto_tree_add_item(tree, hf_unix_scm_rights, tvb, off,
+					    UDS_TLV_HDR_LEN + len, ENC_NA);
+					rights_tree = proto_item_add_subtree(rights_item, ett_unix_scm_rights);
+				} else {
+					/* Extend the subtree over this descriptor too. */
+					proto_item_set_len(rights_item, voff + len - rights_start);
+				}
+				unix_walk_fd(tvb, pinfo, rights_tree, off, len, rec);
+			} else if (len < UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN) {
+				rec->malformed = TRUE;
+			}
+			off = voff + len;
+			continue;
+		}
+
+		if (build)
+			ti = unix_tlv_tree(tree, tvb, off, type, len, &sub);
+		if (repeated) {
+			/* Only the first one counts. */
+			if (build)
+				expert_add_info_format(pinfo, ti, &ei_unix_tlv_repeated,
+				    "%s TLV repeated; only the first is used",
+				    val_to_str_const(type, unix_tlv_type_vals, "Unknown"));
+			off = voff + len;
+			continue;
+		}
+
+		switch (type) {
+		case UDS_TLV_SOCKET:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_SOCKET_LEN, build, rec))
+				break;
+			rec->has_socket = TRUE;
+			rec->inode = tvb_get_letoh64(tvb, voff);
+			rec->peer_inode = tvb_get_letoh64(tvb, voff + 8);
+			rec->sock_type = tvb_get_letohs(tvb, voff + 16);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_inode, tvb, voff, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_sock_type, tvb, voff + 16, 2, ENC_LITTLE_ENDIAN);
+				proto_item_append_text(ti, ": inode %" PRIu64 ", peer %" PRIu64 ", %s",
+				    rec->inode, rec->peer_inode,
+				    val_to_str(rec->sock_type, unix_sock_type_vals, "type %u"));
+			}
+			break;
+
+		case UDS_TLV_TASK:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_TASK_LEN, build, rec))
+				break;
+			rec->has_task = TRUE;
+			rec->pid = tvb_get_letohl(tvb, voff);
+			rec->tid = tvb_get_letohl(tvb, voff + 4);
+			rec->uid = tvb_get_letohl(tvb, voff + 8);
+			rec->gid = tvb_get_letohl(tvb, voff + 12);
+			rec->start_ns = tvb_get_letoh64(tvb, voff + 16);
+			rec->comm = (const char *)tvb_get_stringzpad(pinfo->pool, tvb, voff + 24,
+			    UDS_COMM_LEN, ENC_ASCII);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_task_uid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_task_gid, tvb, voff + 12, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_task_start, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_task_comm, tvb, voff + 24, UDS_COMM_LEN, ENC_ASCII);
+				proto_item_append_text(ti, ": %s[%u] tid %u uid %u gid %u",
+				    rec->comm, rec->pid, rec->tid, rec->uid, rec->gid);
+			}
+			break;
+
+		case UDS_TLV_PEER_CRED:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_CRED_LEN, build, rec))
+				break;
+			rec->has_peer_cred = TRUE;
+			rec->pc_pid = tvb_get_letohl(tvb, voff);
+			rec->pc_uid = tvb_get_letohl(tvb, voff + 4);
+			rec->pc_gid = tvb_get_letohl(tvb, voff + 8);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_cred_gid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+				proto_item_append_text(ti, ": pid %u uid %u gid %u",
+				    rec->pc_pid, rec->pc_uid, rec->pc_gid);
+			}
+			break;
+
+		case UDS_TLV_PEER_TASK:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_TASK_LEN, build, rec))
+				break;
+			rec->has_peer_task = TRUE;
+			rec->pt_pid = tvb_get_letohl(tvb, voff);
+			rec->pt_tid = tvb_get_letohl(tvb, voff + 4);
+			rec->pt_start_ns = tvb_get_letoh64(tvb, voff + 8);
+			rec->pt_source = tvb_get_guint8(tvb, voff + 16);
+			rec->pt_comm = (const char *)tvb_get_stringzpad(pinfo->pool, tvb, voff + 20,
+			    UDS_COMM_LEN, ENC_ASCII);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_task_start, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_peer_task_source, tvb, voff + 16, 1, ENC_NA);
+				proto_tree_add_item(sub, hf_unix_peer_task_comm, tvb, voff + 20, UDS_COMM_LEN, ENC_ASCII);
+				proto_item_append_text(ti, ": %s[%u]", rec->pt_comm, rec->pt_pid);
+			}
+			break;
+
+		case UDS_TLV_LOCAL_ADDR:
+			unix_walk_addr(tvb, pinfo, sub, ti, voff, len, hf_unix_local_addr_kind,
+			    hf_unix_local_addr_name, &rec->local, build, rec);
+			break;
+		case UDS_TLV_PEER_ADDR:
+			unix_walk_addr(tvb, pinfo, sub, ti, voff, len, hf_unix_peer_addr_kind,
+			    hf_unix_peer_addr_name, &rec->peer, build, rec);
+			break;
+		case UDS_TLV_DEST_ADDR:
+			unix_walk_addr(tvb, pinfo, sub, ti, voff, len, hf_unix_dest_addr_kind,
+			    hf_unix_dest_addr_name, &rec->dest, build, rec);
+			break;
+
+		case UDS_TLV_STREAM:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_STREAM_LEN, build, rec))
+				break;
+			rec->has_stream = TRUE;
+			rec->stream_offset = tvb_get_letoh64(tvb, voff);
+			rec->msg_len = tvb_get_letohl(tvb, voff + 8);
+			rec->msg_offset = tvb_get_letohl(tvb, voff + 12);
+			rec->requested_len = tvb_get_letohl(tvb, voff + 16);
+			rec->syscall = tvb_get_letohs(tvb, voff + 20);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_msg_offset, tvb, voff + 12, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_requested_len, tvb, voff + 16, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_syscall, tvb, voff + 20, 2, ENC_LITTLE_ENDIAN);
+				proto_item_append_text(ti, ": offset %" PRIu64 ", message %u bytes (this part at %u), %s",
+				    rec->stream_offset, rec->msg_len, rec->msg_offset,
+				    val_to_str(rec->syscall, unix_syscall_vals, "syscall %u"));
+			}
+			break;
+
+		case UDS_TLV_SCM_CREDS:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_SCM_CREDS_LEN, build, rec))
+				break;
+			rec->has_creds = TRUE;
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_scm_creds_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_scm_creds_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_scm_creds_gid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+				proto_item_append_text(ti, ": pid %u uid %u gid %u",
+				    tvb_get_letohl(tvb, voff), tvb_get_letohl(tvb, voff + 4),
+				    tvb_get_letohl(tvb, voff + 8));
+			}
+			break;
+
+		case UDS_TLV_CMSG_RAW:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_CMSG_RAW_FIXED_LEN, FALSE, rec)) {
+				if (build)
+					unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len,
+					    UDS_TLV_CMSG_RAW_FIXED_LEN, TRUE, rec);
+				break;
+			}
+			rec->n_cmsg_raw++;
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_cmsg_level, tvb, voff, 4, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_cmsg_type, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+				if (len > UDS_TLV_CMSG_RAW_FIXED_LEN)
+					proto_tree_add_item(sub, hf_unix_cmsg_data, tvb, voff + 8,
+					    len - UDS_TLV_CMSG_RAW_FIXED_LEN, ENC_NA);
+				proto_item_append_text(ti, ": level %d type %d, %u bytes",
+				    tvb_get_letohil(tvb, voff), tvb_get_letohil(tvb, voff + 4),
+				    len - UDS_TLV_CMSG_RAW_FIXED_LEN);
+			}
+			break;
+
+		case UDS_TLV_LOSS:
+			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_LOSS_LEN, build, rec))
+				break;
+			rec->has_loss = TRUE;
+			rec->loss_records = tvb_get_letoh64(tvb, voff);
+			rec->loss_bytes = tvb_get_letoh64(tvb, voff + 8);
+			rec->loss_total_records = tvb_get_letoh64(tvb, voff + 16);
+			rec->loss_total_bytes = tvb_get_letoh64(tvb, voff + 24);
+			if (build) {
+				proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_loss_total_records, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
+				proto_tree_add_item(sub, hf_unix_loss_total_bytes, tvb, voff + 24, 8, ENC_LITTLE_ENDIAN);
+				proto_item_append_text(ti, ": %" PRIu64 " records, %" PRIu64 " bytes",
+				    rec->loss_records, rec->loss_bytes);
+			}
+			break;
+
+		default:
+			/* Unknown types are skipped by their length. */
+			if (build) {
+				if (len)
+					proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
+				expert_add_info_format(pinfo, ti, &ei_unix_tlv_unknown,
+				    "Unknown TLV type %u (%u bytes) skipped", type, len);
+			}
+			break;
+		}
+		off = voff + len;
+	}
+
+	if (build && rights_item)
+		proto_item_append_text(rights_item, " (%u descriptor%s)", n_fds,
+		    plurality(n_fds, "", "s"));
+	if (build && rights_tree) {
+		proto_item *ci = proto_tree_add_uint(rights_tree, hf_unix_scm_rights_count, tvb, 0, 0, n_fds);
+		proto_item_set_generated(ci);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-frame analysis (first pass)                                           */
+/* ------------------------------------------------------------------------ */
+
+static const unix_addr_t *
+unix_conn_addr(const unix_record_t *rec)
+{
+	if (rec->local.present && rec->local.named)
+		return &rec->local;
+	if (rec->peer.present && rec->peer.named)
+		return &rec->peer;
+	if (rec->dest.present && rec->dest.named)
+		return &rec->dest;
+	return NULL;
+}
+
+static gboolean
+unix_covers_message(guint32 flags)
+{
+	return (flags & (UDS_F_NO_PAYLOAD_SOURCE | UDS_F_READ_FAULT |
+	    UDS_F_METADATA_ONLY | UDS_F_TRUNCATED)) != 0;
+}
+
+static unix_frame_t *
+unix_analyse(packet_info *pinfo, const unix_record_t *rec)
+{
+	unix_frame_t *fr = wmem_new0(wmem_file_scope(), unix_frame_t);
+	const char *this_key, *peer_key = NULL;
+	const char *this_label, *peer_label;
+	const char *known;
+
+	if (!rec->has_socket)
+		return fr;
+
+	/* This socket's end. */
+	this_key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, rec->inode);
+	this_label = rec->has_task ? unix_task_label(wmem_file_scope(), rec->comm, rec->pid)
+	    : wmem_strdup_printf(wmem_file_scope(), "inode:%" PRIu64, rec->inode);
+	if (rec->has_task && rec->event != UDS_EV_RECV) {
+		/* Remember who sends on this inode, for records whose peer is it. */
+		guint64 *k = g_new(guint64, 1);
+		*k = rec->inode;
+		g_hash_table_insert(unix_sender_labels, k, g_strdup(this_label));
+	}
+
+	/* The other end. */
+	if (rec->peer_inode != 0) {
+		peer_key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, rec->peer_inode);
+	} else if (rec->dest.present && rec->dest.named) {
+		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->dest.display);
+	} else if (rec->peer.present && rec->peer.named) {
+		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->peer.display);
+	}
+	if (rec->has_peer_task) {
+		peer_label = unix_task_label(wmem_file_scope(), rec->pt_comm, rec->pt_pid);
+	} else if (rec->peer_inode != 0 &&
+	    (known = (const char *)g_hash_table_lookup(unix_sender_labels, &rec->peer_inode)) != NULL) {
+		/* The task this capture last saw sending on the peer socket. */
+		peer_label = wmem_strdup(wmem_file_scope(), known);
+	} else if (rec->has_peer_cred) {
+		peer_label = wmem_strdup_printf(wmem_file_scope(), "pid:%u", rec->pc_pid);
+	} else if (rec->peer_inode != 0) {
+		peer_label = wmem_strdup_printf(wmem_file_scope(), "inode:%" PRIu64, rec->peer_inode);
+	} else if (peer_key) {
+		peer_label = wmem_strdup(wmem_file_scope(), peer_key + 2);
+	} else {
+		peer_label = "(unknown)";
+	}
+
+	/* Data flows from the sender: RECV records are seen on the receiver. */
+	if (rec->event == UDS_EV_RECV) {
+		fr->src_key = peer_key;
+		fr->src_label = peer_label;
+		fr->dst_key = this_key;
+		fr->dst_label = this_label;
+	} else {
+		fr->src_key = this_key;
+		fr->src_label = this_label;
+		fr->dst_key = peer_key;
+		fr->dst_label = peer_label;
+	}
+
+	/* Stream index: keyed on the (sorted) pair of ends. */
+	{
+		const char *a = this_key, *b = peer_key ? peer_key : "-";
+		char *skey;
+		gpointer v;
+		if (strcmp(a, b) > 0) {
+			const char *t = a;
+			a = b;
+			b = t;
+		}
+		skey = g_strdup_printf("%s|%s", a, b);
+		v = g_hash_table_lookup(unix_streams, skey);
+		if (v) {
+			fr->stream = GPOINTER_TO_UINT(v) - 1;
+			g_free(skey);
+		} else {
+			fr->stream = unix_stream_count++;
+			g_hash_table_insert(unix_streams, skey, GUINT_TO_POINTER(fr->stream + 1));
+		}
+		fr->has_stream = TRUE;
+	}
+
+	/* Gap detection on the sending socket's byte count. */
+	if (rec->has_stream && (rec->event == UDS_EV_DATA || rec->event == UDS_EV_CLOSE)) {
+		unix_sock_state_t *st = (unix_sock_state_t *)g_hash_table_lookup(unix_sock_states, &rec->inode);
+		if (!st) {
+			guint64 *k = g_new(guint64, 1);
+			*k = rec->inode;
+			st = g_new0(unix_sock_state_t, 1);
+			g_hash_table_insert(unix_sock_states, k, st);
+		}
+		if (rec->flags & UDS_F_FIRST_SEEN)
+			st->valid = FALSE;
+		if (st->valid && rec->stream_offset > st->expected) {
+			fr->gap = rec->stream_offset - st->expected;
+			fr->gap_expected = st->expected;
+		}
+		if (rec->event == UDS_EV_DATA) {
+			if (unix_covers_message(rec->flags)) {
+				if (rec->flags & UDS_F_MORE) {
+					/* Covers up to the next record: accept its offset. */
+					st->valid = FALSE;
+				} else {
+					guint64 rest = rec->msg_len > rec->msg_offset ?
+					    (guint64)(rec->msg_len - rec->msg_offset) : 0;
+					if (rest < rec->payload_avail)
+						rest = rec->payload_avail;
+					st->expected = rec->stream_offset + rest;
+					st->valid = TRUE;
+				}
+			} else {
+				st->expected = rec->stream_offset + rec->payload_avail;
+				st->valid = TRUE;
+			}
+		} else if (!st->valid || rec->stream_offset > st->expected) {
+			st->expected = rec->stream_offset;
+			st->valid = TRUE;
+		}
+	}
+	(void)pinfo;
+	return fr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Payload                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Hand the payload of a record to the next dissector. For now everything goes
+ * to "data"; this is where stream reassembly and the unix.path / heuristic /
+ * HTTP / RESP handoff (issue 5) plug in.
+ */
+static void
+unix_dissect_payload(tvbuff_t *payload_tvb, packet_info *pinfo, proto_tree *tree,
+    const unix_record_t *rec _U_, const unix_frame_t *fr _U_)
+{
+	call_data_dissector(payload_tvb, pinfo, tree);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Main dissector                                                            */
+/* ------------------------------------------------------------------------ */
+
+static gboolean
+unix_magic_ok(tvbuff_t *tvb)
+{
+	return tvb_captured_length(tvb) >= 4 &&
+	    tvb_get_guint8(tvb, 0) == UDS_REC_MAGIC0 &&
+	    tvb_get_guint8(tvb, 1) == UDS_REC_MAGIC1 &&
+	    tvb_get_guint8(tvb, 2) == UDS_REC_MAGIC2 &&
+	    tvb_get_guint8(tvb, 3) == UDS_REC_MAGIC3;
+}
+
+static void
+unix_add_header(proto_tree *tree, tvbuff_t *tvb, proto_item **hl_item, proto_item **pl_item)
+{
+	static int * const flag_fields[] = {
+		&hf_unix_flags_truncated,
+		&hf_unix_flags_more,
+		&hf_unix_flags_oob,
+		&hf_unix_flags_partial,
+		&hf_unix_flags_first_seen,
+		&hf_unix_flags_joined_midstream,
+		&hf_unix_flags_no_payload_source,
+		&hf_unix_flags_inferred,
+		&hf_unix_flags_cmsg_truncated,
+		&hf_unix_flags_read_fault,
+		&hf_unix_flags_metadata_only,
+		NULL
+	};
+	proto_tree_add_item(tree, hf_unix_event, tvb, 5, 1, ENC_NA);
+	*hl_item = proto_tree_add_item(tree, hf_unix_header_len, tvb, 6, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_bitmask(tree, tvb, 8, hf_unix_flags, ett_unix_flags, flag_fields,
+	    ENC_LITTLE_ENDIAN);
+	*pl_item = proto_tree_add_item(tree, hf_unix_payload_len, tvb, 12, 4, ENC_LITTLE_ENDIAN);
+}
+
+static int
+dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+	proto_item *ti, *hl_item, *pl_item;
+	proto_tree *unix_tree;
+	unix_record_t rec;
+	unix_frame_t *fr;
+	guint rec_len = tvb_reported_length(tvb);
+	const unix_addr_t *conn;
+	const char *path;
+	tvbuff_t *payload_tvb = NULL;
+
+	col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
+	col_clear(pinfo->cinfo, COL_INFO);
+
+	ti = proto_tree_add_item(tree, proto_unix, tvb, 0, -1, ENC_NA);
+	unix_tree = proto_item_add_subtree(ti, ett_unix);
+
+	if (!unix_magic_ok(tvb)) {
+		proto_item *mi = proto_tree_add_item(unix_tree, hf_unix_magic, tvb, 0,
+		    MIN(4, tvb_captured_length(tvb)), ENC_NA);
+		expert_add_info(pinfo, mi, &ei_unix_bad_magic);
+		proto_item_append_text(ti, " (not a udsdump record)");
+		col_set_str(pinfo->cinfo, COL_INFO, "Not a udsdump record (bad magic)");
+		call_data_dissector(tvb, pinfo, tree);
+		return tvb_captured_length(tvb);
+	}
+
+	proto_tree_add_item(unix_tree, hf_unix_magic, tvb, 0, 4, ENC_NA);
+	{
+		proto_item *vi;
+		guint32 version;
+		vi = proto_tree_add_item_ret_uint(unix_tree, hf_unix_version, tvb, 4, 1, ENC_NA, &version);
+		if (version != UDS_REC_VERSION) {
+			expert_add_info_format(pinfo, vi, &ei_unix_unknown_version,
+			    "Unknown record version %u: cannot decode", version);
+			col_add_fstr(pinfo->cinfo, COL_INFO, "udsdump record version %u (cannot decode)", version);
+			call_data_dissector(tvb_new_subset_remaining(tvb, 5), pinfo, tree);
+			return tvb_captured_length(tvb);
+		}
+	}
+
+	if (rec_len < UDS_REC_HDR_LEN) {
+		expert_add_info_format(pinfo, ti, &ei_unix_bad_header_len,
+		    "Record is %u bytes, shorter than the fixed header (%u)", rec_len, UDS_REC_HDR_LEN);
+		col_set_str(pinfo->cinfo, COL_INFO, "udsdump record [Malformed: shorter than its header]");
+		return tvb_captured_length(tvb);
+	}
+
+	memset(&rec, 0, sizeof rec);
+	rec.version = tvb_get_guint8(tvb, 4);
+	rec.event = tvb_get_guint8(tvb, 5);
+	rec.header_len = tvb_get_letohs(tvb, 6);
+	rec.flags = tvb_get_letohl(tvb, 8);
+	rec.payload_len = tvb_get_letohl(tvb, 12);
+
+	unix_add_header(unix_tree, tvb, &hl_item, &pl_item);
+
+	if (rec.header_len < UDS_REC_HDR_LEN || rec.header_len > rec_len) {
+		expert_add_info_format(pinfo, hl_item, &ei_unix_bad_header_len,
+		    "header_len %u is %s", rec.header_len,
+		    rec.header_len < UDS_REC_HDR_LEN ? "shorter than the fixed header (16)"
+		    : "larger than the record");
+		col_add_fstr(pinfo->cinfo, COL_INFO, "%s [Malformed: bad header_len %u]",
+		    val_to_str(rec.event, unix_event_vals, "event %u"), rec.header_len);
+		if (rec_len > UDS_REC_HDR_LEN)
+			call_data_dissector(tvb_new_subset_remaining(tvb, UDS_REC_HDR_LEN), pinfo, tree);
+		return tvb_captured_length(tvb);
+	}
+	if ((guint64)rec.header_len + rec.payload_len > rec_len) {
+		rec.malformed = TRUE;
+		rec.payload_avail = rec_len - rec.header_len;
+		expert_add_info_format(pinfo, pl_item, &ei_unix_bad_payload_len,
+		    "header_len + payload_len = %" PRIu64 " is larger than the record (%u bytes)",
+		    (guint64)rec.header_len + rec.payload_len, rec_len);
+	} else {
+		rec.payload_avail = rec.payload_len;
+	}
+	proto_item_set_len(ti, rec.header_len + rec.payload_avail);
+
+	/* First walk: collect the fields. */
+	unix_walk_tlvs(tvb, pinfo, NULL, &rec, FALSE);
+
+	if (!PINFO_FD_VISITED(pinfo)) {
+		fr = unix_analyse(pinfo, &rec);
+		p_add_proto_data(wmem_file_scope(), pinfo, proto_unix, 0, fr);
+	} else {
+		fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+		if (!fr) /* should not happen; be safe */
+			fr = wmem_new0(pinfo->pool, unix_frame_t);
+	}
+
+	conn = unix_conn_addr(&rec);
+	path = conn ? conn->display : "(unnamed)";
+
+	/* Addresses, for the columns, conversations and follow. */
+	if (fr->src_key) {
+		unix_set_address(&pinfo->src, fr->src_key);
+		g_hash_table_replace(unix_end_labels, g_strdup(fr->src_key), g_strdup(fr->src_label));
+	}
+	if (fr->dst_key) {
+		unix_set_address(&pinfo->dst, fr->dst_key);
+		g_hash_table_replace(unix_end_labels, g_strdup(fr->dst_key), g_strdup(fr->dst_label));
+	}
+	copy_address_shallow(&pinfo->net_src, &pinfo->src);
+	copy_address_shallow(&pinfo->net_dst, &pinfo->dst);
+
+	/* Summary (generated) fields. */
+	if (rec.has_socket) {
+		proto_item *gi;
+		gi = proto_tree_add_uint(unix_tree, hf_unix_stream, tvb, 0, 0, fr->stream);
+		proto_item_set_generated(gi);
+		gi = proto_tree_add_string(unix_tree, hf_unix_path, tvb, 0, 0, path);
+		proto_item_set_generated(gi);
+		gi = proto_tree_add_uint(unix_tree, hf_unix_addr_kind, tvb, 0, 0,
+		    conn ? conn->kind : UDS_ADDR_UNNAMED);
+		proto_item_set_generated(gi);
+		gi = proto_tree_add_string(unix_tree, hf_unix_src, tvb, 0, 0, fr->src_label);
+		proto_item_set_generated(gi);
+		if (fr->dst_label) {
+			gi = proto_tree_add_string(unix_tree, hf_unix_dst, tvb, 0, 0, fr->dst_label);
+			proto_item_set_generated(gi);
+		}
+		if (fr->src_key && fr->src_key[0] == 'i') {
+			gi = proto_tree_add_uint64(unix_tree, hf_unix_src_inode, tvb, 0, 0,
+			    g_ascii_strtoull(fr->src_key + 2, NULL, 10));
+			proto_item_set_generated(gi);
+		}
+		if (fr->dst_key && fr->dst_key[0] == 'i') {
+			gi = proto_tree_add_uint64(unix_tree, hf_unix_dst_inode, tvb, 0, 0,
+			    g_ascii_strtoull(fr->dst_key + 2, NULL, 10));
+			proto_item_set_generated(gi);
+		}
+		proto_item_append_text(ti, ", %s -> %s, %s", fr->src_label,
+		    fr->dst_label ? fr->dst_label : "?", path);
+	}
+
+	/* Second walk: the tree and the expert info. */
+	unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
+
+	/* Expert info from the flags and the analysis. */
+	if (fr->gap) {
+		proto_item *gi = proto_tree_add_uint64(unix_tree, hf_unix_gap, tvb, 0, 0, fr->gap);
+		proto_item_set_generated(gi);
+		expert_add_info_format(pinfo, gi, &ei_unix_gap,
+		    "%" PRIu64 " bytes missing before this record (stream offset %" PRIu64
+		    ", previous record ended at %" PRIu64 ")",
+		    fr->gap, rec.stream_offset, fr->gap_expected);
+	}
+	if (rec.flags & UDS_F_TRUNCATED)
+		expert_add_info_format(pinfo, ti, &ei_unix_truncated,
+		    "Payload truncated by the snap length: %u of %u message bytes captured",
+		    rec.payload_avail, rec.msg_len);
+	if (rec.flags & (UDS_F_NO_PAYLOAD_SOURCE | UDS_F_READ_FAULT))
+		expert_add_info_format(pinfo, ti, &ei_unix_not_captured,
+		    "%u bytes were sent but could not be captured (%s)", rec.msg_len,
+		    (rec.flags & UDS_F_READ_FAULT) ? "sender memory unreadable"
+		    : "sent outside the traced syscalls");
+	if (rec.flags & UDS_F_PARTIAL)
+		expert_add_info_format(pinfo, ti, &ei_unix_partial,
+		    "Partial send: %u of %u requested bytes accepted", rec.msg_len, rec.requested_len);
+	if (rec.flags & UDS_F_CMSG_TRUNCATED)
+		expert_add_info(pinfo, ti, &ei_unix_cmsg_truncated);
+	if (rec.has_loss && (rec.loss_records || rec.loss_bytes || rec.event == UDS_EV_LOSS))
+		expert_add_info_format(pinfo, ti, &ei_unix_loss,
+		    "%" PRIu64 " records (%" PRIu64 " payload bytes) lost in the kernel"
+		    " (%" PRIu64 " records, %" PRIu64 " bytes since the capture started)",
+		    rec.loss_records, rec.loss_bytes, rec.loss_total_records, rec.loss_total_bytes);
+
+	/* Columns. */
+	if (rec.event == UDS_EV_LOSS) {
+		if (rec.has_loss)
+			col_add_fstr(pinfo->cinfo, COL_INFO,
+			    "LOSS %" PRIu64 " records (%" PRIu64 " bytes) lost in the kernel",
+			    rec.loss_records, rec.loss_bytes);
+		else
+			col_set_str(pinfo->cinfo, COL_INFO, "LOSS");
+	} else {
+		wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
+		if (rec.event != UDS_EV_DATA)
+			wmem_strbuf_append_printf(info, "%s ",
+			    val_to_str(rec.event, unix_event_vals, "Event %u"));
+		if (rec.has_socket)
+			wmem_strbuf_append_printf(info, "%s -> %s %s", fr->src_label,
+			    fr->dst_label ? fr->dst_label : "?", path);
+		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV || rec.payload_avail)
+			wmem_strbuf_append_printf(info, " Len=%u", rec.payload_avail);
+		if (rec.n_fds)
+			wmem_strbuf_append_printf(info, " SCM_RIGHTS=%u", rec.n_fds);
+		if (rec.has_creds)
+			wmem_strbuf_append(info, " SCM_CREDENTIALS");
+		if (rec.flags & UDS_F_TRUNCATED)
+			wmem_strbuf_append(info, " [truncated]");
+		if (fr->gap)
+			wmem_strbuf_append_printf(info, " [%" PRIu64 " bytes missing]", fr->gap);
+		col_add_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+	}
+	if (rec.malformed)
+		col_append_str(pinfo->cinfo, COL_INFO, " [Malformed]");
+
+	if (rec.payload_avail > 0)
+		payload_tvb = tvb_new_subset_length(tvb, rec.header_len, rec.payload_avail);
+
+	/* Taps: conversations, endpoints, follow. */
+	if (rec.has_socket && fr->src_key && fr->dst_key && have_tap_listener(unix_tap)) {
+		unix_tap_info_t *tap = wmem_new0(pinfo->pool, unix_tap_info_t);
+		copy_address_shallow(&tap->src, &pinfo->src);
+		copy_address_shallow(&tap->dst, &pinfo->dst);
+		tap->stream = fr->stream;
+		tap->event = rec.event;
+		tap->payload_len = rec.payload_avail;
+		tap->payload = payload_tvb;
+		tap_queue_packet(unix_tap, pinfo, tap);
+	}
+
+	if (payload_tvb) {
+		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV)
+			unix_dissect_payload(payload_tvb, pinfo, tree, &rec, fr);
+		else
+			call_data_dissector(payload_tvb, pinfo, tree);
+	}
+	return tvb_captured_length(tvb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Conversation table, endpoints, conversation filter, follow               */
+/* ------------------------------------------------------------------------ */
+
+static const char *
+unix_conv_get_filter_type(conv_item_t *conv _U_, conv_filter_type_e filter)
+{
+	if (filter == CONV_FT_SRC_ADDRESS)
+		return "unix.src_inode";
+	if (filter == CONV_FT_DST_ADDRESS)
+		return "unix.dst_inode";
+	if (filter == CONV_FT_ANY_ADDRESS)
+		return "unix.inode";
+	return CONV_FILTER_INVALID;
+}
+
+static ct_dissector_info_t unix_ct_dissector_info = { &unix_conv_get_filter_type };
+
+static tap_packet_status
+unix_conversation_packet(void *pct, packet_info *pinfo, epan_dissect_t *edt _U_,
+    const void *vip, tap_flags_t flags _U_)
+{
+	conv_hash_t *hash = (conv_hash_t *)pct;
+	const unix_tap_info_t *tap = (const unix_tap_info_t *)vip;
+
+	hash->flags = flags;
+	add_conversation_table_data_with_conv_id(hash, &tap->src, &tap->dst, 0, 0,
+	    (conv_id_t)tap->stream, 1, tap->event == UDS_EV_DATA ? (int)tap->payload_len : 0,
+	    &pinfo->rel_ts, &pinfo->abs_ts, &unix_ct_dissector_info, CONVERSATION_NONE);
+	return TAP_PACKET_REDRAW;
+}
+
+static const char *
+unix_endpoint_get_filter_type(endpoint_item_t *endpoint _U_, conv_filter_type_e filter)
+{
+	return unix_conv_get_filter_type(NULL, filter);
+}
+
+static et_dissector_info_t unix_endpoint_dissector_info = { &unix_endpoint_get_filter_type };
+
+static tap_packet_status
+unix_endpoint_packet(void *pit, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+    const void *vip, tap_flags_t flags _U_)
+{
+	conv_hash_t *hash = (conv_hash_t *)pit;
+	const unix_tap_info_t *tap = (const unix_tap_info_t *)vip;
+	int bytes = tap->event == UDS_EV_DATA ? (int)tap->payload_len : 0;
+
+	hash->flags = flags;
+	add_endpoint_table_data(hash, &tap->src, 0, TRUE, 1, bytes,
+	    &unix_endpoint_dissector_info, ENDPOINT_NONE);
+	add_endpoint_table_data(hash, &tap->dst, 0, FALSE, 1, bytes,
+	    &unix_endpoint_dissector_info, ENDPOINT_NONE);
+	return TAP_PACKET_REDRAW;
+}
+
+static gboolean
+unix_filter_valid(packet_info *pinfo)
+{
+	unix_frame_t *fr;
+	if (!proto_is_frame_protocol(pinfo->layers, "unix"))
+		return FALSE;
+	fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+	return fr && fr->has_stream;
+}
+
+static gchar *
+unix_build_filter(packet_info *pinfo)
+{
+	unix_frame_t *fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+	if (!fr || !fr->has_stream)
+		return NULL;
+	return g_strdup_printf("unix.stream eq %u", fr->stream);
+}
+
+static gchar *
+unix_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *stream,
+    guint *sub_stream _U_)
+{
+	unix_frame_t *fr;
+	if (!proto_is_frame_protocol(pinfo->layers, "unix"))
+		return NULL;
+	fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+	if (!fr || !fr->has_stream)
+		return NULL;
+	*stream = fr->stream;
+	return g_strdup_printf("unix.stream eq %u", fr->stream);
+}
+
+static gchar *
+unix_follow_index_filter(guint stream, guint sub_stream _U_)
+{
+	return g_strdup_printf("unix.stream eq %u", stream);
+}
+
+static gchar *
+unix_follow_address_filter(address *src_addr, address *dst_addr, int src_port _U_,
+    int dst_port _U_)
+{
+	const char *a = (const char *)src_addr->data, *b = (const char *)dst_addr->data;
+	if (src_addr->type != unix_address_type || dst_addr->type != unix_address_type ||
+	    src_addr->len < 3 || dst_addr->len < 3 || a[0] != 'i' || b[0] != 'i')
+		return NULL;
+	return g_strdup_printf("((unix.src_inode eq %s and unix.dst_inode eq %s) or "
+	    "(unix.src_inode eq %s and unix.dst_inode eq %s))", a + 2, b + 2, b + 2, a + 2);
+}
+
+static gchar *
+unix_follow_port_to_display(wmem_allocator_t *allocator, guint port)
+{
+	return wmem_strdup_printf(allocator, "%u", port);
+}
+
+/*
+ * Follow: the bytes sent (DATA records), in order. The first sender is the
+ * "client". Unlike follow_tvb_tap_listener, the side is decided by the socket
+ * (address), not by a port, since ours are all 0.
+ */
+static tap_packet_status
+unix_follow_tap_listener(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
+    const void *data, tap_flags_t flags _U_)
+{
+	follow_info_t *follow_info = (follow_info_t *)tapdata;
+	const unix_tap_info_t *tap = (const unix_tap_info_t *)data;
+	follow_record_t *follow_record;
+	guint len;
+
+	if (tap->event != UDS_EV_DATA || !tap->payload)
+		return TAP_PACKET_DONT_REDRAW;
+	len = tvb_captured_length(tap->payload);
+
+	if (follow_info->client_ip.type == AT_NONE) {
+		copy_address(&follow_info->client_ip, &tap->src);
+		copy_address(&follow_info->server_ip, &tap->dst);
+		follow_info->client_port = 0;
+		follow_info->server_port = 0;
+	}
+
+	follow_record = g_new0(follow_record_t, 1);
+	follow_record->data = g_byte_array_sized_new(len);
+	if (len)
+		g_byte_array_append(follow_record->data, tvb_get_ptr(tap->payload, 0, len), len);
+	follow_record->packet_num = pinfo->num;
+	follow_record->abs_ts = pinfo->abs_ts;
+	follow_record->is_server = !addresses_equal(&follow_info->client_ip, &tap->src);
+	follow_info->bytes_written[follow_record->is_server] += len;
+	follow_info->payload = g_list_prepend(follow_info->payload, follow_record);
+	return TAP_PACKET_DONT_REDRAW;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Registration                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void
+unix_prefs_apply(void)
+{
+	proto_reg_handoff_unix();
+}
+
+void
+proto_register_unix(void)
+{
+	static hf_register_info hf[] = {
+		{ &hf_unix_magic, { "Magic", "unix.magic", FT_BYTES, BASE_NONE, NULL, 0x0,
+		    "Record magic, \"UDSK\"", HFILL } },
+		{ &hf_unix_version, { "Version", "unix.version", FT_UINT8, BASE_DEC, NULL, 0x0,
+		    "Record format version", HFILL } },
+		{ &hf_unix_event, { "Event", "unix.event", FT_UINT8, BASE_DEC, VALS(unix_event_vals), 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_header_len, { "Header length", "unix.header_len", FT_UINT16, BASE_DEC, NULL, 0x0,
+		    "Bytes from the start of the record to the payload", HFILL } },
+		{ &hf_unix_flags, { "Flags", "unix.flags", FT_UINT32, BASE_HEX, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_flags_truncated, { "Truncated", "unix.flags.truncated", FT_BOOLEAN, 32, NULL,
+		    UDS_F_TRUNCATED, "The snap length cut this message", HFILL } },
+		{ &hf_unix_flags_more, { "More", "unix.flags.more", FT_BOOLEAN, 32, NULL,
+		    UDS_F_MORE, "Further records follow for the same message", HFILL } },
+		{ &hf_unix_flags_oob, { "OOB", "unix.flags.oob", FT_BOOLEAN, 32, NULL,
+		    UDS_F_OOB, "Sent with MSG_OOB", HFILL } },
+		{ &hf_unix_flags_partial, { "Partial", "unix.flags.partial", FT_BOOLEAN, 32, NULL,
+		    UDS_F_PARTIAL, "The kernel accepted fewer bytes than requested", HFILL } },
+		{ &hf_unix_flags_first_seen, { "First seen", "unix.flags.first_seen", FT_BOOLEAN, 32, NULL,
+		    UDS_F_FIRST_SEEN, "First record of this socket in this capture", HFILL } },
+		{ &hf_unix_flags_joined_midstream, { "Joined mid-stream", "unix.flags.joined_midstream",
+		    FT_BOOLEAN, 32, NULL, UDS_F_JOINED_MIDSTREAM,
+		    "The socket existed before the capture started", HFILL } },
+		{ &hf_unix_flags_no_payload_source, { "No payload source", "unix.flags.no_payload_source",
+		    FT_BOOLEAN, 32, NULL, UDS_F_NO_PAYLOAD_SOURCE,
+		    "Sent outside the traced syscalls: the bytes are a gap", HFILL } },
+		{ &hf_unix_flags_inferred, { "Inferred", "unix.flags.inferred", FT_BOOLEAN, 32, NULL,
+		    UDS_F_INFERRED, "The event was inferred, not observed", HFILL } },
+		{ &hf_unix_flags_cmsg_truncated, { "Control data truncated", "unix.flags.cmsg_truncated",
+		    FT_BOOLEAN, 32, NULL, UDS_F_CMSG_TRUNCATED, NULL, HFILL } },
+		{ &hf_unix_flags_read_fault, { "Read fault", "unix.flags.read_fault", FT_BOOLEAN, 32, NULL,
+		    UDS_F_READ_FAULT, "The sender's memory could not be read", HFILL } },
+		{ &hf_unix_flags_metadata_only, { "Metadata only", "unix.flags.metadata_only",
+		    FT_BOOLEAN, 32, NULL, UDS_F_METADATA_ONLY, "Payload not captured by choice", HFILL } },
+		{ &hf_unix_payload_len, { "Payload length", "unix.payload_len", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+
+		{ &hf_unix_stream, { "Stream index", "unix.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Connection index, keyed on the pair of socket inodes", HFILL } },
+		{ &hf_unix_path, { "Socket path", "unix.path", FT_STRING, BASE_NONE, NULL, 0x0,
+		    "Local name if bound, else the peer's, else the destination; @ for abstract", HFILL } },
+		{ &hf_unix_addr_kind, { "Address kind", "unix.addr.kind", FT_UINT8, BASE_DEC,
+		    VALS(unix_addr_kind_vals), 0x0, "Kind of the address unix.path shows", HFILL } },
+		{ &hf_unix_src, { "Source", "unix.src", FT_STRING, BASE_NONE, NULL, 0x0,
+		    "Sending end: comm[pid] or inode", HFILL } },
+		{ &hf_unix_dst, { "Destination", "unix.dst", FT_STRING, BASE_NONE, NULL, 0x0,
+		    "Receiving end: comm[pid], pid:N or inode", HFILL } },
+		{ &hf_unix_src_inode, { "Source socket inode", "unix.src_inode", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_dst_inode, { "Destination socket inode", "unix.dst_inode", FT_UINT64, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_gap, { "Bytes missing before this record", "unix.gap", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+
+		{ &hf_unix_tlv_type, { "Type", "unix.tlv.type", FT_UINT16, BASE_DEC, VALS(unix_tlv_type_vals),
+		    0x0, NULL, HFILL } },
+		{ &hf_unix_tlv_length, { "Length", "unix.tlv.length", FT_UINT16, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_tlv_value, { "TLV", "unix.tlv", FT_NONE, BASE_NONE, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_tlv_socket, { "Socket", "unix.socket", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Socket TLV", HFILL } },
+		{ &hf_unix_tlv_task, { "Task", "unix.task", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Task TLV", HFILL } },
+		{ &hf_unix_tlv_peer_cred, { "Peer credentials", "unix.peer_cred", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Peer credentials TLV", HFILL } },
+		{ &hf_unix_tlv_peer_task, { "Peer task", "unix.peer_task", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Peer task TLV", HFILL } },
+		{ &hf_unix_tlv_local_addr, { "Local address", "unix.local_addr", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Local address TLV", HFILL } },
+		{ &hf_unix_tlv_peer_addr, { "Peer address", "unix.peer_addr", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Peer address TLV", HFILL } },
+		{ &hf_unix_tlv_dest_addr, { "Destination address", "unix.dest_addr", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Destination address TLV", HFILL } },
+		{ &hf_unix_tlv_stream, { "Stream", "unix.stream_info", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Stream TLV", HFILL } },
+		{ &hf_unix_tlv_scm_fd, { "SCM_RIGHTS descriptor", "unix.scm.rights.desc", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "SCM_RIGHTS descriptor TLV", HFILL } },
+		{ &hf_unix_tlv_scm_creds, { "SCM_CREDENTIALS", "unix.scm.creds", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "SCM_CREDENTIALS TLV", HFILL } },
+		{ &hf_unix_tlv_cmsg, { "Control message", "unix.cmsg", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Control message TLV", HFILL } },
+		{ &hf_unix_tlv_loss, { "Loss", "unix.loss", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Loss TLV", HFILL } },
+		{ &hf_unix_tlv_extra, { "Extra bytes", "unix.tlv.extra", FT_BYTES, BASE_NONE, NULL, 0x0,
+		    "Bytes not decoded (later version, unknown TLV or malformed)", HFILL } },
+
+		{ &hf_unix_inode, { "Inode", "unix.inode", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "Socket inode (as ss -x shows)", HFILL } },
+		{ &hf_unix_peer_inode, { "Peer inode", "unix.peer_inode", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "Peer socket inode (0: no peer known)", HFILL } },
+		{ &hf_unix_sock_type, { "Socket type", "unix.sock_type", FT_UINT16, BASE_DEC,
+		    VALS(unix_sock_type_vals), 0x0, NULL, HFILL } },
+
+		{ &hf_unix_task_pid, { "PID", "unix.task.pid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Process (thread group) id of the task", HFILL } },
+		{ &hf_unix_task_tid, { "TID", "unix.task.tid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_task_uid, { "UID", "unix.task.uid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_task_gid, { "GID", "unix.task.gid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_task_start, { "Start time (ns since boot)", "unix.task.start_ns", FT_UINT64,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_task_comm, { "Command", "unix.task.comm", FT_STRINGZPAD, BASE_NONE, NULL, 0x0,
+		    NULL, HFILL } },
+
+		{ &hf_unix_peer_cred_pid, { "Peer credentials PID", "unix.peer_cred.pid", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, "SO_PEERCRED pid", HFILL } },
+		{ &hf_unix_peer_cred_uid, { "Peer credentials UID", "unix.peer_cred.uid", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_peer_cred_gid, { "Peer credentials GID", "unix.peer_cred.gid", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+
+		{ &hf_unix_peer_task_pid, { "Peer PID", "unix.peer_task.pid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_peer_task_tid, { "Peer TID", "unix.peer_task.tid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_peer_task_start, { "Peer start time (ns since boot)", "unix.peer_task.start_ns",
+		    FT_UINT64, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_peer_task_source, { "Peer task source", "unix.peer_task.source", FT_UINT8, BASE_DEC,
+		    VALS(unix_peer_src_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_peer_task_comm, { "Peer command", "unix.peer_task.comm", FT_STRINGZPAD, BASE_NONE,
+		    NULL, 0x0, NULL, HFILL } },
+
+		{ &hf_unix_local_addr_kind, { "Local address kind", "unix.local_addr.kind", FT_UINT8, BASE_DEC,
+		    VALS(unix_addr_kind_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_local_addr_name, { "Local address", "unix.local_addr.name", FT_STRING, BASE_NONE,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_peer_addr_kind, { "Peer address kind", "unix.peer_addr.kind", FT_UINT8, BASE_DEC,
+		    VALS(unix_addr_kind_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_peer_addr_name, { "Peer address", "unix.peer_addr.name", FT_STRING, BASE_NONE,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_dest_addr_kind, { "Destination address kind", "unix.dest_addr.kind", FT_UINT8,
+		    BASE_DEC, VALS(unix_addr_kind_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_dest_addr_name, { "Destination address", "unix.dest_addr.name", FT_STRING,
+		    BASE_NONE, NULL, 0x0, "Address given to sendto/sendmsg", HFILL } },
+
+		{ &hf_unix_stream_offset, { "Stream offset", "unix.stream_offset", FT_UINT64, BASE_DEC, NULL,
+		    0x0, "Bytes seen sent on this socket before this record's payload", HFILL } },
+		{ &hf_unix_msg_len, { "Message length", "unix.msg_len", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Bytes the kernel accepted for the whole message", HFILL } },
+		{ &hf_unix_msg_offset, { "Message offset", "unix.msg_offset", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Where this record's payload starts in the message", HFILL } },
+		{ &hf_unix_requested_len, { "Requested length", "unix.requested_len", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, "Bytes the caller asked to send", HFILL } },
+		{ &hf_unix_syscall, { "Syscall", "unix.syscall", FT_UINT16, BASE_DEC,
+		    VALS(unix_syscall_vals), 0x0, NULL, HFILL } },
+
+		{ &hf_unix_scm_rights, { "SCM_RIGHTS", "unix.scm.rights", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "Descriptors passed", HFILL } },
+		{ &hf_unix_scm_rights_count, { "Descriptors", "unix.scm.rights.count", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_fd, { "Descriptor", "unix.scm.rights.fd", FT_INT32, BASE_DEC, NULL, 0x0,
+		    "Descriptor number in the sender", HFILL } },
+		{ &hf_unix_scm_rights_kind, { "File kind", "unix.scm.rights.kind", FT_UINT8, BASE_DEC,
+		    VALS(unix_file_kind_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_fd_flags, { "Descriptor flags", "unix.scm.rights.fd_flags", FT_UINT8,
+		    BASE_HEX, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_fd_flags_path_truncated, { "Path cut short",
+		    "unix.scm.rights.fd_flags.path_truncated", FT_BOOLEAN, 8, NULL, UDS_FD_PATH_TRUNCATED,
+		    NULL, HFILL } },
+		{ &hf_unix_scm_rights_fd_flags_unresolved, { "Not resolved",
+		    "unix.scm.rights.fd_flags.unresolved", FT_BOOLEAN, 8, NULL, UDS_FD_UNRESOLVED,
+		    "The descriptor was not described", HFILL } },
+		{ &hf_unix_scm_rights_sock_type, { "Socket type", "unix.scm.rights.sock_type", FT_UINT16,
+		    BASE_DEC, VALS(unix_sock_type_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_mode, { "Mode", "unix.scm.rights.mode", FT_UINT32, BASE_OCT, NULL, 0x0,
+		    "st_mode", HFILL } },
+		{ &hf_unix_scm_rights_sock_family, { "Socket family", "unix.scm.rights.sock_family", FT_UINT16,
+		    BASE_DEC, VALS(unix_sock_family_vals), 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_inode, { "Inode", "unix.scm.rights.inode", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_scm_rights_dev, { "Device", "unix.scm.rights.dev", FT_UINT64, BASE_HEX, NULL, 0x0,
+		    "Superblock device number (major << 20 | minor)", HFILL } },
+		{ &hf_unix_scm_rights_dev_major, { "Device major", "unix.scm.rights.dev_major", FT_UINT32,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_dev_minor, { "Device minor", "unix.scm.rights.dev_minor", FT_UINT32,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_scm_rights_path, { "Path", "unix.scm.rights.path", FT_STRING, BASE_NONE, NULL, 0x0,
+		    NULL, HFILL } },
+
+		{ &hf_unix_scm_creds_pid, { "PID", "unix.scm.creds.pid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "SCM_CREDENTIALS pid", HFILL } },
+		{ &hf_unix_scm_creds_uid, { "UID", "unix.scm.creds.uid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "SCM_CREDENTIALS uid", HFILL } },
+		{ &hf_unix_scm_creds_gid, { "GID", "unix.scm.creds.gid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "SCM_CREDENTIALS gid", HFILL } },
+
+		{ &hf_unix_cmsg_level, { "Level", "unix.cmsg.level", FT_INT32, BASE_DEC, NULL, 0x0,
+		    "cmsg_level", HFILL } },
+		{ &hf_unix_cmsg_type, { "Type", "unix.cmsg.type", FT_INT32, BASE_DEC, NULL, 0x0,
+		    "cmsg_type", HFILL } },
+		{ &hf_unix_cmsg_data, { "Data", "unix.cmsg.data", FT_BYTES, BASE_NONE, NULL, 0x0,
+		    NULL, HFILL } },
+
+		{ &hf_unix_loss_records, { "Records lost", "unix.loss.records", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "Records lost since the previous loss record", HFILL } },
+		{ &hf_unix_loss_bytes, { "Bytes lost", "unix.loss.bytes", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "Payload bytes lost since the previous loss record", HFILL } },
+		{ &hf_unix_loss_total_records, { "Total records lost", "unix.loss.total_records", FT_UINT64,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_loss_total_bytes, { "Total bytes lost", "unix.loss.total_bytes", FT_UINT64,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+	};
+
+	static gint *ett[] = {
+		&ett_unix,
+		&ett_unix_flags,
+		&ett_unix_tlv,
+		&ett_unix_scm_rights,
+		&ett_unix_scm_rights_fd,
+		&ett_unix_scm_rights_fd_flags,
+	};
+
+	static ei_register_info ei[] = {
+		{ &ei_unix_bad_magic, { "unix.bad_magic", PI_MALFORMED, PI_ERROR,
+		    "Not a udsdump record (bad magic)", EXPFILL } },
+		{ &ei_unix_unknown_version, { "unix.unknown_version", PI_UNDECODED, PI_WARN,
+		    "Unknown record version", EXPFILL } },
+		{ &ei_unix_bad_header_len, { "unix.bad_header_len", PI_MALFORMED, PI_ERROR,
+		    "Bad header_len", EXPFILL } },
+		{ &ei_unix_bad_payload_len, { "unix.bad_payload_len", PI_MALFORMED, PI_ERROR,
+		    "payload_len runs past the record", EXPFILL } },
+		{ &ei_unix_tlv_overrun, { "unix.tlv.overrun", PI_MALFORMED, PI_ERROR,
+		    "TLV runs past header_len", EXPFILL } },
+		{ &ei_unix_tlv_short, { "unix.tlv.short", PI_MALFORMED, PI_ERROR,
+		    "TLV value shorter than its fixed size", EXPFILL } },
+		{ &ei_unix_tlv_repeated, { "unix.tlv.repeated", PI_PROTOCOL, PI_WARN,
+		    "TLV repeated", EXPFILL } },
+		{ &ei_unix_tlv_unknown, { "unix.tlv.unknown", PI_UNDECODED, PI_NOTE,
+		    "Unknown TLV type skipped", EXPFILL } },
+		{ &ei_unix_bad_addr_kind, { "unix.bad_addr_kind", PI_PROTOCOL, PI_WARN,
+		    "Bad address kind", EXPFILL } },
+		{ &ei_unix_gap, { "unix.expert.gap", PI_SEQUENCE, PI_WARN,
+		    "Bytes missing before this record (gap in the stream)", EXPFILL } },
+		{ &ei_unix_truncated, { "unix.expert.truncated", PI_SEQUENCE, PI_WARN,
+		    "Payload truncated", EXPFILL } },
+		{ &ei_unix_loss, { "unix.expert.loss", PI_SEQUENCE, PI_WARN,
+		    "Records lost in the kernel", EXPFILL } },
+		{ &ei_unix_not_captured, { "unix.expert.not_captured", PI_SEQUENCE, PI_WARN,
+		    "Bytes sent but not captured", EXPFILL } },
+		{ &ei_unix_partial, { "unix.expert.partial", PI_SEQUENCE, PI_NOTE,
+		    "Partial send", EXPFILL } },
+		{ &ei_unix_cmsg_truncated, { "unix.expert.cmsg_truncated", PI_SEQUENCE, PI_WARN,
+		    "Control data larger than the capture keeps", EXPFILL } },
+		{ &ei_unix_fd_unresolved, { "unix.expert.fd_unresolved", PI_UNDECODED, PI_NOTE,
+		    "Passed descriptor not described by the capture", EXPFILL } },
+	};
+
+	module_t *unix_module;
+	expert_module_t *expert_unix;
+
+	proto_unix = proto_register_protocol("Unix Domain Socket", "UNIX", "unix");
+	proto_register_field_array(proto_unix, hf, array_length(hf));
+	proto_register_subtree_array(ett, array_length(ett));
+	expert_unix = expert_register_protocol(proto_unix);
+	expert_register_field_array(expert_unix, ei, array_length(ei));
+
+	unix_handle = register_dissector("unix", dissect_unix, proto_unix);
+
+	unix_module = prefs_register_protocol(proto_unix, unix_prefs_apply);
+	prefs_register_uint_preference(unix_module, "user_link_type",
+	    "USER link type (0-15) carrying udsdump records",
+	    "The LINKTYPE_USERn (DLT 147+n) whose packets are udsdump records; "
+	    "udsdump writes USER12 (DLT 159)",
+	    10, &pref_user_index);
+
+	unix_address_type = address_type_dissector_register("AT_UNIX", "Unix socket end",
+	    unix_addr_to_str, unix_addr_str_len, NULL, unix_addr_col_filter, NULL,
+	    unix_addr_name_res, unix_addr_name_res_len);
+
+	unix_tap = register_tap("unix");
+	register_conversation_table(proto_unix, TRUE, unix_conversation_packet, unix_endpoint_packet);
+	register_conversation_filter("unix", "UNIX", unix_filter_valid, unix_build_filter);
+	register_follow_stream(proto_unix, "unix", unix_follow_conv_filter, unix_follow_index_filter,
+	    unix_follow_address_filter, unix_follow_port_to_display, unix_follow_tap_listener);
+
+	unix_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	unix_sock_states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	unix_sender_labels = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	unix_end_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	register_init_routine(unix_init);
+}
+
+void
+proto_reg_handoff_unix(void)
+{
+	static gboolean registered = FALSE;
+	static guint current_index;
+
+	if (pref_user_index > 15)
+		pref_user_index = UDS_WTAP_ENCAP_USER_INDEX;
+	if (registered) {
+		if (current_index == pref_user_index)
+			return;
+		/*
+		 * Give the old link type back to Wireshark's generic DLT_USER
+		 * dissector, which claims all sixteen (our registration replaced
+		 * its entry, so dissector_reset_uint would bring ours back).
+		 */
+		dissector_handle_t user_dlt = find_dissector("user_dlt");
+		if (user_dlt)
+			dissector_add_uint("wtap_encap", WTAP_ENCAP_USER0 + current_index, user_dlt);
+		else
+			dissector_delete_uint("wtap_encap", WTAP_ENCAP_USER0 + current_index, unix_handle);
+	}
+	dissector_add_uint("wtap_encap", WTAP_ENCAP_USER0 + pref_user_index, unix_handle);
+	current_index = pref_user_index;
+	registered = TRUE;
+}
+
+void
+plugin_register(void)
+{
+	static proto_plugin plug;
+
+	plug.register_protoinfo = proto_register_unix;
+	plug.register_handoff = proto_reg_handoff_unix;
+	proto_register_plugin(&plug);
+}

@@ -1,0 +1,142 @@
+"""Fixtures for the `unix` dissector plugin tests.
+
+tshark runs as an unprivileged user (Wireshark 4.0 as root ignores
+WIRESHARK_PLUGIN_DIR), with the plugin from the build tree staged in a
+world-readable temporary directory and a private WIRESHARK_CONFIG_DIR.
+"""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+import synth  # noqa: E402
+
+
+def _find_plugin():
+    env = os.environ.get("UDSDUMP_PLUGIN")
+    if env:
+        return env
+    candidates = [os.path.join(REPO, d, "plugin", "udsdump.so") for d in ("build", "build-plugin")]
+    found = [c for c in candidates if os.path.exists(c)]
+    if not found:
+        pytest.fail("udsdump.so not built: run `cmake -S . -B build && cmake --build build` "
+                    "(or set UDSDUMP_PLUGIN)")
+    return max(found, key=os.path.getmtime)
+
+
+class Tshark:
+    """tshark with the build-tree plugin, as an unprivileged user."""
+
+    def __init__(self, root, plugin):
+        self.root = root
+        self.plugin = plugin
+        self.plugin_dir = os.path.join(root, "plugins")
+        epan = os.path.join(self.plugin_dir, "4.0", "epan")
+        os.makedirs(epan)
+        shutil.copy(plugin, os.path.join(epan, "udsdump.so"))
+        self.staged = os.path.join(epan, "udsdump.so")
+        self.config_dir = os.path.join(root, "config")
+        os.makedirs(self.config_dir)
+        self.captures = os.path.join(root, "captures")
+        os.makedirs(self.captures)
+        for dirpath, dirnames, filenames in os.walk(root):
+            os.chmod(dirpath, 0o777)
+            for f in filenames:
+                os.chmod(os.path.join(dirpath, f), 0o644)
+        os.chmod(root, 0o777)
+        self.n = 0
+
+    def prefix(self):
+        if os.geteuid() == 0:
+            return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        return []
+
+    def env(self):
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": self.root,
+            "LANG": "C.UTF-8",
+            "WIRESHARK_PLUGIN_DIR": self.plugin_dir,
+            "WIRESHARK_CONFIG_DIR": self.config_dir,
+            "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1",
+        }
+        return env
+
+    def run(self, args, check=True, tool="tshark"):
+        cmd = self.prefix() + ["/usr/bin/" + tool] + list(args)
+        p = subprocess.run(cmd, env=self.env(), cwd=self.root, capture_output=True,
+                           timeout=120)
+        out = p.stdout.decode("utf-8", "replace")
+        err = p.stderr.decode("utf-8", "replace")
+        assert "Dissector bug" not in err, err
+        assert "Dissector bug" not in out, out
+        if check:
+            assert p.returncode == 0, "tshark %s failed (%d): %s" % (args, p.returncode, err)
+        return p.returncode, out, err
+
+    # --- captures -------------------------------------------------------
+
+    def capture(self, records, name=None, linktype=synth.LINKTYPE_USER12):
+        """Write records (bytes) to a world-readable pcapng; return its path."""
+        self.n += 1
+        path = os.path.join(self.captures, name or "cap%03d.pcapng" % self.n)
+        synth.write_pcapng(path, records, linktype)
+        os.chmod(path, 0o644)
+        return path
+
+    def assert_unix(self, pcap, extra=()):
+        """The plugin is loaded and at least one frame is `unix`."""
+        _, out, _ = self.run(["-r", pcap, "-Y", "unix", "-T", "fields", "-e", "frame.number"] + list(extra))
+        assert out.strip(), "no frame of %s dissected as unix" % pcap
+
+    def fields(self, pcap, fields, dfilter=None, extra=(), check_unix=True):
+        """Rows of -T fields output, one list per frame (occurrences joined by ',')."""
+        if check_unix:
+            self.assert_unix(pcap, extra)
+        args = ["-r", pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
+                "-E", "aggregator=,"]
+        for f in fields:
+            args += ["-e", f]
+        if dfilter:
+            args += ["-Y", dfilter]
+        args += list(extra)
+        _, out, _ = self.run(args)
+        return [line.split("\t") for line in out.splitlines()]
+
+    def frames(self, pcap, dfilter, extra=()):
+        """Frame numbers matching a display filter."""
+        rows = self.fields(pcap, ["frame.number"], dfilter, extra)
+        return [int(r[0]) for r in rows]
+
+
+@pytest.fixture(scope="session")
+def plugin_path():
+    return _find_plugin()
+
+
+@pytest.fixture(scope="session")
+def ts(plugin_path):
+    root = tempfile.mkdtemp(prefix="udsdump-plugin-test-")
+    os.chmod(root, 0o777)
+    t = Tshark(root, plugin_path)
+    # The plugin really is the one from the build tree, and it is loaded.
+    _, out, _ = t.run(["-G", "plugins"])
+    lines = [l for l in out.splitlines() if "udsdump.so" in l]
+    assert lines, "udsdump.so not among tshark's plugins:\n" + out
+    assert t.staged in lines[0], lines[0]
+    yield t
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def S():
+    return synth
