@@ -1,0 +1,1130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * udsdump's kernel side: see every message sent on an AF_UNIX socket and
+ * hand it to user space through a ring buffer.
+ *
+ * Where we hook, and why (../doc/FORMAT.md, shared notes on the kernel):
+ *  - tp_btf/sock_send_length fires inside sock_sendmsg() for every send on
+ *    every socket, with the struct sock and the byte count the kernel
+ *    accepted, and costs nothing measurable until the program does work.
+ *    Syscall tracepoints would move every task on the host onto the slow
+ *    syscall path, so none is attached.
+ *  - The payload is not in the tracepoint's arguments: it is still in the
+ *    caller's memory, reached through the user registers of the syscall
+ *    being served (bpf_task_pt_regs). We trust those registers only after
+ *    the fd argument resolves to this very socket; otherwise (io_uring,
+ *    splice, sendfile, kernel sockets) the bytes are recorded as a gap.
+ *  - tp_btf/sock_recv_length returning 0 on a stream socket is the reader
+ *    seeing end of file: we record it as an inferred SHUTDOWN carrying the
+ *    writer's final stream offset.
+ */
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "udsdump/record.h"
+#include "udsdump_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define MSG_OOB 1
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+/* x86-64 syscall numbers of the sends whose arguments we decode. */
+#define NR_write 1
+#define NR_writev 20
+#define NR_sendto 44
+#define NR_sendmsg 46
+#define NR_sendmmsg 307
+
+#define UIO_MAXIOV 1024
+
+/* Clamp x with a mask the verifier sees: the empty asm stops clang from
+ * dropping the mask when it "knows" the value is already in range. */
+#define BOUND(x, mask)                         \
+	({                                     \
+		asm volatile("" : "+r"(x));    \
+		(x) &= (mask);                 \
+	})
+
+/* Same, for an upper bound that is not a power of two minus one. */
+#define BOUND_MAX(x, max) \
+	asm volatile("if %0 <= %1 goto +1\n\t%0 = %1\n\t" : "+r"(x) : "i"(max))
+#define CHUNK_MASK (UDS_CHUNK_MAX - 1)
+
+/* Set by user space before load: the verifier drops disabled filters. */
+const volatile struct uds_bpf_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* resized by user space */
+} events SEC(".maps");
+
+/* Chunking state of the bpf_loop callback. It lives in the per-CPU
+ * scratch map, not on the stack: the verifier does not track map contents,
+ * so each iteration sees unknown values and the loop verifies in one pass. */
+struct payload_ctx {
+	__u64 iov_ptr;    /* user iovec array, 0 for a single buffer */
+	__u64 cur_base;   /* current segment */
+	__u64 cur_left;
+	__u32 iov_idx;
+	__u32 iov_cnt;
+	__u32 remaining;  /* message bytes still to capture */
+	__u32 fill;       /* bytes in the current chunk */
+	__u32 msg_off;    /* message offset of the current chunk */
+	__u32 cap;        /* bytes of the message to capture */
+	__u64 stream_off; /* stream offset of the current chunk */
+	__u32 base_flags;
+	__u32 wake_flags;
+	__u32 fault;
+	__u32 need_record; /* nothing emitted yet for this message */
+	__u32 done;
+	__u32 emitted;    /* read only after the loop: no branch on it inside,
+			     so the verifier's iterations converge */
+};
+
+/* Per-CPU scratch, indexed by CPU: tracepoints run with preemption off. */
+struct data_scratch {
+	struct payload_ctx pc;
+	struct uds_event ev;
+	__u8 data[2 * UDS_CHUNK_MAX]; /* 2x so that any (off < CHUNK, n <= CHUNK) fits */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of CPUs by user space */
+	__type(key, __u32);
+	__type(value, struct data_scratch);
+} data_scratch SEC(".maps");
+
+struct path_walk {
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *mnt;
+	__u32 pos;
+	__u32 done;
+	__u32 stop;
+	__u32 pad;
+};
+
+struct cmsg_scratch {
+	struct uds_cmsg_event ev;
+	struct path_walk walk;
+	char path[2 * UDS_FD_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cmsg_scratch);
+} cmsg_scratch SEC(".maps");
+
+/* Bytes this capture has seen sent on each socket, keyed by inode. */
+struct sock_state {
+	__u64 bytes_sent;
+	__u64 peer_ino;
+	__u32 eof_reported;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sock_state);
+} sock_states SEC(".maps");
+
+/* Reader inode -> writer inode, to find the writer at end of file. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} writer_of SEC(".maps");
+
+/* The last task seen using each socket: "who holds the other end". */
+struct task_ident {
+	__u32 pid;
+	__u32 tid;
+	__u64 start_ns;
+	char comm[UDS_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct task_ident);
+} last_task SEC(".maps");
+
+/* sendmmsg fires once per message with no index: keep one per thread. */
+struct mmsg_cursor {
+	__u64 vec;
+	__u32 idx;
+	__u32 vlen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct mmsg_cursor);
+} mmsg_cursors SEC(".maps");
+
+/* Path filter: socket files by identity, and names by value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UDS_MAX_PATH_FILTERS * 2);
+	__type(key, struct uds_file_id);
+	__type(value, __u8);
+} path_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UDS_MAX_PATH_FILTERS * 2);
+	__type(key, struct uds_name_key);
+	__type(value, __u8);
+} path_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uds_kernel_stats);
+} stats SEC(".maps");
+
+struct user_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+struct user_msghdr_x {
+	__u64 msg_name;
+	__s32 msg_namelen;
+	__u32 pad0;
+	__u64 msg_iov;
+	__u64 msg_iovlen;
+	__u64 msg_control;
+	__u64 msg_controllen;
+	__u32 msg_flags;
+	__u32 pad1;
+};
+
+struct user_cmsghdr {
+	__u64 len;
+	__s32 level;
+	__s32 type;
+};
+
+static __always_inline struct uds_kernel_stats *get_stats(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
+static __always_inline __u64 socket_ino(struct socket *sock)
+{
+	if (!sock)
+		return 0;
+	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+}
+
+static __always_inline __u64 sock_ino(struct sock *sk)
+{
+	if (!sk)
+		return 0;
+	return socket_ino(BPF_CORE_READ(sk, sk_socket));
+}
+
+/* The struct file behind descriptor fd of task, or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, int fd)
+{
+	struct file **fds;
+	struct file *f = NULL;
+	struct fdtable *fdt;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+/* Copy a socket's bound name (unix_sk(sk)->addr) into out. */
+static __always_inline void read_sock_addr(struct sock *sk, struct uds_addr *out)
+{
+	struct unix_address *addr;
+	__u64 len;
+	int alen;
+
+	out->kind = UDS_ADDR_UNNAMED;
+	out->len = 0;
+	if (!sk)
+		return;
+	addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!addr)
+		return;
+	alen = BPF_CORE_READ(addr, len) - 2; /* minus sun_family */
+	if (alen <= 0)
+		return;
+	len = alen;
+	BOUND_MAX(len, UDS_ADDR_MAX);
+	if (len == 0 || bpf_probe_read_kernel(out->name, len, &addr->name[0].sun_path))
+		return;
+	if (out->name[0] == 0) {
+		/* abstract: the name is the bytes after the leading NUL */
+		out->kind = UDS_ADDR_ABSTRACT;
+		len -= 1;
+		BOUND_MAX(len, UDS_ADDR_MAX - 1);
+		if (len > 0)
+			bpf_probe_read_kernel(out->name, len, &addr->name[0].sun_path[1]);
+		out->len = len;
+	} else {
+		/* pathname: bound names include the trailing NUL in addr->len */
+		out->kind = UDS_ADDR_PATHNAME;
+		int n = 0;
+		for (n = 0; n < UDS_ADDR_MAX; n++) {
+			if (n >= len || out->name[n] == 0)
+				break;
+		}
+		out->len = n;
+	}
+}
+
+/* Copy a user sockaddr_un (sendto's or msg_name) into out. */
+static __always_inline void read_user_addr(__u64 uaddr, int alen, struct uds_addr *out)
+{
+	__u64 len;
+
+	out->kind = UDS_ADDR_UNNAMED;
+	out->len = 0;
+	if (!uaddr || alen <= 2)
+		return;
+	len = alen - 2;
+	BOUND_MAX(len, UDS_ADDR_MAX);
+	if (bpf_probe_read_user(out->name, len, (void *)(uaddr + 2)))
+		return;
+	if (out->name[0] == 0) {
+		out->kind = UDS_ADDR_ABSTRACT;
+		len -= 1;
+		BOUND_MAX(len, UDS_ADDR_MAX - 1);
+		if (len > 0)
+			bpf_probe_read_user(out->name, len, (void *)(uaddr + 3));
+		out->len = len;
+	} else {
+		out->kind = UDS_ADDR_PATHNAME;
+		int n = 0;
+		for (n = 0; n < UDS_ADDR_MAX; n++) {
+			if (n >= len || out->name[n] == 0)
+				break;
+		}
+		out->len = n;
+	}
+}
+
+/* Does a name key of the path filter match this address? */
+static __always_inline bool name_in_filter(struct uds_addr *a)
+{
+	struct uds_name_key key = {};
+
+	if (a->kind == UDS_ADDR_UNNAMED)
+		return false;
+	key.kind = a->kind;
+	key.len = a->len;
+	if (a->len > UDS_ADDR_MAX)
+		return false;
+	__u64 l = a->len;
+	BOUND_MAX(l, UDS_ADDR_MAX);
+	if (l)
+		bpf_probe_read_kernel(key.name, l, a->name);
+	return bpf_map_lookup_elem(&path_names, &key) != NULL;
+}
+
+static __always_inline bool prefix_match(struct uds_addr *a, __u32 i)
+{
+	__u32 plen;
+
+	if (i >= UDS_MAX_PREFIX_FILTERS)
+		return false;
+	if (a->kind != cfg.prefixes[i].kind)
+		return false;
+	plen = cfg.prefixes[i].len;
+	if (plen > a->len || plen > UDS_ADDR_MAX)
+		return false;
+	for (int n = 0; n < UDS_ADDR_MAX; n++) {
+		if (n >= plen)
+			return true;
+		if (a->name[n] != cfg.prefixes[i].name[n])
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool addr_matches_names(struct uds_addr *a)
+{
+	if (cfg.n_path_names && name_in_filter(a))
+		return true;
+	for (__u32 i = 0; i < UDS_MAX_PREFIX_FILTERS; i++) {
+		if (i >= cfg.n_prefixes)
+			break;
+		if (prefix_match(a, i))
+			return true;
+	}
+	return false;
+}
+
+/* Is the socket file bound by sk one the user named (by identity)? */
+static __always_inline bool sock_file_in_filter(struct sock *sk)
+{
+	struct uds_file_id id = {};
+	struct inode *inode;
+
+	if (!sk)
+		return false;
+	inode = BPF_CORE_READ((struct unix_sock *)sk, path.dentry, d_inode);
+	if (!inode)
+		return false;
+	id.ino = BPF_CORE_READ(inode, i_ino);
+	id.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	return bpf_map_lookup_elem(&path_ids, &id) != NULL;
+}
+
+
+static __always_inline struct data_scratch *get_data_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&data_scratch, &cpu);
+}
+
+static __always_inline void count_emit(bool ok, __u64 bytes)
+{
+	struct uds_kernel_stats *st = get_stats();
+
+	if (!st)
+		return;
+	if (ok) {
+		st->records_emitted++;
+	} else {
+		st->records_lost++;
+		st->bytes_lost += bytes;
+	}
+}
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	/* Batch: wake the reader only once a good part of the ring is full;
+	 * it also polls on a short timer. A wakeup per record costs more
+	 * than the copy. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Emit the chunk in scratch (c->fill payload bytes) as one event. */
+static __always_inline void emit_chunk(struct payload_ctx *c, struct data_scratch *s, bool last)
+{
+	__u32 n = c->fill;
+	long err;
+
+	if (n > UDS_CHUNK_MAX)
+		n = UDS_CHUNK_MAX;
+	s->ev.data_len = n;
+	s->ev.msg_offset = c->msg_off;
+	s->ev.stream_offset = c->stream_off;
+	s->ev.flags = c->base_flags | (last ? 0 : UDS_F_MORE) | (c->fault ? UDS_F_READ_FAULT : 0);
+	c->base_flags &= ~UDS_F_FIRST_SEEN;
+	c->need_record = 0;
+	if (last)
+		c->done = 1;
+	err = bpf_ringbuf_output(&events, &s->ev, sizeof(struct uds_event) + n, wakeup_flags());
+	count_emit(err == 0, n);
+	c->emitted++;
+	c->msg_off += n;
+	c->stream_off += n;
+	c->fill = 0;
+}
+
+static long payload_step(__u32 i, void *unused)
+{
+	struct data_scratch *s = get_data_scratch();
+	struct payload_ctx *c;
+	struct user_iovec iov;
+	__u64 n;
+	__u32 fill;
+
+	if (!s)
+		return 1;
+	c = &s->pc;
+	if (c->done)
+		return 1;
+	if (c->remaining == 0) {
+		if (c->fill || c->need_record)
+			emit_chunk(c, s, true);
+		c->done = 1;
+		return 1;
+	}
+	if (c->cur_left == 0) {
+		if (!c->iov_ptr || c->iov_idx >= c->iov_cnt || c->iov_idx >= UIO_MAXIOV) {
+			c->fault = 1; /* fewer bytes in the iovecs than sent? */
+			emit_chunk(c, s, true);
+			return 1;
+		}
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(c->iov_ptr + (__u64)c->iov_idx * sizeof(iov)))) {
+			c->fault = 1;
+			emit_chunk(c, s, true);
+			return 1;
+		}
+		c->iov_idx++;
+		c->cur_base = iov.base;
+		c->cur_left = iov.len;
+		return 0;
+	}
+	n = c->cur_left;
+	if (n > c->remaining)
+		n = c->remaining;
+	fill = c->fill & CHUNK_MASK;
+	if (n > UDS_CHUNK_MAX - fill)
+		n = UDS_CHUNK_MAX - fill;
+	if (n > UDS_CHUNK_MAX)
+		n = UDS_CHUNK_MAX;
+	BOUND(fill, CHUNK_MASK);
+	BOUND_MAX(n, UDS_CHUNK_MAX);
+	if (bpf_probe_read_user(&s->data[fill], n, (void *)c->cur_base)) {
+		c->fault = 1;
+		emit_chunk(c, s, true);
+		return 1;
+	}
+	c->fill = fill + n;
+	c->cur_base += n;
+	c->cur_left -= n;
+	c->remaining -= n;
+	if (c->fill >= UDS_CHUNK_MAX || c->remaining == 0) {
+		emit_chunk(c, s, c->remaining == 0);
+		if (c->remaining == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct iovsum_ctx {
+	__u64 iov_ptr;
+	__u32 cnt;
+	__u64 total;
+};
+
+static long iovsum_step(__u32 i, struct iovsum_ctx *c)
+{
+	struct user_iovec iov;
+
+	if (i >= c->cnt)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(c->iov_ptr + (__u64)i * sizeof(iov))))
+		return 1;
+	c->total += iov.len;
+	return 0;
+}
+
+static __always_inline __u64 iov_total(__u64 iov_ptr, __u32 cnt)
+{
+	struct iovsum_ctx c = { .iov_ptr = iov_ptr, .cnt = cnt };
+
+	if (cnt > UIO_MAXIOV)
+		cnt = UIO_MAXIOV;
+	bpf_loop(cnt, iovsum_step, &c, 0);
+	return c.total;
+}
+
+/* One step of the path walk of describe_fd(). */
+static long path_step(__u32 i, void *unused)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cmsg_scratch *cs = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
+	struct path_walk *w;
+
+	if (!cs)
+		return 1;
+	w = &cs->walk;
+	if (w->done || w->stop)
+		return 1;
+	struct dentry *d = w->d;
+	struct vfsmount *vmnt = w->vmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == mnt_root || d == parent) {
+		struct mount *mparent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mparent == mnt || d != mnt_root) {
+			w->done = 1; /* the global root */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mparent;
+		w->vmnt = (struct vfsmount *)((char *)mparent + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	struct qstr q = BPF_CORE_READ(d, d_name);
+	__u32 l = q.len;
+	__u32 pos = w->pos;
+	if (pos > UDS_FD_PATH_MAX || l + 1 > pos || l > UDS_FD_PATH_MAX - 2) {
+		w->stop = 1; /* does not fit: cut short */
+		return 1;
+	}
+	pos -= l;
+	BOUND(l, UDS_FD_PATH_MAX - 1);
+	BOUND(pos, UDS_FD_PATH_MAX - 1);
+	bpf_probe_read_kernel(&cs->path[pos], l, q.name);
+	pos -= 1;
+	cs->path[pos & (UDS_FD_PATH_MAX - 1)] = '/';
+	w->pos = pos;
+	w->d = parent;
+	return 0;
+}
+
+/* Describe descriptor fd of task for SCM_RIGHTS. */
+static __always_inline void describe_fd(struct task_struct *task, int fd, struct uds_fd_info *fi)
+{
+	struct file *f = task_fd_file(task, fd);
+	struct inode *inode;
+	struct dentry *d;
+	__u32 mode;
+
+	fi->fd = fd;
+	fi->path_len = 0;
+	if (!f) {
+		fi->fd_flags = UDS_FD_UNRESOLVED;
+		return;
+	}
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
+	fi->mode = mode;
+	fi->inode = BPF_CORE_READ(inode, i_ino);
+	fi->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	d = BPF_CORE_READ(f, f_path.dentry);
+	switch (mode & S_IFMT) {
+	case S_IFSOCK: {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		fi->file_kind = UDS_FILE_SOCKET;
+		fi->sock_type = BPF_CORE_READ(sock, type);
+		fi->sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		return;
+	}
+	case S_IFIFO:
+		fi->file_kind = UDS_FILE_PIPE;
+		break;
+	case S_IFCHR:
+		fi->file_kind = UDS_FILE_CHARDEV;
+		break;
+	case S_IFBLK:
+		fi->file_kind = UDS_FILE_BLOCKDEV;
+		break;
+	case S_IFLNK:
+		fi->file_kind = UDS_FILE_SYMLINK;
+		break;
+	case S_IFDIR:
+		fi->file_kind = UDS_FILE_DIRECTORY;
+		break;
+	case S_IFREG:
+		fi->file_kind = UDS_FILE_REGULAR;
+		break;
+	default:
+		fi->file_kind = UDS_FILE_ANON;
+		break;
+	}
+	if (fi->file_kind != UDS_FILE_REGULAR && fi->file_kind != UDS_FILE_DIRECTORY &&
+	    fi->file_kind != UDS_FILE_CHARDEV && fi->file_kind != UDS_FILE_BLOCKDEV) {
+		/* The kernel's own name: "[eventfd]", "memfd:x"... */
+		struct qstr q = BPF_CORE_READ(d, d_name);
+		__u32 l = q.len;
+		if (l > UDS_FD_PATH_MAX - 1)
+			l = UDS_FD_PATH_MAX - 1;
+		BOUND(l, UDS_FD_PATH_MAX - 1);
+		bpf_probe_read_kernel(fi->path, l, q.name);
+		fi->path_len = l;
+		return;
+	}
+
+	/* Walk d_parent up to the root, crossing mounts, writing names from
+	 * the end of the path buffer backwards (bpf_d_path is not allowed
+	 * here). The walk's state lives in the scratch map so the verifier
+	 * checks one step, not every depth. */
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cmsg_scratch *cs = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
+	if (!cs)
+		return;
+	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
+	cs->walk.d = d;
+	cs->walk.vmnt = vmnt;
+	cs->walk.mnt = (struct mount *)((char *)vmnt - bpf_core_field_offset(struct mount, mnt));
+	cs->walk.pos = UDS_FD_PATH_MAX;
+	cs->walk.done = 0;
+	cs->walk.stop = 0;
+	bpf_loop(48, path_step, NULL, 0);
+	cs = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
+	if (!cs)
+		return;
+	if (!cs->walk.done)
+		fi->fd_flags |= UDS_FD_PATH_TRUNCATED;
+	__u32 pos = cs->walk.pos;
+	if (pos >= UDS_FD_PATH_MAX) {
+		fi->path[0] = '/';
+		fi->path_len = 1;
+		return;
+	}
+	fi->path_len = UDS_FD_PATH_MAX - pos;
+	bpf_probe_read_kernel(fi->path, UDS_FD_PATH_MAX, &cs->path[pos & (UDS_FD_PATH_MAX - 1)]);
+}
+
+struct fd_ctx {
+	struct task_struct *task;
+	__u32 n;
+};
+
+static long describe_fd_step(__u32 i, struct fd_ctx *c)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cmsg_scratch *s = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
+
+	if (!s || i >= c->n || i >= UDS_FD_INFO_MAX)
+		return 1;
+	__u32 idx = i;
+	BOUND(idx, UDS_FD_INFO_MAX - 1);
+	__builtin_memset(&s->ev.fds[idx], 0, sizeof(s->ev.fds[idx]) - UDS_FD_PATH_MAX);
+	describe_fd(c->task, s->ev.all_fds[idx], &s->ev.fds[idx]);
+	return 0;
+}
+
+/* Parse the sender's control messages; emit them as one CMSG event. */
+static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, __u64 clen, __u64 ino,
+				       __u32 tid)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cmsg_scratch *s = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
+	struct user_cmsghdr h;
+	__u64 off = 0;
+	long err;
+
+	if (!s)
+		return;
+	s->ev.kind = UDS_RING_CMSG;
+	s->ev.n_fds = 0;
+	s->ev.n_fd_info = 0;
+	s->ev.has_creds = 0;
+	s->ev.n_raw = 0;
+	s->ev.flags = 0;
+	s->ev.tid = tid;
+	s->ev.sock_ino = ino;
+
+	for (int i = 0; i < UDS_CMSG_MAX; i++) {
+		if (off + sizeof(h) > clen)
+			break;
+		if (bpf_probe_read_user(&h, sizeof(h), (void *)(control + off)))
+			break;
+		if (h.len < sizeof(h) || h.len > clen - off)
+			break;
+		__u64 dlen = h.len - sizeof(h);
+		__u64 data = control + off + sizeof(h);
+		if (h.level == SOL_SOCKET && h.type == SCM_RIGHTS && s->ev.n_fds == 0) {
+			__u32 nfd = dlen / 4;
+			if (nfd > UDS_FD_MAX) {
+				nfd = UDS_FD_MAX;
+				s->ev.flags |= UDS_F_CMSG_TRUNCATED;
+			}
+			__u64 sz = (__u64)nfd * 4;
+			BOUND_MAX(sz, UDS_FD_MAX * 4);
+			if (sz > 0 && !bpf_probe_read_user(s->ev.all_fds, sz, (void *)data)) {
+				s->ev.n_fds = nfd;
+				s->ev.n_fd_info = nfd > UDS_FD_INFO_MAX ? UDS_FD_INFO_MAX : nfd;
+			}
+		} else if (h.level == SOL_SOCKET && h.type == SCM_CREDENTIALS && dlen >= 12) {
+			__u32 cr[3];
+			if (!bpf_probe_read_user(cr, sizeof(cr), (void *)data)) {
+				s->ev.has_creds = 1;
+				s->ev.creds_pid = cr[0];
+				s->ev.creds_uid = cr[1];
+				s->ev.creds_gid = cr[2];
+			}
+		} else if (s->ev.n_raw < 2) {
+			__u32 r = s->ev.n_raw & 1;
+			__u64 l = dlen;
+			if (dlen > UDS_CMSG_RAW_MAX)
+				s->ev.flags |= UDS_F_CMSG_TRUNCATED;
+			s->ev.raw[r].level = h.level;
+			s->ev.raw[r].type = h.type;
+			s->ev.raw[r].len = l;
+			BOUND_MAX(l, UDS_CMSG_RAW_MAX);
+			if (l)
+				bpf_probe_read_user(s->ev.raw[r].data, l, (void *)data);
+			s->ev.n_raw++;
+		} else {
+			s->ev.flags |= UDS_F_CMSG_TRUNCATED;
+		}
+		off += (h.len + 7) & ~7ULL; /* CMSG_ALIGN */
+	}
+	if (!s->ev.n_fds && !s->ev.has_creds && !s->ev.n_raw && !s->ev.flags)
+		return;
+	if (s->ev.n_fd_info) {
+		struct fd_ctx fc = { .task = task, .n = s->ev.n_fd_info };
+		bpf_loop(UDS_FD_INFO_MAX, describe_fd_step, &fc, 0);
+	}
+	__u32 n = s->ev.n_fd_info;
+	if (n > UDS_FD_INFO_MAX)
+		n = UDS_FD_INFO_MAX;
+	err = bpf_ringbuf_output(&events, &s->ev,
+				 sizeof(struct uds_cmsg_event) - sizeof(s->ev.fds) + n * sizeof(struct uds_fd_info),
+				 wakeup_flags());
+	count_emit(err == 0, 0);
+}
+
+static __always_inline void remember_task(__u64 ino, __u32 pid, __u32 tid, struct task_struct *task)
+{
+	struct task_ident *t = bpf_map_lookup_elem(&last_task, &ino);
+
+	if (t && t->pid == pid && t->tid == tid)
+		return;
+	struct task_ident n = { .pid = pid, .tid = tid };
+	n.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	bpf_get_current_comm(n.comm, sizeof(n.comm));
+	bpf_map_update_elem(&last_task, &ino, &n, BPF_ANY);
+}
+
+static __always_inline int handle_send(struct sock *sk, int ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct sock *peer;
+	struct data_scratch *s;
+	struct uds_event *ev;
+	__u64 ino, peer_ino;
+	__u16 type;
+
+	if (!sock)
+		return 0;
+	type = BPF_CORE_READ(sock, type);
+	if (ret == 0 && type == SOCK_STREAM)
+		return 0;
+	if (tgid == cfg.self_pid)
+		return 0; /* never capture our own writes (e.g. logging) */
+
+	/* Cheap filters first. */
+	if (cfg.has_pid && tgid != cfg.pid)
+		return 0;
+	if (cfg.has_uid && (__u32)uid_gid != cfg.uid)
+		return 0;
+	if (cfg.sock_type && type != cfg.sock_type)
+		return 0;
+	if (cfg.has_comm) {
+		char comm[UDS_COMM_LEN];
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < UDS_COMM_LEN; i++) {
+			if (comm[i] != cfg.comm[i])
+				return 0;
+			if (comm[i] == 0)
+				break;
+		}
+	}
+	ino = socket_ino(sock);
+	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	peer_ino = sock_ino(peer);
+	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
+		return 0;
+
+	s = get_data_scratch();
+	if (!s)
+		return 0;
+	ev = &s->ev;
+	read_sock_addr(sk, &ev->local_addr);
+	read_sock_addr(peer, &ev->peer_addr);
+	ev->dest_addr.kind = UDS_ADDR_UNNAMED;
+	ev->dest_addr.len = 0;
+
+	/* Decode the syscall being served, if it is a send on this socket. */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	int fd = BPF_CORE_READ(regs, di);
+	__u16 sys = UDS_SYS_UNKNOWN;
+	__u64 buf = 0, iov_ptr = 0, control = 0, clen = 0;
+	__u32 iov_cnt = 0, msg_flags = 0;
+	__u64 requested = ret;
+
+	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) {
+		struct file *f = task_fd_file(task, fd);
+		if (!f || BPF_CORE_READ(f, private_data) != (void *)sock)
+			nr = -1; /* the registers belong to something else */
+	} else {
+		nr = -1;
+	}
+	if (nr == NR_write) {
+		sys = UDS_SYS_WRITE;
+		buf = BPF_CORE_READ(regs, si);
+		requested = BPF_CORE_READ(regs, dx);
+	} else if (nr == NR_writev) {
+		sys = UDS_SYS_WRITEV;
+		iov_ptr = BPF_CORE_READ(regs, si);
+		iov_cnt = BPF_CORE_READ(regs, dx);
+	} else if (nr == NR_sendto) {
+		sys = UDS_SYS_SENDTO;
+		buf = BPF_CORE_READ(regs, si);
+		requested = BPF_CORE_READ(regs, dx);
+		msg_flags = BPF_CORE_READ(regs, r10);
+		read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &ev->dest_addr);
+	} else if (nr == NR_sendmsg || nr == NR_sendmmsg) {
+		struct user_msghdr_x mh;
+		__u64 mh_ptr;
+
+		if (nr == NR_sendmsg) {
+			sys = UDS_SYS_SENDMSG;
+			mh_ptr = BPF_CORE_READ(regs, si);
+			msg_flags = BPF_CORE_READ(regs, dx);
+		} else {
+			/* struct mmsghdr is a user_msghdr plus a u32 (64 bytes). */
+			__u64 vec = BPF_CORE_READ(regs, si);
+			__u32 vlen = BPF_CORE_READ(regs, dx);
+			struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &tid);
+			__u32 idx = 0;
+
+			if (cur && cur->vec == vec && cur->vlen == vlen && cur->idx < vlen)
+				idx = cur->idx;
+			struct mmsg_cursor next = { .vec = vec, .vlen = vlen, .idx = idx + 1 };
+			if (idx + 1 >= vlen)
+				bpf_map_delete_elem(&mmsg_cursors, &tid);
+			else
+				bpf_map_update_elem(&mmsg_cursors, &tid, &next, BPF_ANY);
+			sys = UDS_SYS_SENDMMSG;
+			mh_ptr = vec + (__u64)idx * 64;
+			msg_flags = BPF_CORE_READ(regs, r10);
+		}
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)mh_ptr)) {
+			sys = UDS_SYS_UNKNOWN;
+		} else {
+			iov_ptr = mh.msg_iov;
+			iov_cnt = mh.msg_iovlen > UIO_MAXIOV ? UIO_MAXIOV : mh.msg_iovlen;
+			control = mh.msg_control;
+			clen = mh.msg_controllen;
+			read_user_addr(mh.msg_name, mh.msg_namelen, &ev->dest_addr);
+		}
+	}
+	if (iov_ptr)
+		requested = iov_total(iov_ptr, iov_cnt);
+
+	/* The path filter: the socket's file or name, the peer's, or the
+	 * destination of an unconnected datagram. */
+	if (cfg.path_filter) {
+		bool hit = false;
+		if (cfg.n_path_ids && (sock_file_in_filter(sk) || sock_file_in_filter(peer)))
+			hit = true;
+		if (!hit && (addr_matches_names(&ev->local_addr) || addr_matches_names(&ev->peer_addr) ||
+			     addr_matches_names(&ev->dest_addr)))
+			hit = true;
+		if (!hit)
+			return 0;
+	}
+
+	struct uds_kernel_stats *st = get_stats();
+	if (st)
+		st->sends_seen++;
+
+	/* Assign the stream offset before reserving ring space, so a record
+	 * that is then lost leaves a visible gap. */
+	__u32 flags = 0;
+	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
+	__u64 offset = 0;
+	if (!state) {
+		struct sock_state fresh = { .bytes_sent = ret, .peer_ino = peer_ino };
+		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
+		flags |= UDS_F_FIRST_SEEN;
+	} else {
+		offset = __sync_fetch_and_add(&state->bytes_sent, ret);
+		state->peer_ino = peer_ino;
+	}
+	if (peer_ino)
+		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
+
+	remember_task(ino, tgid, tid, task);
+
+	ev->kind = UDS_RING_DATA;
+	ev->event = UDS_EV_DATA;
+	ev->sock_type = type;
+	ev->syscall = sys;
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->sock_ino = ino;
+	ev->peer_ino = peer_ino;
+	ev->msg_len = ret;
+	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
+	ev->pid = tgid;
+	ev->tid = tid;
+	ev->uid = (__u32)uid_gid;
+	ev->gid = uid_gid >> 32;
+	ev->task_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->peercred_pid = 0;
+	ev->peercred_uid = 0xffffffff;
+	ev->peercred_gid = 0xffffffff;
+	struct pid *ppid = BPF_CORE_READ(sk, sk_peer_pid);
+	if (ppid)
+		ev->peercred_pid = BPF_CORE_READ(ppid, numbers[0].nr);
+	const struct cred *pcred = BPF_CORE_READ(sk, sk_peer_cred);
+	if (pcred) {
+		ev->peercred_uid = BPF_CORE_READ(pcred, uid.val);
+		ev->peercred_gid = BPF_CORE_READ(pcred, gid.val);
+	}
+	ev->peer_pid = 0;
+	ev->peer_tid = 0;
+	ev->peer_task_start_ns = 0;
+	ev->peer_comm[0] = 0;
+	if (peer_ino) {
+		struct task_ident *pt = bpf_map_lookup_elem(&last_task, &peer_ino);
+		if (pt) {
+			ev->peer_pid = pt->pid;
+			ev->peer_tid = pt->tid;
+			ev->peer_task_start_ns = pt->start_ns;
+			__builtin_memcpy(ev->peer_comm, pt->comm, UDS_COMM_LEN);
+		}
+	}
+
+	if ((__u64)ret < requested)
+		flags |= UDS_F_PARTIAL;
+	if (msg_flags & MSG_OOB)
+		flags |= UDS_F_OOB;
+
+	if (control && clen && sys != UDS_SYS_UNKNOWN)
+		emit_cmsgs(task, control, clen, ino, tid);
+
+	/* Re-fetch: emit_cmsgs may not clobber data scratch, but keep the
+	 * verifier's view simple. */
+	s = get_data_scratch();
+	if (!s)
+		return 0;
+
+	struct payload_ctx *c = &s->pc;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->stream_off = offset;
+	c->remaining = ret;
+	if (sys == UDS_SYS_UNKNOWN) {
+		flags |= UDS_F_NO_PAYLOAD_SOURCE;
+		c->remaining = 0;
+	} else if (!cfg.payload) {
+		flags |= UDS_F_METADATA_ONLY;
+		c->remaining = 0;
+	} else if (cfg.snaplen && (__u32)ret > cfg.snaplen) {
+		flags |= UDS_F_TRUNCATED;
+		c->remaining = cfg.snaplen;
+	}
+	c->cap = c->remaining;
+	c->base_flags = flags;
+	c->need_record = 1;
+	if (buf) {
+		c->cur_base = buf;
+		c->cur_left = c->remaining;
+	} else {
+		c->iov_ptr = iov_ptr;
+		c->iov_cnt = iov_cnt;
+	}
+	if (c->remaining == 0) {
+		emit_chunk(c, s, true);
+		return 0;
+	}
+	__u32 loops = iov_cnt + c->remaining / UDS_CHUNK_MAX + 3;
+	bpf_loop(loops, payload_step, NULL, 0);
+	s = get_data_scratch();
+	if (!s)
+		return 0;
+	if (!s->pc.emitted) {
+		/* the loop bound ran out before anything went: say so */
+		s->pc.fault = 1;
+		emit_chunk(&s->pc, s, true);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	if (ret < 0) {
+		/* sendmmsg stops at an error: its next call starts at 0 */
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_map_delete_elem(&mmsg_cursors, &tid);
+		return 0;
+	}
+	return handle_send(sk, ret);
+}
+
+/* End of file seen by a stream reader: the writer is done. Record the
+ * writer's final offset as an inferred SHUTDOWN of the writer's stream. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
+{
+	if (ret != 0)
+		return 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+		return 0;
+	__u64 reader = socket_ino(sock);
+	__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
+	if (!writer)
+		return 0;
+	__u64 wino = *writer;
+	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &wino);
+	if (!state || state->eof_reported)
+		return 0;
+	state->eof_reported = 1;
+
+	struct data_scratch *s = get_data_scratch();
+	if (!s)
+		return 0;
+	struct uds_event *ev = &s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->kind = UDS_RING_DATA;
+	ev->event = UDS_EV_SHUTDOWN;
+	ev->sock_type = SOCK_STREAM;
+	ev->flags = UDS_F_INFERRED;
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->sock_ino = wino;
+	ev->peer_ino = reader;
+	ev->stream_offset = state->bytes_sent;
+	ev->peercred_uid = 0xffffffff;
+	ev->peercred_gid = 0xffffffff;
+	/* The task is the writer, as last seen; the reader is its peer. */
+	struct task_ident *wt = bpf_map_lookup_elem(&last_task, &wino);
+	if (wt) {
+		ev->pid = wt->pid;
+		ev->tid = wt->tid;
+		ev->task_start_ns = wt->start_ns;
+		__builtin_memcpy(ev->comm, wt->comm, UDS_COMM_LEN);
+	}
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	ev->peer_pid = pid_tgid >> 32;
+	ev->peer_tid = (__u32)pid_tgid;
+	ev->peer_task_start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+	bpf_get_current_comm(ev->peer_comm, sizeof(ev->peer_comm));
+	read_sock_addr(sk, &ev->peer_addr);
+	read_sock_addr(BPF_CORE_READ((struct unix_sock *)sk, peer), &ev->local_addr);
+	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
+	count_emit(err == 0, 0);
+	return 0;
+}

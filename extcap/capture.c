@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The capture engine. Loads the skeleton with the filters baked into
+ * .rodata, drains the ring buffer on a short timer (the BPF side only
+ * wakes us when the ring fills up: a wakeup per record costs more than the
+ * copy), turns every event into a record, and writes pcapng as it goes.
+ */
+#include "capture.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcapng.h"
+#include "record.h"
+#include "udsdump.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static volatile sig_atomic_t stop_requested;
+
+void capture_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+uint32_t parse_sock_type(const char *s)
+{
+	if (!strcmp(s, "stream") || !strcmp(s, "1"))
+		return 1;
+	if (!strcmp(s, "dgram") || !strcmp(s, "2"))
+		return 2;
+	if (!strcmp(s, "seqpacket") || !strcmp(s, "5"))
+		return 5;
+	return 0;
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool capture_preflight(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d) != 0) {
+		fprintf(stderr, "udsdump: cannot read capabilities: %s\n", strerror(errno));
+		return false;
+	}
+	bool bpf_ok = has_cap(d, CAP_BPF) || has_cap(d, CAP_SYS_ADMIN);
+	bool perf_ok = has_cap(d, CAP_PERFMON) || has_cap(d, CAP_SYS_ADMIN);
+	if (!bpf_ok || !perf_ok) {
+		fprintf(stderr,
+			"udsdump: need CAP_BPF and CAP_PERFMON to capture (missing %s%s%s): run as root, "
+			"or install with -DUDSDUMP_SETCAP=ON and join the capture group\n",
+			bpf_ok ? "" : "CAP_BPF", (!bpf_ok && !perf_ok) ? " and " : "",
+			perf_ok ? "" : "CAP_PERFMON");
+		return false;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "udsdump: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+				"udsdump needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
+		return false;
+	}
+	return true;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || getenv("UDSDUMP_LIBBPF_QUIET"))
+		return 0;
+	if (level == LIBBPF_INFO && !getenv("UDSDUMP_LIBBPF_VERBOSE"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* ---- user-space helpers: existing sockets, peers like ss -p ---------- */
+
+/* Inodes of the Unix sockets that exist when the capture starts. */
+static GHashTable *read_existing_sockets(void)
+{
+	GHashTable *set = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512];
+
+	if (!f)
+		return set;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return set;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long ino;
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %llu", &ino) == 1) {
+			gint64 *k = g_new(gint64, 1);
+			*k = (gint64)ino;
+			g_hash_table_add(set, k);
+		}
+	}
+	fclose(f);
+	return set;
+}
+
+struct proc_owner {
+	uint32_t pid;
+	char comm[UDS_COMM_LEN];
+};
+
+struct peer_cache {
+	GHashTable *owner; /* socket inode -> struct proc_owner */
+	struct timespec last_scan;
+	bool scanned;
+};
+
+static double ts_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(a->tv_sec - b->tv_sec) + (double)(a->tv_nsec - b->tv_nsec) / 1e9;
+}
+
+/* One pass over /proc/PID/fd: socket inode -> first process holding it. */
+static void peer_cache_scan(struct peer_cache *pc)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	g_hash_table_remove_all(pc->owner);
+	clock_gettime(CLOCK_MONOTONIC, &pc->last_scan);
+	pc->scanned = true;
+	if (!proc)
+		return;
+	while ((de = readdir(proc))) {
+		char path[64], link[64], comm[UDS_COMM_LEN + 2] = { 0 };
+		struct dirent *fe;
+		DIR *fds;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		FILE *cf = fopen(path, "r");
+		if (cf) {
+			if (fgets(comm, sizeof(comm), cf))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(cf);
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			char fp[384];
+			ssize_t n;
+			unsigned long long ino;
+			snprintf(fp, sizeof(fp), "%s/%s", path, fe->d_name);
+			n = readlink(fp, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (sscanf(link, "socket:[%llu]", &ino) != 1)
+				continue;
+			gint64 key = (gint64)ino;
+			if (g_hash_table_contains(pc->owner, &key))
+				continue;
+			struct proc_owner *po = g_new0(struct proc_owner, 1);
+			po->pid = (uint32_t)pid;
+			memcpy(po->comm, comm, UDS_COMM_LEN - 1);
+			gint64 *k = g_new(gint64, 1);
+			*k = key;
+			g_hash_table_insert(pc->owner, k, po);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+static const struct proc_owner *peer_cache_lookup(struct peer_cache *pc, uint64_t ino)
+{
+	gint64 key = (gint64)ino;
+	const struct proc_owner *po = g_hash_table_lookup(pc->owner, &key);
+	struct timespec now;
+
+	if (po)
+		return po;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* Rescan at most twice a second: /proc walks are not free. */
+	if (!pc->scanned || ts_diff(&now, &pc->last_scan) > 0.5) {
+		peer_cache_scan(pc);
+		po = g_hash_table_lookup(pc->owner, &key);
+	}
+	return po;
+}
+
+/* ---- per-socket summary --------------------------------------------- */
+
+struct sock_summary {
+	uint64_t ino, peer_ino;
+	uint16_t type;
+	struct uds_addr path;
+	uint32_t pid, peer_pid;
+	char comm[UDS_COMM_LEN], peer_comm[UDS_COMM_LEN];
+	uint64_t records, bytes;
+};
+
+static const char *type_name(uint16_t t)
+{
+	switch (t) {
+	case 1:
+		return "stream";
+	case 2:
+		return "dgram";
+	case 5:
+		return "seqpacket";
+	default:
+		return "?";
+	}
+}
+
+static void format_addr(const struct uds_addr *a, char *out, size_t cap)
+{
+	size_t o = 0;
+	size_t n = a->len > UDS_ADDR_MAX ? UDS_ADDR_MAX : a->len;
+
+	if (a->kind == UDS_ADDR_UNNAMED) {
+		snprintf(out, cap, "(unnamed)");
+		return;
+	}
+	if (a->kind == UDS_ADDR_ABSTRACT && o + 1 < cap)
+		out[o++] = '@';
+	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)a->name[i];
+		if (isprint(c) && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	}
+	out[o] = 0;
+}
+
+/* ---- the capture ----------------------------------------------------- */
+
+#define MAX_PENDING_CMSG 16
+
+struct capture {
+	const struct capture_options *o;
+	struct udsdump_bpf *skel;
+	struct pcapng_writer w;
+	uint8_t *rec;
+	size_t rec_cap;
+	int64_t boot_to_real_ns;
+	GHashTable *existing;
+	GHashTable *summary; /* inode -> struct sock_summary */
+	struct peer_cache peers;
+	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
+	uint64_t data_records;  /* records written */
+	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
+	int write_errno;
+	bool done;
+};
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Offset from CLOCK_BOOTTIME (what bpf_ktime_get_boot_ns reads) to wall
+ * clock; the tightest of a few samples. */
+static int64_t boot_to_realtime(void)
+{
+	int64_t best = 0, best_span = INT64_MAX;
+
+	for (int i = 0; i < 5; i++) {
+		int64_t r1 = clock_ns(CLOCK_REALTIME);
+		int64_t b = clock_ns(CLOCK_BOOTTIME);
+		int64_t r2 = clock_ns(CLOCK_REALTIME);
+		if (r2 - r1 < best_span) {
+			best_span = r2 - r1;
+			best = (r1 + (r2 - r1) / 2) - b;
+		}
+	}
+	return best;
+}
+
+static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32_t dir)
+{
+	if (c->write_errno || !len)
+		return;
+	if (pcapng_write_packet(&c->w, (uint64_t)((int64_t)ts_boot + c->boot_to_real_ns), c->rec,
+				(uint32_t)len, (uint32_t)len, dir) != 0)
+		c->write_errno = c->w.error ? c->w.error : EIO;
+}
+
+static void account(struct capture *c, const struct uds_event *ev)
+{
+	gint64 key = (gint64)ev->sock_ino;
+	struct sock_summary *s = g_hash_table_lookup(c->summary, &key);
+
+	if (!s) {
+		gint64 *k = g_new(gint64, 1);
+		*k = key;
+		s = g_new0(struct sock_summary, 1);
+		s->ino = ev->sock_ino;
+		s->type = ev->sock_type;
+		g_hash_table_insert(c->summary, k, s);
+	}
+	s->peer_ino = ev->peer_ino;
+	if (ev->local_addr.kind != UDS_ADDR_UNNAMED)
+		s->path = ev->local_addr;
+	else if (ev->peer_addr.kind != UDS_ADDR_UNNAMED)
+		s->path = ev->peer_addr;
+	else if (ev->dest_addr.kind != UDS_ADDR_UNNAMED)
+		s->path = ev->dest_addr;
+	if (ev->event == UDS_EV_DATA) {
+		s->pid = ev->pid;
+		memcpy(s->comm, ev->comm, UDS_COMM_LEN);
+		s->bytes += ev->data_len;
+		s->records++;
+	}
+	if (ev->peer_pid) {
+		s->peer_pid = ev->peer_pid;
+		memcpy(s->peer_comm, ev->peer_comm, UDS_COMM_LEN);
+	}
+}
+
+static struct uds_cmsg_event *take_pending(struct capture *c, uint32_t tid, uint64_t ino)
+{
+	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
+		struct uds_cmsg_event *p = c->pending[i];
+		if (p && p->tid == tid && p->sock_ino == ino) {
+			c->pending[i] = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void keep_pending(struct capture *c, const void *data, size_t size)
+{
+	struct uds_cmsg_event *copy = g_malloc0(sizeof(*copy));
+	int slot = 0;
+
+	memcpy(copy, data, size < sizeof(*copy) ? size : sizeof(*copy));
+	/* Replace one of the same thread, else a free slot, else the first. */
+	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
+		if (!c->pending[i] || c->pending[i]->tid == copy->tid) {
+			slot = i;
+			break;
+		}
+	}
+	g_free(c->pending[slot]);
+	c->pending[slot] = copy;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct capture *c = ctx;
+	uint16_t kind;
+
+	if (c->done || size < sizeof(uint16_t))
+		return 0;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == UDS_RING_CMSG) {
+		if (size >= sizeof(struct uds_cmsg_event) - sizeof(((struct uds_cmsg_event *)0)->fds))
+			keep_pending(c, data, size);
+		return 0;
+	}
+	if (kind != UDS_RING_DATA || size < sizeof(struct uds_event))
+		return 0;
+
+	const struct uds_event *ev = data;
+	const uint8_t *payload = (const uint8_t *)data + sizeof(*ev);
+	struct uds_event copy;
+	uint32_t extra = 0;
+	struct uds_cmsg_event *cm = NULL;
+	struct uds_peer_hint hint = { 0 };
+
+	if (ev->data_len > size - sizeof(*ev)) {
+		/* cannot happen with our BPF object; never trust it anyway */
+		copy = *ev;
+		copy.data_len = (uint32_t)(size - sizeof(*ev));
+		ev = &copy;
+	}
+	if ((ev->flags & UDS_F_FIRST_SEEN)) {
+		gint64 key = (gint64)ev->sock_ino;
+		if (g_hash_table_contains(c->existing, &key))
+			extra |= UDS_F_JOINED_MIDSTREAM;
+	}
+	if (ev->event == UDS_EV_DATA && ev->msg_offset == 0)
+		cm = take_pending(c, ev->tid, ev->sock_ino);
+	if (!ev->peer_pid && ev->peer_ino) {
+		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
+		if (po) {
+			hint.pid = po->pid;
+			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
+		}
+	}
+	size_t len = uds_record_from_event(ev, payload, cm, hint.pid ? &hint : NULL, extra, c->rec,
+					   c->rec_cap);
+	g_free(cm);
+	write_record(c, ev->ts_boot_ns, len, PCAPNG_DIR_OUTBOUND);
+	account(c, ev);
+	if (ev->event == UDS_EV_DATA) {
+		c->data_records++;
+		if (c->o->count && c->data_records >= c->o->count && !(ev->flags & UDS_F_MORE)) {
+			c->done = true;
+			return 1; /* stop consuming */
+		}
+	}
+	return 0;
+}
+
+static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct uds_kernel_stats *per = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*per));
+	uint32_t zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!per)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &zero, per) == 0) {
+		for (int i = 0; i < ncpu; i++) {
+			out->records_emitted += per[i].records_emitted;
+			out->records_lost += per[i].records_lost;
+			out->bytes_lost += per[i].bytes_lost;
+			out->sends_seen += per[i].sends_seen;
+		}
+	}
+	free(per);
+}
+
+/* Turn new kernel-side losses into an in-band LOSS record. */
+static void report_loss(struct capture *c)
+{
+	struct uds_kernel_stats st;
+
+	read_kernel_stats(c, &st);
+	if (st.records_lost == c->lost_records)
+		return;
+	size_t len = uds_record_loss(st.records_lost - c->lost_records, st.bytes_lost - c->lost_bytes,
+				     st.records_lost, st.bytes_lost, c->rec, c->rec_cap);
+	c->lost_records = st.records_lost;
+	c->lost_bytes = st.bytes_lost;
+	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
+}
+
+static int add_path_filter(struct capture *c, const char *p, struct uds_bpf_config *cfg)
+{
+	struct uds_name_key key;
+	uint8_t one = 1;
+	size_t n;
+	int mfd = bpf_map__fd(c->skel->maps.path_names);
+
+	memset(&key, 0, sizeof(key));
+	if (p[0] == '@') {
+		key.kind = UDS_ADDR_ABSTRACT;
+		p++;
+	} else {
+		key.kind = UDS_ADDR_PATHNAME;
+	}
+	n = strlen(p);
+	if (n > UDS_ADDR_MAX)
+		n = UDS_ADDR_MAX;
+	key.len = (uint16_t)n;
+	memcpy(key.name, p, n);
+	if (bpf_map_update_elem(mfd, &key, &one, BPF_ANY))
+		return -errno;
+	(void)cfg;
+	if (key.kind == UDS_ADDR_PATHNAME) {
+		struct stat st;
+		char *real = realpath(p, NULL);
+		if (real && strcmp(real, p) != 0 && strlen(real) <= UDS_ADDR_MAX) {
+			memset(key.name, 0, sizeof(key.name));
+			key.len = (uint16_t)strlen(real);
+			memcpy(key.name, real, key.len);
+			bpf_map_update_elem(mfd, &key, &one, BPF_ANY);
+		}
+		free(real);
+		/* The socket file by identity: any other path to it matches. */
+		if (stat(p, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			struct uds_file_id id = {
+				.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
+				.ino = st.st_ino,
+			};
+			if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.path_ids), &id, &one, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static void print_summary(struct capture *c)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->data_records,
+		(unsigned long long)c->lost_records);
+	fprintf(stderr, "%-10s %-10s %-9s %-32s %-22s %-22s %8s %10s\n", "inode", "peer", "type", "path",
+		"sender", "peer process", "records", "bytes");
+	g_hash_table_iter_init(&it, c->summary);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct sock_summary *s = v;
+		char path[512], who[48], peer[48];
+		format_addr(&s->path, path, sizeof(path));
+		snprintf(who, sizeof(who), "%.16s[%u]", s->comm, s->pid);
+		if (s->peer_pid)
+			snprintf(peer, sizeof(peer), "%.16s[%u]", s->peer_comm, s->peer_pid);
+		else
+			snprintf(peer, sizeof(peer), "-");
+		fprintf(stderr, "%-10llu %-10llu %-9s %-32s %-22s %-22s %8llu %10llu\n",
+			(unsigned long long)s->ino, (unsigned long long)s->peer_ino, type_name(s->type), path,
+			who, peer, (unsigned long long)s->records, (unsigned long long)s->bytes);
+	}
+}
+
+int capture_run(const struct capture_options *o, int out_fd, const char *out_name)
+{
+	struct capture c = { .o = o };
+	struct ring_buffer *rb = NULL;
+	struct uds_bpf_config *cfg;
+	struct utsname un;
+	char os[300];
+	int status = 1, err;
+	int64_t start_real = clock_ns(CLOCK_REALTIME);
+	int64_t start_mono = clock_ns(CLOCK_MONOTONIC);
+
+	libbpf_set_print(libbpf_print);
+	c.existing = read_existing_sockets();
+	c.summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c.peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c.rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
+	c.rec = g_malloc(c.rec_cap);
+	c.boot_to_real_ns = boot_to_realtime();
+	if (pcapng_open(&c.w, out_fd, 1 << 20) != 0) {
+		fprintf(stderr, "udsdump: out of memory\n");
+		goto out;
+	}
+
+	c.skel = udsdump_bpf__open();
+	if (!c.skel) {
+		fprintf(stderr, "udsdump: cannot open the BPF object: %s\n", strerror(errno));
+		goto out;
+	}
+	cfg = (struct uds_bpf_config *)&c.skel->rodata->cfg;
+	cfg->self_pid = (uint32_t)getpid();
+	cfg->snaplen = o->snaplen;
+	cfg->payload = o->payload;
+	cfg->has_pid = o->has_pid;
+	cfg->pid = o->pid;
+	cfg->has_uid = o->has_uid;
+	cfg->uid = o->uid;
+	cfg->sock_type = o->sock_type;
+	cfg->has_comm = o->has_comm;
+	memcpy(cfg->comm, o->comm, UDS_COMM_LEN);
+	cfg->inode = o->inode;
+	cfg->path_filter = o->n_paths > 0 || o->n_prefixes > 0;
+	cfg->n_path_names = (uint32_t)o->n_paths;
+	for (int i = 0; i < o->n_paths; i++) {
+		struct stat st;
+		if (o->paths[i][0] != '@' && stat(o->paths[i], &st) == 0 && S_ISSOCK(st.st_mode))
+			cfg->n_path_ids++;
+	}
+	cfg->n_prefixes = (uint32_t)o->n_prefixes;
+	for (int i = 0; i < o->n_prefixes; i++) {
+		const char *p = o->prefixes[i];
+		struct uds_addr *a = &cfg->prefixes[i];
+		a->kind = p[0] == '@' ? UDS_ADDR_ABSTRACT : UDS_ADDR_PATHNAME;
+		if (p[0] == '@')
+			p++;
+		a->len = (uint16_t)(strlen(p) > UDS_ADDR_MAX ? UDS_ADDR_MAX : strlen(p));
+		memcpy(a->name, p, a->len);
+	}
+	uint32_t ring = (o->ring_mb ? o->ring_mb : 64) << 20;
+	cfg->wakeup_bytes = ring / 4;
+	bpf_map__set_max_entries(c.skel->maps.events, ring);
+	int ncpu = libbpf_num_possible_cpus();
+	bpf_map__set_max_entries(c.skel->maps.data_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
+	bpf_map__set_max_entries(c.skel->maps.cmsg_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
+
+	err = udsdump_bpf__load(c.skel);
+	if (err) {
+		fprintf(stderr, "udsdump: cannot load the BPF programs: %s%s\n", strerror(-err),
+			err == -EPERM ? " (need CAP_BPF and CAP_PERFMON)" : "");
+		goto out;
+	}
+	for (int i = 0; i < o->n_paths; i++) {
+		if (add_path_filter(&c, o->paths[i], cfg) != 0) {
+			fprintf(stderr, "udsdump: cannot set the path filter: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	err = udsdump_bpf__attach(c.skel);
+	if (err) {
+		fprintf(stderr,
+			"udsdump: cannot attach to sock:sock_send_length: %s (kernel 6.3 or later needed)\n",
+			strerror(-err));
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.events), on_event, &c, NULL);
+	if (!rb) {
+		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
+		goto out;
+	}
+
+	if (uname(&un) == 0)
+		snprintf(os, sizeof(os), "%s %s %s", un.sysname, un.release, un.machine);
+	else
+		snprintf(os, sizeof(os), "Linux");
+	pcapng_write_header(&c.w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
+			    "Unix domain sockets (udsdump)");
+	if (pcapng_flush(&c.w) != 0)
+		c.write_errno = c.w.error;
+	if (!o->quiet)
+		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s\n", out_name);
+
+	while (!stop_requested && !c.done && !c.write_errno) {
+		err = ring_buffer__poll(rb, 10);
+		if (err >= 0 && !c.done)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "udsdump: reading the ring buffer: %s\n", strerror(-err));
+			break;
+		}
+		report_loss(&c);
+		if (!c.write_errno && pcapng_flush(&c.w) != 0)
+			c.write_errno = c.w.error;
+		if (o->duration > 0 &&
+		    (double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9 >= o->duration)
+			break;
+	}
+	/* Detach first, then drain what is already in the ring. */
+	udsdump_bpf__detach(c.skel);
+	if (!c.done && !c.write_errno)
+		ring_buffer__consume(rb);
+	report_loss(&c);
+	if (!c.write_errno) {
+		pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
+				   c.data_records, c.lost_records);
+		if (pcapng_flush(&c.w) != 0)
+			c.write_errno = c.w.error;
+	}
+	if (c.write_errno == EPIPE) {
+		status = 0; /* the reader went away: a normal end */
+	} else if (c.write_errno) {
+		fprintf(stderr, "udsdump: writing %s: %s\n", out_name, strerror(c.write_errno));
+		status = 1;
+	} else {
+		status = 0;
+	}
+	if (o->summary)
+		print_summary(&c);
+out:
+	ring_buffer__free(rb);
+	udsdump_bpf__destroy(c.skel);
+	for (int i = 0; i < MAX_PENDING_CMSG; i++)
+		g_free(c.pending[i]);
+	pcapng_free(&c.w);
+	g_free(c.rec);
+	g_hash_table_destroy(c.existing);
+	g_hash_table_destroy(c.summary);
+	g_hash_table_destroy(c.peers.owner);
+	return status;
+}

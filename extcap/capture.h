@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The capture engine: load the BPF programs, drain the ring buffer into
+ * pcapng. Used by the standalone CLI and the extcap front end. */
+#ifndef UDSDUMP_CAPTURE_H
+#define UDSDUMP_CAPTURE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "udsdump_bpf.h"
+
+#define UDSDUMP_VERSION "0.1.0"
+
+struct capture_options {
+	const char *output;      /* "-" for stdout */
+	uint64_t count;          /* stop after this many data records, 0 = no limit */
+	double duration;         /* seconds, 0 = no limit */
+	uint32_t snaplen;        /* 0 = everything */
+	bool payload;
+	bool summary;
+	bool quiet;
+	uint32_t ring_mb;
+	/* filters */
+	bool has_pid;
+	uint32_t pid;
+	bool has_uid;
+	uint32_t uid;
+	uint32_t sock_type;
+	bool has_comm;
+	char comm[UDS_COMM_LEN];
+	uint64_t inode;
+	const char *paths[UDS_MAX_PATH_FILTERS];
+	int n_paths;
+	const char *prefixes[UDS_MAX_PREFIX_FILTERS];
+	int n_prefixes;
+};
+
+/* Parse "stream", "dgram", "seqpacket" (or 1, 2, 5). 0 on error. */
+uint32_t parse_sock_type(const char *s);
+
+/* Check privileges and kernel support; print one line and return false. */
+bool capture_preflight(void);
+
+/* Run a capture writing pcapng to fd. Returns the process exit status. */
+int capture_run(const struct capture_options *o, int out_fd, const char *out_name);
+
+/* Ask a running capture to stop (async-signal-safe). */
+void capture_request_stop(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Turning ring-buffer events into on-wire udsdump records
+ * (include/udsdump/record.h, doc/FORMAT.md). Pure functions: no I/O.
+ */
+#ifndef UDSDUMP_RECORD_WRITER_H
+#define UDSDUMP_RECORD_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "udsdump/record.h"
+
+/* Room the TLVs of one record can need, payload excluded. */
+#define UDS_RECORD_META_MAX                                                                \
+	(UDS_REC_HDR_LEN + 4 * 6 + UDS_TLV_SOCKET_LEN + UDS_TLV_TASK_LEN +                 \
+	 UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_TASK_LEN + 3 * (1 + UDS_ADDR_MAX + 4) +     \
+	 UDS_TLV_STREAM_LEN + UDS_TLV_SCM_CREDS_LEN + 4 +                                  \
+	 UDS_FD_MAX * (4 + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32) +       \
+	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX))
+
+/* Peer process learned in user space (like ss -p), when the kernel had none. */
+struct uds_peer_hint {
+	uint32_t pid;
+	char comm[UDS_COMM_LEN];
+};
+
+/*
+ * Build the record for a DATA/SHUTDOWN event (payload = ev's trailing
+ * data_len bytes, passed separately), with the control messages cm (may
+ * be NULL) and a user-space peer hint (may be NULL). extra_flags are ORed
+ * into the record's flags. Returns the record length, or 0 if out is too
+ * small.
+ */
+size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
+			     const struct uds_cmsg_event *cm, const struct uds_peer_hint *hint,
+			     uint32_t extra_flags, uint8_t *out, size_t cap);
+
+/* Build a LOSS record. */
+size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records, uint64_t total_bytes,
+		       uint8_t *out, size_t cap);
+
+/* Text form of a file kind + name as FORMAT.md describes it for non-files. */
+size_t uds_fd_display_name(const struct uds_fd_info *fi, char *out, size_t cap);
+
+#endif

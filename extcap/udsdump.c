@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * udsdump: capture Unix domain socket traffic into pcapng.
+ * Standalone command line; the Wireshark extcap front end is in extcap.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "options.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	capture_request_stop();
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: udsdump -w FILE [options]\n"
+		"Capture messages sent on Unix domain sockets into pcapng (FILE '-' is stdout).\n"
+		"\n"
+		"  -w FILE              write pcapng to FILE ('-' for stdout)\n"
+		"  -c COUNT             stop after COUNT data records\n"
+		"  -s SNAPLEN           keep at most SNAPLEN bytes of each message (0: all, default)\n"
+		"  -G, --duration SECS  stop after SECS seconds\n"
+		"  --path PATH          only sockets named PATH (@name: abstract); repeatable\n"
+		"  --path-prefix PREFIX only sockets whose name starts with PREFIX; repeatable\n"
+		"  --inode N            only the socket with inode N and its peer\n"
+		"  --pid PID            only messages sent by process PID\n"
+		"  --comm NAME          only messages sent by tasks named NAME\n"
+		"  --uid UID            only messages sent by user UID\n"
+		"  --type TYPE          only stream, dgram or seqpacket sockets\n"
+		"  --no-payload         capture metadata only\n"
+		"  --buffer-size MB     kernel ring buffer size (default 64)\n"
+		"  --summary            print a per-socket summary on stderr at the end\n"
+		"  -q                   no progress messages\n"
+		"  -h, --help           this help\n"
+		"  -v, --version        print the version\n"
+		"\n"
+		"As a Wireshark extcap: --extcap-interfaces, --extcap-config, --capture ...\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct capture_options o;
+	const char *err = NULL;
+	int rc;
+
+	if (extcap_requested(argc, argv))
+		return extcap_main(argc, argv);
+
+	rc = parse_cli_options(argc, argv, &o, &err);
+	if (rc == OPT_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc == OPT_VERSION) {
+		printf("udsdump %s\n", UDSDUMP_VERSION);
+		return 0;
+	}
+	if (rc != OPT_OK) {
+		fprintf(stderr, "udsdump: %s (try --help)\n", err);
+		return 2;
+	}
+	if (!o.output) {
+		fprintf(stderr, "udsdump: no output given: use -w FILE or -w - (try --help)\n");
+		return 2;
+	}
+
+	/* Open the output before any BPF is loaded, with the caller's rights:
+	 * a capture that cannot be written is not started. */
+	int fd;
+	if (!strcmp(o.output, "-")) {
+		fd = STDOUT_FILENO;
+		if (isatty(fd)) {
+			fprintf(stderr, "udsdump: refusing to write pcapng to a terminal; use -w FILE or a pipe\n");
+			return 2;
+		}
+	} else {
+		fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "udsdump: cannot write %s: %s\n", o.output, strerror(errno));
+			return 1;
+		}
+	}
+	if (!capture_preflight()) {
+		if (fd != STDOUT_FILENO) {
+			close(fd);
+			unlink(o.output);
+		}
+		return 1;
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed reader shows up as EPIPE */
+
+	rc = capture_run(&o, fd, !strcmp(o.output, "-") ? "stdout" : o.output);
+	if (fd != STDOUT_FILENO)
+		close(fd);
+	return rc;
+}
