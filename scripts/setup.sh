@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install every dependency from Debian 12's packages, build udsdump and its
+# Wireshark plugin into build/, and run a real capture of a demo workload.
+set -eu
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+	ca-certificates build-essential cmake pkg-config clang llvm \
+	libbpf-dev bpftool libelf-dev zlib1g-dev libglib2.0-dev \
+	libwireshark-dev tshark wireshark-common \
+	redis-server redis-tools socat curl python3 python3-pytest \
+	iproute2 util-linux procps libcap2-bin
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$(nproc)"
+
+exec ./scripts/demo.sh
