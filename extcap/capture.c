@@ -88,6 +88,17 @@ bool capture_preflight(void)
 	return true;
 }
 
+/* Once the programs are attached, nothing else needs privilege: the ring
+ * buffer is already mapped, maps are reached through their fds, and the
+ * links detach when their fds close. Drop every capability. */
+static int drop_all_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = {};
+
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || getenv("UDSDUMP_LIBBPF_QUIET"))
@@ -627,6 +638,10 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.events), on_event, &c, NULL);
 	if (!rb) {
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
+		goto out;
+	}
+	if (drop_all_capabilities() != 0) {
+		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
 		goto out;
 	}
 
