@@ -1203,6 +1203,14 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	}
 
 	proto_tree_add_item(unix_tree, hf_unix_magic, tvb, 0, 4, ENC_NA);
+
+	if (rec_len < UDS_REC_HDR_LEN) {
+		expert_add_info_format(pinfo, ti, &ei_unix_bad_header_len,
+		    "Record is %u bytes, shorter than the fixed header (%u)", rec_len, UDS_REC_HDR_LEN);
+		col_set_str(pinfo->cinfo, COL_INFO, "udsdump record [Malformed: shorter than its header]");
+		return tvb_captured_length(tvb);
+	}
+
 	{
 		proto_item *vi;
 		guint32 version;
@@ -1214,13 +1222,6 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 			call_data_dissector(tvb_new_subset_remaining(tvb, 5), pinfo, tree);
 			return tvb_captured_length(tvb);
 		}
-	}
-
-	if (rec_len < UDS_REC_HDR_LEN) {
-		expert_add_info_format(pinfo, ti, &ei_unix_bad_header_len,
-		    "Record is %u bytes, shorter than the fixed header (%u)", rec_len, UDS_REC_HDR_LEN);
-		col_set_str(pinfo->cinfo, COL_INFO, "udsdump record [Malformed: shorter than its header]");
-		return tvb_captured_length(tvb);
 	}
 
 	memset(&rec, 0, sizeof rec);
