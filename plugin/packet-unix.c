@@ -32,7 +32,8 @@
 
 /* What the "unix" tap carries (conversations, endpoints, follow). */
 typedef struct {
-	address src, dst;   /* socket ends (unix_address_type) */
+	address src, dst;   /* socket ends (unix_address_type, inode keys) */
+	address conv_src, conv_dst; /* the same ends as (stream, side) keys */
 	guint32 stream;     /* unix.stream */
 	guint8 event;       /* UDS_EV_* */
 	guint32 payload_len; /* payload bytes in this record */
@@ -371,7 +372,21 @@ typedef struct {
 	guint64 gap_expected;  /* offset the previous record ended at */
 	const char *src_key, *dst_key;     /* address bytes (NUL-terminated) */
 	const char *src_label, *dst_label; /* "comm[pid]", "pid:N", "inode:N" */
+	gboolean peer_unknown; /* no peer inode and no destination name */
+	const char *conv_src_key, *conv_dst_key; /* "s:<stream>:A|B", for the tap */
 } unix_frame_t;
+
+/* A connection (unix.stream): the pair of socket keys, once known. */
+typedef struct {
+	char *key_a, *key_b; /* the two socket keys, once a record names both */
+	char *first_key;     /* socket key of the stream's first record: side A */
+} unix_stream_t;
+
+/* Which stream a socket inode belongs to. */
+typedef struct {
+	guint32 stream;
+	gboolean paired; /* FALSE: seen only in records without a peer inode */
+} unix_inode_stream_t;
 
 /* Per-socket (sending side) state for gap detection, first pass only. */
 typedef struct {
@@ -389,7 +404,19 @@ static GHashTable *unix_streams;     /* "keyA|keyB" -> stream index + 1 */
 static GHashTable *unix_sock_states; /* inode (guint64 *) -> unix_sock_state_t */
 static GHashTable *unix_sender_labels; /* inode (guint64 *) -> "comm[pid]" */
 static GHashTable *unix_end_labels;  /* address key -> label for columns */
+static GHashTable *unix_inode_streams; /* inode -> unix_inode_stream_t */
+static GPtrArray *unix_stream_list;  /* stream index -> unix_stream_t */
 static guint32 unix_stream_count;
+
+static void
+unix_stream_free(gpointer p)
+{
+	unix_stream_t *st = (unix_stream_t *)p;
+	g_free(st->key_a);
+	g_free(st->key_b);
+	g_free(st->first_key);
+	g_free(st);
+}
 
 static void
 unix_init(void)
@@ -398,6 +425,8 @@ unix_init(void)
 	g_hash_table_remove_all(unix_sock_states);
 	g_hash_table_remove_all(unix_sender_labels);
 	g_hash_table_remove_all(unix_end_labels);
+	g_hash_table_remove_all(unix_inode_streams);
+	g_ptr_array_set_size(unix_stream_list, 0);
 	unix_stream_count = 0;
 }
 
@@ -464,6 +493,9 @@ unix_task_label(wmem_allocator_t *scope, const char *comm, guint32 pid)
  *   "i:<inode>"  a socket, identified by its inode (as ss -x shows)
  *   "p:<name>"   a socket known only by its name (an unconnected datagram
  *                destination), name as unix.path shows it
+ *   "s:<stream>:<A|B>"  one end of a connection, for the conversation and
+ *                endpoint tables (A: the socket of the connection's first
+ *                record), known even before the peer socket has an inode
  * The key says nothing about the process, so that a fork or a descriptor
  * passed to another process does not split a conversation. Columns show a
  * label ("curl[4242]") through the name-resolution callback.
@@ -478,10 +510,15 @@ unix_addr_to_str(const address *addr, gchar *buf, int buf_len)
 		return 0;
 	if (addr->len < 3 || key[addr->len - 1] != '\0')
 		g_strlcpy(buf, "?", buf_len);
-	else if (key[0] == 'i')
-		g_strlcpy(buf, key + 2, buf_len); /* the inode: usable in a filter */
-	else
+	else if (key[0] == 's') {
+		/* "s:<stream>:<side>": the stream index, usable in a filter. */
+		const char *colon = strchr(key + 2, ':');
+		int n = colon ? (int)(colon - (key + 2)) : (int)strlen(key + 2);
+		g_snprintf(buf, buf_len, "%.*s", n, key + 2);
+	} else {
+		/* "i:<inode>": the inode, usable in a filter; "p:<name>": the name. */
 		g_strlcpy(buf, key + 2, buf_len);
+	}
 	return (int)strlen(buf) + 1;
 }
 
@@ -998,6 +1035,103 @@ unix_covers_message(guint32 flags)
 	    UDS_F_METADATA_ONLY | UDS_F_TRUNCATED)) != 0;
 }
 
+static guint32
+unix_new_stream(void)
+{
+	unix_stream_t *st = g_new0(unix_stream_t, 1);
+	g_ptr_array_add(unix_stream_list, st);
+	return unix_stream_count++;
+}
+
+static unix_stream_t *
+unix_get_stream(guint32 idx)
+{
+	return idx < unix_stream_list->len ? (unix_stream_t *)g_ptr_array_index(unix_stream_list, idx) : NULL;
+}
+
+static void
+unix_inode_set_stream(guint64 inode, guint32 stream, gboolean paired)
+{
+	unix_inode_stream_t *is = (unix_inode_stream_t *)g_hash_table_lookup(unix_inode_streams, &inode);
+	if (!is) {
+		guint64 *k = g_new(guint64, 1);
+		*k = inode;
+		is = g_new0(unix_inode_stream_t, 1);
+		g_hash_table_insert(unix_inode_streams, k, is);
+	}
+	is->stream = stream;
+	is->paired = paired;
+}
+
+/*
+ * The stream (connection) index of a record, first pass only. Keyed on the
+ * sorted pair of socket inodes, so that a fork or a descriptor handed to
+ * another process keeps the connection's index. A stream socket that sends
+ * before its peer is accept()ed has no peer inode yet (the kernel gives the
+ * embryonic socket one only on accept): such records go to the stream of
+ * their own inode, which the first record naming the pair then adopts.
+ * Datagrams sent to an explicit destination are keyed on (inode, name).
+ */
+static guint32
+unix_assign_stream(const unix_record_t *rec, const char *this_key, const char *peer_key)
+{
+	guint32 stream;
+	gpointer v;
+	char *skey;
+	const char *a, *b;
+
+	if (rec->peer_inode == 0 && !(rec->dest.present && rec->dest.named)) {
+		unix_inode_stream_t *is = (unix_inode_stream_t *)g_hash_table_lookup(unix_inode_streams,
+		    &rec->inode);
+		if (is)
+			return is->stream;
+		stream = unix_new_stream();
+		unix_inode_set_stream(rec->inode, stream, FALSE);
+		return stream;
+	}
+
+	a = this_key;
+	b = peer_key;
+	if (strcmp(a, b) > 0) {
+		const char *t = a;
+		a = b;
+		b = t;
+	}
+	skey = g_strdup_printf("%s|%s", a, b);
+	v = g_hash_table_lookup(unix_streams, skey);
+	if (v) {
+		g_free(skey);
+		return GPOINTER_TO_UINT(v) - 1;
+	}
+
+	stream = G_MAXUINT32;
+	if (rec->peer_inode != 0) {
+		/* Adopt the stream of a record that did not know its peer yet. */
+		guint64 inos[2];
+		inos[0] = rec->inode;
+		inos[1] = rec->peer_inode;
+		for (int i = 0; i < 2 && stream == G_MAXUINT32; i++) {
+			unix_inode_stream_t *is = (unix_inode_stream_t *)g_hash_table_lookup(
+			    unix_inode_streams, &inos[i]);
+			if (is && !is->paired)
+				stream = is->stream;
+		}
+	}
+	if (stream == G_MAXUINT32)
+		stream = unix_new_stream();
+	g_hash_table_insert(unix_streams, skey, GUINT_TO_POINTER(stream + 1));
+	if (rec->peer_inode != 0) {
+		unix_stream_t *st = unix_get_stream(stream);
+		unix_inode_set_stream(rec->inode, stream, TRUE);
+		unix_inode_set_stream(rec->peer_inode, stream, TRUE);
+		if (st && !st->key_a) {
+			st->key_a = g_strdup(this_key);
+			st->key_b = g_strdup(peer_key);
+		}
+	}
+	return stream;
+}
+
 static unix_frame_t *
 unix_analyse(packet_info *pinfo, const unix_record_t *rec)
 {
@@ -1057,26 +1191,27 @@ unix_analyse(packet_info *pinfo, const unix_record_t *rec)
 		fr->dst_label = peer_label;
 	}
 
-	/* Stream index: keyed on the (sorted) pair of ends. */
+	fr->stream = unix_assign_stream(rec, this_key, peer_key);
+	fr->has_stream = TRUE;
+	fr->peer_unknown = rec->peer_inode == 0 && !(rec->dest.present && rec->dest.named);
 	{
-		const char *a = this_key, *b = peer_key ? peer_key : "-";
-		char *skey;
-		gpointer v;
-		if (strcmp(a, b) > 0) {
-			const char *t = a;
-			a = b;
-			b = t;
+		/*
+		 * Conversation-table ends: side A is the socket of the stream's
+		 * first record, B the other one. Known from the first record on,
+		 * even before the peer has an inode, so that a single pass lists
+		 * each connection once.
+		 */
+		unix_stream_t *st = unix_get_stream(fr->stream);
+		gboolean own_a = TRUE;
+		if (st) {
+			if (!st->first_key)
+				st->first_key = g_strdup(this_key);
+			own_a = strcmp(st->first_key, this_key) == 0;
 		}
-		skey = g_strdup_printf("%s|%s", a, b);
-		v = g_hash_table_lookup(unix_streams, skey);
-		if (v) {
-			fr->stream = GPOINTER_TO_UINT(v) - 1;
-			g_free(skey);
-		} else {
-			fr->stream = unix_stream_count++;
-			g_hash_table_insert(unix_streams, skey, GUINT_TO_POINTER(fr->stream + 1));
-		}
-		fr->has_stream = TRUE;
+		const char *own = wmem_strdup_printf(wmem_file_scope(), "s:%u:%c", fr->stream, own_a ? 'A' : 'B');
+		const char *other = wmem_strdup_printf(wmem_file_scope(), "s:%u:%c", fr->stream, own_a ? 'B' : 'A');
+		fr->conv_src_key = rec->event == UDS_EV_RECV ? other : own;
+		fr->conv_dst_key = rec->event == UDS_EV_RECV ? own : other;
 	}
 
 	/* Gap detection on the sending socket's byte count. */
@@ -1279,6 +1414,10 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		unix_set_address(&pinfo->dst, fr->dst_key);
 		g_hash_table_replace(unix_end_labels, g_strdup(fr->dst_key), g_strdup(fr->dst_label));
 	}
+	if (fr->conv_src_key && fr->src_label)
+		g_hash_table_replace(unix_end_labels, g_strdup(fr->conv_src_key), g_strdup(fr->src_label));
+	if (fr->conv_dst_key && fr->dst_label)
+		g_hash_table_replace(unix_end_labels, g_strdup(fr->conv_dst_key), g_strdup(fr->dst_label));
 	copy_address_shallow(&pinfo->net_src, &pinfo->src);
 	copy_address_shallow(&pinfo->net_dst, &pinfo->dst);
 
@@ -1383,6 +1522,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		unix_tap_info_t *tap = wmem_new0(pinfo->pool, unix_tap_info_t);
 		copy_address_shallow(&tap->src, &pinfo->src);
 		copy_address_shallow(&tap->dst, &pinfo->dst);
+		unix_set_address(&tap->conv_src, fr->conv_src_key);
+		unix_set_address(&tap->conv_dst, fr->conv_dst_key);
 		tap->stream = fr->stream;
 		tap->event = rec.event;
 		tap->payload_len = rec.payload_avail;
@@ -1406,12 +1547,10 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 static const char *
 unix_conv_get_filter_type(conv_item_t *conv _U_, conv_filter_type_e filter)
 {
-	if (filter == CONV_FT_SRC_ADDRESS)
-		return "unix.src_inode";
-	if (filter == CONV_FT_DST_ADDRESS)
-		return "unix.dst_inode";
-	if (filter == CONV_FT_ANY_ADDRESS)
-		return "unix.inode";
+	/* Table addresses print as the stream index: filter on the connection. */
+	if (filter == CONV_FT_SRC_ADDRESS || filter == CONV_FT_DST_ADDRESS ||
+	    filter == CONV_FT_ANY_ADDRESS)
+		return "unix.stream";
 	return CONV_FILTER_INVALID;
 }
 
@@ -1425,7 +1564,7 @@ unix_conversation_packet(void *pct, packet_info *pinfo, epan_dissect_t *edt _U_,
 	const unix_tap_info_t *tap = (const unix_tap_info_t *)vip;
 
 	hash->flags = flags;
-	add_conversation_table_data_with_conv_id(hash, &tap->src, &tap->dst, 0, 0,
+	add_conversation_table_data_with_conv_id(hash, &tap->conv_src, &tap->conv_dst, 0, 0,
 	    (conv_id_t)tap->stream, 1, tap->event == UDS_EV_DATA ? (int)tap->payload_len : 0,
 	    &pinfo->rel_ts, &pinfo->abs_ts, &unix_ct_dissector_info, CONVERSATION_NONE);
 	return TAP_PACKET_REDRAW;
@@ -1448,9 +1587,9 @@ unix_endpoint_packet(void *pit, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
 	int bytes = tap->event == UDS_EV_DATA ? (int)tap->payload_len : 0;
 
 	hash->flags = flags;
-	add_endpoint_table_data(hash, &tap->src, 0, TRUE, 1, bytes,
+	add_endpoint_table_data(hash, &tap->conv_src, 0, TRUE, 1, bytes,
 	    &unix_endpoint_dissector_info, ENDPOINT_NONE);
-	add_endpoint_table_data(hash, &tap->dst, 0, FALSE, 1, bytes,
+	add_endpoint_table_data(hash, &tap->conv_dst, 0, FALSE, 1, bytes,
 	    &unix_endpoint_dissector_info, ENDPOINT_NONE);
 	return TAP_PACKET_REDRAW;
 }
@@ -1845,6 +1984,8 @@ proto_register_unix(void)
 	unix_sock_states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_sender_labels = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_end_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	unix_inode_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	unix_stream_list = g_ptr_array_new_with_free_func(unix_stream_free);
 	register_init_routine(unix_init);
 }
 

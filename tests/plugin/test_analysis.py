@@ -367,3 +367,31 @@ def test_pcap_copy_dissects_the_same(ts):
     with open(copy, "rb") as f:
         assert f.read(4) in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")
     assert ts.fields(copy, FIELDS) == ts.fields(pcap, FIELDS)
+
+
+def test_send_before_accept_stays_one_connection(ts):
+    # A client that writes right after connect(), before the server accept()s,
+    # has no peer inode yet (the embryonic socket gets one only on accept).
+    early = S.Record(S.EV_DATA, flags=S.F_FIRST_SEEN, payload=b"*1\r\n$4\r\nPING\r\n")
+    early.socket(A, 0).task(100, comm="client").peer_cred(200)
+    early.peer_addr(S.ADDR_PATHNAME, PATH).stream(0, 14, syscall=S.SYS_SENDTO)
+    recs = [
+        early.build(),
+        data(C, D, 300, "other", b"zzz", 0),   # an unrelated connection in between
+        srv(b"+PONG\r\n", 0),                   # the server names the pair
+        cli(b"*1\r\n$4\r\nQUIT\r\n", 14),
+    ]
+    pcap = ts.capture(recs)
+    streams = [r[0] for r in ts.fields(pcap, ["unix.stream"])]
+    assert streams[0] == streams[2] == streams[3] != streams[1]
+    for extra in ([], ["-2"]):
+        _, out, _ = ts.run(["-r", pcap, "-q", "-z", "conv,unix"] + extra)
+        rows = conv_rows(out, "UNIX Conversations")
+        assert len(rows) == 2, out
+        ab = [r for r in rows if "client[100]" in r[:2]]
+        assert len(ab) == 1 and ab[0][6:] == (3, 14 + 7 + 14), out
+    assert follow(ts, pcap, int(streams[0])) == [
+        ("client", b"*1\r\n$4\r\nPING\r\n"), ("server", b"+PONG\r\n"),
+        ("client", b"*1\r\n$4\r\nQUIT\r\n")]
+    # no false gap on the client socket
+    assert ts.frames(pcap, "unix.expert.gap") == []
