@@ -195,6 +195,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UDS_MAX_PATH_FILTERS);
+	__type(key, struct uds_dirent_key);
+	__type(value, __u8);
+} path_dirents SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UDS_MAX_PATH_FILTERS * 2);
 	__type(key, struct uds_name_key);
 	__type(value, __u8);
@@ -206,6 +213,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct uds_kernel_stats);
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* one per CPU, set by user space */
+	__type(key, __u32);
+	__type(value, struct uds_dirent_key);
+} dirent_scratch SEC(".maps");
 
 struct user_iovec {
 	__u64 base;
@@ -380,6 +394,8 @@ static __always_inline bool prefix_match(struct uds_addr *a, __u32 i)
 
 static __always_inline bool addr_matches_names(struct uds_addr *a)
 {
+	if (cfg.any_abstract && a->kind == UDS_ADDR_ABSTRACT)
+		return true; /* capture filter "abstract" */
 	if (cfg.n_path_names && name_in_filter(a))
 		return true;
 	for (__u32 i = 0; i < UDS_MAX_PREFIX_FILTERS; i++) {
@@ -391,22 +407,44 @@ static __always_inline bool addr_matches_names(struct uds_addr *a)
 	return false;
 }
 
-/* Is the socket file bound by sk one the user named (by identity)? */
+/* Is the socket file bound by sk one the user named? By the file's
+ * identity, or by its directory's identity and its name. */
 static __always_inline bool sock_file_in_filter(struct sock *sk)
 {
 	struct uds_file_id id = {};
+	struct dentry *d;
 	struct inode *inode;
 
 	if (!sk)
 		return false;
-	inode = BPF_CORE_READ((struct unix_sock *)sk, path.dentry, d_inode);
-	if (!inode)
+	d = BPF_CORE_READ((struct unix_sock *)sk, path.dentry);
+	if (!d)
 		return false;
-	id.ino = BPF_CORE_READ(inode, i_ino);
-	id.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	return bpf_map_lookup_elem(&path_ids, &id) != NULL;
+	inode = BPF_CORE_READ(d, d_inode);
+	if (inode) {
+		id.ino = BPF_CORE_READ(inode, i_ino);
+		id.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		if (bpf_map_lookup_elem(&path_ids, &id))
+			return true;
+	}
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct uds_dirent_key *key = bpf_map_lookup_elem(&dirent_scratch, &cpu);
+	if (!key)
+		return false;
+	struct inode *dir = BPF_CORE_READ(d, d_parent, d_inode);
+	struct qstr q = BPF_CORE_READ(d, d_name);
+	__u64 l = q.len;
+	if (!dir || l > UDS_ADDR_MAX)
+		return false;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->dev = BPF_CORE_READ(dir, i_sb, s_dev);
+	key->dir_ino = BPF_CORE_READ(dir, i_ino);
+	key->len = l;
+	BOUND_MAX(l, UDS_ADDR_MAX);
+	if (l)
+		bpf_probe_read_kernel(key->name, l, q.name);
+	return bpf_map_lookup_elem(&path_dirents, key) != NULL;
 }
-
 
 static __always_inline struct data_scratch *get_data_scratch(void)
 {
@@ -791,7 +829,11 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 	err = bpf_ringbuf_output(&events, &s->ev,
 				 sizeof(struct uds_cmsg_event) - sizeof(s->ev.fds) + n * sizeof(struct uds_fd_info),
 				 wakeup_flags());
-	count_emit(err == 0, 0);
+	if (err) {
+		struct uds_kernel_stats *st = get_stats();
+		if (st)
+			st->cmsg_lost++;
+	}
 }
 
 static __always_inline void remember_task(__u64 ino, __u32 pid, __u32 tid, struct task_struct *task)
@@ -804,6 +846,37 @@ static __always_inline void remember_task(__u64 ino, __u32 pid, __u32 tid, struc
 	n.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	bpf_get_current_comm(n.comm, sizeof(n.comm));
 	bpf_map_update_elem(&last_task, &ino, &n, BPF_ANY);
+}
+
+/* The exclusions of a capture filter: "not pid N", "not uid N", "not comm X". */
+static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
+{
+	for (__u32 i = 0; i < UDS_MAX_NOT_IDS; i++) {
+		if (i < cfg.n_not_pids && tgid == cfg.not_pids[i])
+			return true;
+		if (i < cfg.n_not_uids && uid == cfg.not_uids[i])
+			return true;
+	}
+	if (cfg.n_not_comms) {
+		char comm[UDS_COMM_LEN];
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (__u32 i = 0; i < UDS_MAX_NOT_COMMS; i++) {
+			bool same = true;
+			if (i >= cfg.n_not_comms)
+				break;
+			for (int j = 0; j < UDS_COMM_LEN; j++) {
+				if (comm[j] != cfg.not_comms[i][j]) {
+					same = false;
+					break;
+				}
+				if (comm[j] == 0)
+					break;
+			}
+			if (same)
+				return true;
+		}
+	}
+	return false;
 }
 
 static __always_inline int handle_send(struct sock *sk, int ret)
@@ -844,6 +917,10 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 				break;
 		}
 	}
+	if (cfg.type_mask && !(cfg.type_mask & (1u << (type & 31))))
+		return 0;
+	if (filter_excludes(tgid, (__u32)uid_gid))
+		return 0;
 	ino = socket_ino(sock);
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	peer_ino = sock_ino(peer);
@@ -1045,7 +1122,8 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 		emit_chunk(c, s, true);
 		return 0;
 	}
-	__u32 loops = iov_cnt + c->remaining / UDS_CHUNK_MAX + 3;
+	/* one step per iovec load and one per copy, chunk boundaries included */
+	__u32 loops = 2 * iov_cnt + 2 * (c->remaining / UDS_CHUNK_MAX) + 4;
 	bpf_loop(loops, payload_step, NULL, 0);
 	s = get_data_scratch();
 	if (!s)
@@ -1077,14 +1155,23 @@ int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
-	if (ret != 0)
+	if (ret < 0)
 		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
 	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+	if (!sock)
 		return 0;
 	__u64 reader = socket_ino(sock);
+	if (ret > 0) {
+		/* The reader holds this socket: it is "the other end" for
+		 * the records of its peer. */
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		remember_task(reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf());
+		return 0;
+	}
+	if (BPF_CORE_READ(sock, type) != SOCK_STREAM)
+		return 0;
 	__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
 	if (!writer)
 		return 0;

@@ -11,11 +11,23 @@
 
 #define UDS_MAX_PATH_FILTERS 16
 #define UDS_MAX_PREFIX_FILTERS 4
+#define UDS_MAX_NOT_IDS 8   /* "not pid N", "not uid N" in a capture filter */
+#define UDS_MAX_NOT_COMMS 4 /* "not comm NAME" */
 
 /* A socket file by identity: matches every path that reaches it. */
 struct uds_file_id {
 	__u64 dev; /* kernel encoding: major << 20 | minor */
 	__u64 ino;
+};
+
+/* A socket file by its directory and name: matches every path that
+ * reaches it, even when the socket is bound after the capture starts. */
+struct uds_dirent_key {
+	__u64 dev; /* of the directory, kernel encoding */
+	__u64 dir_ino;
+	__u32 len;
+	__u32 pad;
+	char name[UDS_ADDR_MAX];
 };
 
 /* An address by value (pathname or abstract), zero-padded. */
@@ -42,6 +54,15 @@ struct uds_bpf_config {
 	__u32 n_path_names;
 	__u32 n_prefixes;
 	struct uds_addr prefixes[UDS_MAX_PREFIX_FILTERS];
+	/* From the capture-filter language (extcap/filter.c). */
+	__u32 type_mask;     /* 0 = any; else bit (1 << type) must be set */
+	__u32 any_abstract;  /* path filter: every abstract name matches */
+	__u32 n_not_pids;
+	__u32 not_pids[UDS_MAX_NOT_IDS];
+	__u32 n_not_uids;
+	__u32 not_uids[UDS_MAX_NOT_IDS];
+	__u32 n_not_comms;
+	char not_comms[UDS_MAX_NOT_COMMS][UDS_COMM_LEN];
 };
 
 #endif /* UDSDUMP_BPF_H */

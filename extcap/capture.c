@@ -288,7 +288,8 @@ struct capture {
 	GHashTable *summary; /* inode -> struct sock_summary */
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
-	uint64_t data_records;  /* records written */
+	uint64_t data_records;  /* DATA records written (for -c) */
+	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
 	int write_errno;
 	bool done;
@@ -436,6 +437,7 @@ static int on_event(void *ctx, void *data, size_t size)
 					   c->rec_cap);
 	g_free(cm);
 	write_record(c, ev->ts_boot_ns, len, PCAPNG_DIR_OUTBOUND);
+	c->kernel_records++;
 	account(c, ev);
 	if (ev->event == UDS_EV_DATA) {
 		c->data_records++;
@@ -462,6 +464,7 @@ static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
 			out->records_lost += per[i].records_lost;
 			out->bytes_lost += per[i].bytes_lost;
 			out->sends_seen += per[i].sends_seen;
+			out->cmsg_lost += per[i].cmsg_lost;
 		}
 	}
 	free(per);
@@ -514,6 +517,29 @@ static int add_path_filter(struct capture *c, const char *p, struct uds_bpf_conf
 			bpf_map_update_elem(mfd, &key, &one, BPF_ANY);
 		}
 		free(real);
+		/* The socket file by its directory and name: matches however the
+		 * socket was bound, even if it is bound after we start. */
+		char *slash = strrchr(p, '/');
+		if (slash && slash[1]) {
+			char *dir = g_strndup(p, (gsize)(slash - p));
+			struct stat dst;
+			if (stat(*dir ? dir : "/", &dst) == 0 && S_ISDIR(dst.st_mode)) {
+				struct uds_dirent_key dk;
+				memset(&dk, 0, sizeof(dk));
+				dk.dev = ((uint64_t)major(dst.st_dev) << 20) | minor(dst.st_dev);
+				dk.dir_ino = dst.st_ino;
+				dk.len = (uint32_t)strlen(slash + 1);
+				if (dk.len <= UDS_ADDR_MAX) {
+					memcpy(dk.name, slash + 1, dk.len);
+					if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.path_dirents), &dk,
+								&one, BPF_ANY)) {
+						g_free(dir);
+						return -errno;
+					}
+				}
+			}
+			g_free(dir);
+		}
 		/* The socket file by identity: any other path to it matches. */
 		if (stat(p, &st) == 0 && S_ISSOCK(st.st_mode)) {
 			struct uds_file_id id = {
@@ -532,7 +558,7 @@ static void print_summary(struct capture *c)
 	GHashTableIter it;
 	gpointer k, v;
 
-	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->data_records,
+	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->kernel_records,
 		(unsigned long long)c->lost_records);
 	fprintf(stderr, "%-10s %-10s %-9s %-32s %-22s %-22s %8s %10s\n", "inode", "peer", "type", "path",
 		"sender", "peer process", "records", "bytes");
@@ -592,12 +618,20 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	cfg->has_comm = o->has_comm;
 	memcpy(cfg->comm, o->comm, UDS_COMM_LEN);
 	cfg->inode = o->inode;
-	cfg->path_filter = o->n_paths > 0 || o->n_prefixes > 0;
+	cfg->path_filter = o->n_paths > 0 || o->n_prefixes > 0 || o->any_abstract;
+	/* what only the capture-filter language sets (filter.c) */
+	cfg->any_abstract = o->any_abstract;
+	cfg->type_mask = o->type_mask;
+	cfg->n_not_pids = (uint32_t)o->n_not_pids;
+	memcpy(cfg->not_pids, o->not_pids, sizeof(cfg->not_pids));
+	cfg->n_not_uids = (uint32_t)o->n_not_uids;
+	memcpy(cfg->not_uids, o->not_uids, sizeof(cfg->not_uids));
+	cfg->n_not_comms = (uint32_t)o->n_not_comms;
+	memcpy(cfg->not_comms, o->not_comms, sizeof(cfg->not_comms));
 	cfg->n_path_names = (uint32_t)o->n_paths;
 	for (int i = 0; i < o->n_paths; i++) {
-		struct stat st;
-		if (o->paths[i][0] != '@' && stat(o->paths[i], &st) == 0 && S_ISSOCK(st.st_mode))
-			cfg->n_path_ids++;
+		if (o->paths[i][0] != '@')
+			cfg->n_path_ids++; /* file identity or directory entry */
 	}
 	cfg->n_prefixes = (uint32_t)o->n_prefixes;
 	for (int i = 0; i < o->n_prefixes; i++) {
@@ -615,6 +649,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	int ncpu = libbpf_num_possible_cpus();
 	bpf_map__set_max_entries(c.skel->maps.data_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
 	bpf_map__set_max_entries(c.skel->maps.cmsg_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
+	bpf_map__set_max_entries(c.skel->maps.dirent_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
 
 	err = udsdump_bpf__load(c.skel);
 	if (err) {
@@ -678,7 +713,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	report_loss(&c);
 	if (!c.write_errno) {
 		pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
-				   c.data_records, c.lost_records);
+				   c.kernel_records, c.lost_records);
 		if (pcapng_flush(&c.w) != 0)
 			c.write_errno = c.w.error;
 	}

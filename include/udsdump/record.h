@@ -264,6 +264,8 @@ struct uds_kernel_stats {
 	__u64 records_lost;    /* events the ring buffer had no room for */
 	__u64 bytes_lost;      /* payload bytes in lost events */
 	__u64 sends_seen;      /* AF_UNIX sends that matched the filter */
+	__u64 cmsg_lost;       /* control-message events lost (not records:
+				  their data record then lacks its cmsgs) */
 };
 
 #endif /* UDSDUMP_RECORD_H */
