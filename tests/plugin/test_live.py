@@ -46,7 +46,11 @@ def _live():
 
 def capture(ts, name, udsdump_args, sender_args, timeout=60):
     """Run udsdump around one sender; return (pcap path, sender log)."""
-    out = os.path.join(ts.captures, name)
+    return capture_to(ts.captures, name, udsdump_args, sender_args, timeout)
+
+
+def capture_to(directory, name, udsdump_args, sender_args, timeout=60):
+    out = os.path.join(directory, name)
     p = subprocess.Popen([UDSDUMP, "-w", out] + udsdump_args, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ready = threading.Event()

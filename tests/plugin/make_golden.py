@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Regenerate tests/plugin/golden/: real udsdump captures + expected facts.
+
+Run as root on a machine with eBPF, after building udsdump:
+
+    /usr/bin/python3 tests/plugin/make_golden.py
+
+Each NAME.pcapng is captured by build/udsdump (or $UDSDUMP) around one of
+tests/senders/; NAME.json holds the facts the dissector must show, taken
+only from the sender's own log (pids, comms, socket inodes from fstat -- the
+numbers `ss -x` shows --, the bytes sent and their digests), never from tshark
+output. test_golden.py checks the stored captures against
+them, so the dissector is tested on machines without eBPF.
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import test_live as L  # noqa: E402
+
+GOLDEN = os.path.join(HERE, "golden")
+
+
+def facts_traffic(log, path, kind, sock_type):
+    c, s = log["client"], log["server"]
+    ends = [{"pid": c["pid"], "comm": c["comm"], "inode": c["inode"]}]
+    if s.get("sent_len"):
+        ends.append({"pid": s["pid"], "comm": s["comm"], "inode": s["inode"]})
+    return {
+        "path": path, "addr_kind": kind, "sock_type": sock_type,
+        "senders": ends,
+        "client": {"len": c["sent_len"], "sha256": c["sent_sha256"]},
+        "server": {"len": s.get("sent_len", 0), "sha256": s.get("sent_sha256")},
+    }
+
+
+def main():
+    os.makedirs(GOLDEN, exist_ok=True)
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        sock = "/tmp/udsdump-golden.sock"
+        if os.path.exists(sock):
+            os.unlink(sock)
+        cases = [
+            ("stream-path", ["--path", sock],
+             ["--addr", "path:" + sock, "--type", "stream", "--syscalls", "write,sendmsg",
+              "--sizes", "5,300", "--reply", "10", "--client-comm", "gcli",
+              "--server-comm", "gsrv"], sock, 1, 1),
+            ("seqpacket-abstract", ["--path", "@udsdump-golden"],
+             ["--addr", "abstract:udsdump-golden", "--type", "seqpacket", "--syscalls", "send",
+              "--sizes", "3,40", "--reply", "4", "--client-comm", "acli",
+              "--server-comm", "asrv"], "@udsdump-golden", 2, 5),
+            ("dgram-pair", ["--comm", "pcli"],
+             ["--addr", "pair", "--type", "dgram", "--syscalls", "write", "--sizes", "7,8",
+              "--client-comm", "pcli", "--server-comm", "psrv"], "(unnamed)", 0, 2),
+        ]
+        for name, uargs, sargs, path, kind, stype in cases:
+            pcap, log = L.capture_to(d, name + ".pcapng", uargs,
+                                     [os.path.join(L.SENDERS, "traffic.py")] + sargs)
+            with open(pcap, "rb") as f, open(os.path.join(GOLDEN, name + ".pcapng"), "wb") as g:
+                g.write(f.read())
+            with open(os.path.join(GOLDEN, name + ".json"), "w") as g:
+                json.dump(facts_traffic(log, path, kind, stype), g, indent=1, sort_keys=True)
+                g.write("\n")
+            print("wrote", name)
+
+
+if __name__ == "__main__":
+    main()
