@@ -178,7 +178,7 @@ def test_live_scm_rights_and_creds(ts):
                             "unix.scm.rights.mode", "unix.scm.rights.path",
                             "unix.scm.rights.sock_family", "unix.scm.rights.sock_type",
                             "unix.scm.rights.dev_major", "unix.scm.rights.dev_minor"],
-                     "unix.scm.rights")
+                     "unix.scm.rights && unix.event == 1")
     assert len(rows) == 1
     fds, kinds, inodes, modes, paths, fams, stypes, majors, minors = rows[0]
     # what the receiver got, in order: the listening socket, then the file
@@ -190,5 +190,5 @@ def test_live_scm_rights_and_creds(ts):
     assert fams.split(",")[0] == str(lst["family"]) and stypes.split(",")[0] == str(lst["sock_type"])
     assert majors.split(",")[1] == str(f["dev_major"]) and minors.split(",")[1] == str(f["dev_minor"])
     got = ts.fields(pcap, ["unix.scm.creds.pid", "unix.scm.creds.uid", "unix.scm.creds.gid"],
-                    "unix.scm.creds.pid")
+                    "unix.scm.creds.pid && unix.event == 1")
     assert got == [[str(creds["pid"]), str(creds["uid"]), str(creds["gid"])]]
