@@ -32,6 +32,16 @@ struct capture_options {
 	int n_paths;
 	const char *prefixes[UDS_MAX_PREFIX_FILTERS];
 	int n_prefixes;
+	/* from the capture-filter language (filter.c) */
+	const char *filter;      /* the expression as given, NULL if none */
+	uint32_t type_mask;      /* 0 = any; else bit (1 << type) must be set */
+	bool any_abstract;       /* path filter: every abstract name */
+	int n_not_pids;
+	uint32_t not_pids[UDS_MAX_NOT_IDS];
+	int n_not_uids;
+	uint32_t not_uids[UDS_MAX_NOT_IDS];
+	int n_not_comms;
+	char not_comms[UDS_MAX_NOT_COMMS][UDS_COMM_LEN];
 };
 
 /* Parse "stream", "dgram", "seqpacket" (or 1, 2, 5). 0 on error. */

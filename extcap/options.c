@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "options.h"
+#include "filter.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +95,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 {
 	static const struct option longopts[] = {
 		{ "write", required_argument, NULL, 'w' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'G' },
@@ -120,10 +122,13 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 	*err = NULL;
 	optind = 0; /* full re-initialisation: the parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:c:s:G:qhv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:c:s:G:f:qhv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			o->output = optarg;
+			break;
+		case 'f':
+			o->filter = optarg;
 			break;
 		case 'c':
 			if (!parse_u64_value(optarg, UINT64_MAX, &v) || v == 0) {
@@ -186,6 +191,10 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 			memcpy(o->comm, optarg, strlen(optarg));
 			break;
 		case LO_TYPE:
+			if (!strcmp(optarg, "any")) {
+				o->sock_type = 0;
+				break;
+			}
 			o->sock_type = parse_sock_type(optarg);
 			if (!o->sock_type) {
 				*err = fail("bad socket type for --type: '%s' (stream, dgram or seqpacket)", optarg);
@@ -220,9 +229,40 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 			return OPT_ERROR;
 		}
 	}
+	/* Like tcpdump: the capture filter as -f EXPR or as the trailing
+	 * arguments (joined with spaces). */
 	if (optind < argc) {
-		*err = fail("unexpected argument '%s'", argv[optind]);
-		return OPT_ERROR;
+		static char *joined;
+		size_t len = 0;
+
+		if (o->filter) {
+			*err = fail("unexpected argument '%s' (the capture filter is already given with -f)",
+				    argv[optind]);
+			return OPT_ERROR;
+		}
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		free(joined);
+		joined = calloc(1, len + 1);
+		if (!joined) {
+			*err = "out of memory";
+			return OPT_ERROR;
+		}
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(joined, " ");
+			strcat(joined, argv[i]);
+		}
+		o->filter = joined;
+	}
+	if (o->filter) {
+		char ferr[200];
+		const char *expr = o->filter;
+		if (!filter_apply(expr, o, ferr, sizeof(ferr))) {
+			*err = fail("bad capture filter: %s", ferr);
+			return OPT_ERROR;
+		}
+		o->filter = expr;
 	}
 	return OPT_OK;
 }

@@ -16,6 +16,7 @@
 
 #include "capture.h"
 #include "options.h"
+#include "privs.h"
 
 static void on_signal(int sig)
 {
@@ -26,7 +27,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: udsdump -w FILE [options]\n"
+		"Usage: udsdump -w FILE [options] [FILTER EXPRESSION]\n"
 		"Capture messages sent on Unix domain sockets into pcapng (FILE '-' is stdout).\n"
 		"\n"
 		"  -w FILE              write pcapng to FILE ('-' for stdout)\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"  --no-payload         capture metadata only\n"
 		"  --buffer-size MB     kernel ring buffer size (default 64)\n"
 		"  --summary            print a per-socket summary on stderr at the end\n"
+		"  -f EXPR              capture filter, e.g. 'path /run/docker.sock and not pid 1'\n"
+		"                       (also accepted as the trailing arguments; see README.md)\n"
 		"  -q                   no progress messages\n"
 		"  -h, --help           this help\n"
 		"  -v, --version        print the version\n"
@@ -76,6 +79,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "udsdump: no output given: use -w FILE or -w - (try --help)\n");
 		return 2;
 	}
+
+	/* Without the capabilities, an installed capture helper (see
+	 * privs.h) captures instead, or a non-member learns why not. */
+	if (!privs_run_helper_if_needed(argv))
+		return 1;
 
 	/* Open the output before any BPF is loaded, with the caller's rights:
 	 * a capture that cannot be written is not started. */
