@@ -1,0 +1,334 @@
+"""Shared helpers of the udsdump benchmarks (stdlib only, Debian's python3).
+
+Every benchmark script prints:
+  - a header with the machine (nproc, kernel, CPU model) and the load
+    average read from /proc/loadavg just before it starts,
+  - its figures, one line per mode, medians over alternating rounds,
+  - "RATIO <name>: <value> ..." lines (ratio to the bare run, with the
+    target when there is one and by how much it is met or missed),
+  - "CHECK <name>: ... OK|FAIL" lines for accounting (captured + lost ==
+    sent); a FAIL makes the script exit with status 1. A missed timing
+    target does not: the benchmark still lands and says by how much.
+"""
+
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH_DIR)
+sys.path.insert(0, os.path.join(REPO, "tests"))
+import udsrec  # noqa: E402  (the reader written from doc/FORMAT.md)
+
+CAPTURING = "udsdump: capturing"
+SUMMARY_RE = re.compile(r"udsdump: (\d+) records written, (\d+) lost")
+
+
+# ------------------------------------------------------------------ machine
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def mem_total_mb():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def header(title, args_desc):
+    print("=" * 72)
+    print("benchmark: %s" % title)
+    print("machine: nproc=%d kernel=%s cpu=%r mem=%d MiB"
+          % (os.cpu_count(), platform.release(), cpu_model(), mem_total_mb()))
+    print("settings: %s" % args_desc)
+    print("load before %s: %s" % (title, loadavg()))
+    print("=" * 72)
+    sys.stdout.flush()
+
+
+def need_root():
+    if os.geteuid() != 0:
+        print("this benchmark needs root (eBPF capture)", file=sys.stderr)
+        sys.exit(2)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def ratio_line(name, value, target=None, higher_is_better=True, unit=""):
+    """Print 'RATIO name: value' with the target verdict."""
+    s = "RATIO %s: %.3f%s" % (name, value, unit)
+    if target is not None:
+        if higher_is_better:
+            ok = value >= target
+            miss = (target - value) / target * 100.0
+            s += " (target >= %.2f: %s)" % (
+                target, "met" if ok else "MISSED by %.1f%%" % miss)
+        else:
+            ok = value <= target
+            miss = (value - target) / target * 100.0
+            s += " (target <= %.2f: %s)" % (
+                target, "met" if ok else "MISSED by %.1f%%" % miss)
+    print(s)
+    sys.stdout.flush()
+
+
+_failed_checks = []
+
+
+def check_line(name, ok, detail):
+    print("CHECK %s: %s %s" % (name, detail, "OK" if ok else "FAIL"))
+    sys.stdout.flush()
+    if not ok:
+        _failed_checks.append(name)
+
+
+def finish():
+    """Exit 1 when an accounting check failed."""
+    if _failed_checks:
+        print("accounting checks failed: %s" % ", ".join(_failed_checks))
+        sys.exit(1)
+    sys.exit(0)
+
+
+def fmt_rate(x):
+    return "%.0f" % x
+
+
+# ------------------------------------------------------------------ files
+
+def workdir(prefix):
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    return d
+
+
+def snapshot_udsdump(path, into):
+    """Copy the udsdump binary, so a rebuild of build/ during the run does
+    not change what is measured halfway."""
+    if not path:
+        path = os.environ.get("UDSDUMP") or os.path.join(REPO, "build",
+                                                         "udsdump")
+    if not os.path.exists(path):
+        print("udsdump not built at %s: run scripts/setup.sh or "
+              "cmake -S . -B build && cmake --build build" % path,
+              file=sys.stderr)
+        sys.exit(2)
+    dst = os.path.join(into, "udsdump")
+    shutil.copy2(path, dst)
+    return dst
+
+
+def free_tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for_file_text(path, text, timeout=30.0, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path, errors="replace") as f:
+                if text in f.read():
+                    return True
+        except OSError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    try:
+        with open(path, errors="replace") as f:
+            content = f.read()
+    except OSError:
+        content = ""
+    raise RuntimeError("timed out waiting for %r in %s:\n%s"
+                       % (text, path, content))
+
+
+def wait4(pid):
+    """Reap pid; return (exit status, rusage)."""
+    _, status, ru = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), ru
+
+
+# ------------------------------------------------------------------ udsdump
+
+class Udsdump:
+    """One udsdump capture: start, wait for 'capturing', stop with SIGINT.
+
+    stop() returns a dict: records, lost (from --summary), cpu_s (user +
+    system, from wait4's rusage), maxrss_kb (peak RSS), wall_s.
+    """
+
+    def __init__(self, binary, out, args, log):
+        self.cmd = [binary, "-w", out, "--summary"] + list(args)
+        self.log = log
+        self.out = out
+
+    def start(self):
+        self.logf = open(self.log, "w")
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
+                                  stderr=self.logf)
+        wait_for_file_text(self.log, CAPTURING, 60, self.p)
+        return self
+
+    def stop(self):
+        os.kill(self.p.pid, signal.SIGINT)
+        code, ru = wait4(self.p.pid)
+        self.p.returncode = code
+        wall = time.monotonic() - self.t0
+        self.logf.close()
+        with open(self.log, errors="replace") as f:
+            text = f.read()
+        m = SUMMARY_RE.search(text)
+        if code != 0 or not m:
+            raise RuntimeError("udsdump exited %d:\n%s" % (code, text))
+        return {
+            "records": int(m.group(1)), "lost": int(m.group(2)),
+            "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
+            "wall_s": wall, "file_bytes": os.path.getsize(self.out),
+        }
+
+
+# ------------------------------------------------------------------ pcapng
+
+def iter_pcapng(path):
+    """Stream a pcapng file without holding it in memory.
+
+    Yields ("epb", interface_id, data) for each packet and
+    ("isb", ifrecv, ifdrop) for each interface statistics block. Records
+    are decoded by the caller with udsrec.decode_record.
+    """
+    with open(path, "rb") as f:
+        bo = "<"
+        while True:
+            hdr = f.read(8)
+            if len(hdr) < 8:
+                return
+            btype = struct.unpack("<I", hdr[:4])[0]
+            if btype == 0x0A0D0D0A:
+                magic = f.read(4)
+                bo = "<" if struct.unpack("<I", magic)[0] == 0x1A2B3C4D \
+                    else ">"
+                blen = struct.unpack(bo + "I", hdr[4:])[0]
+                f.read(blen - 12)
+                continue
+            btype, blen = struct.unpack(bo + "II", hdr)
+            body = f.read(blen - 8)
+            if len(body) < blen - 8:
+                return
+            if btype == 6:  # EPB
+                iface, _, _, caplen, _ = struct.unpack_from(bo + "IIIII",
+                                                            body, 0)
+                yield ("epb", iface, body[20:20 + caplen])
+            elif btype == 5:  # ISB
+                opts = body[12:-4]
+                ifrecv = ifdrop = None
+                o = 0
+                while o + 4 <= len(opts):
+                    code, ln = struct.unpack_from(bo + "HH", opts, o)
+                    o += 4
+                    if code == 0:
+                        break
+                    if code == 4 and ln == 8:
+                        ifrecv = struct.unpack_from(bo + "Q", opts, o)[0]
+                    elif code == 5 and ln == 8:
+                        ifdrop = struct.unpack_from(bo + "Q", opts, o)[0]
+                    o += (ln + 3) & ~3
+                yield ("isb", ifrecv, ifdrop)
+
+
+class CaptureTally:
+    """What a capture file holds, per socket inode, read with udsrec."""
+
+    def __init__(self):
+        self.records = 0
+        self.data_records = {}   # inode -> count
+        self.data_bytes = {}     # inode -> payload bytes
+        self.gap_bytes = {}      # inode -> bytes of the stream not captured
+        self.next_off = {}       # inode -> stream offset expected next
+        self.events = {}
+        self.loss_records = 0    # from in-band LOSS records
+        self.loss_bytes = 0
+        self.isb_recv = None
+        self.isb_drop = None
+        self.bad_payload = 0
+
+    def feed_file(self, path, inodes=None, verify=None):
+        """inodes: only count DATA records of these sockets (None: all).
+        verify(inode, stream_offset, payload) -> bool checks content."""
+        for item in iter_pcapng(path):
+            if item[0] == "isb":
+                self.isb_recv, self.isb_drop = item[1], item[2]
+                continue
+            r = udsrec.decode_record(item[2])
+            self.records += 1
+            self.events[r.event_name] = self.events.get(r.event_name, 0) + 1
+            if r.event == udsrec.EV_LOSS:
+                self.loss_records += r.loss.records
+                self.loss_bytes += r.loss.bytes
+                continue
+            if r.event != udsrec.EV_DATA:
+                continue
+            ino = r.socket.inode
+            if inodes is not None and ino not in inodes:
+                continue
+            self.data_records[ino] = self.data_records.get(ino, 0) + 1
+            self.data_bytes[ino] = self.data_bytes.get(ino, 0) + r.payload_len
+            off = r.stream.stream_offset
+            exp = self.next_off.get(ino, 0)
+            if off > exp:
+                self.gap_bytes[ino] = self.gap_bytes.get(ino, 0) + off - exp
+            cov = r.payload_len
+            if r.flags & udsrec.F_COVERS_MESSAGE and not r.flags & \
+                    udsrec.F_MORE:
+                cov = r.stream.msg_len - r.stream.msg_offset
+            self.next_off[ino] = max(exp, off + cov)
+            if verify is not None and r.payload_len and \
+                    not verify(ino, off, r.payload):
+                self.bad_payload += 1
+        return self
+
+    def total_data_records(self):
+        return sum(self.data_records.values())
+
+    def total_data_bytes(self):
+        return sum(self.data_bytes.values())
+
+    def total_gap_bytes(self, end_offsets=None):
+        """Gaps inside the streams, plus (given the true end offset of each
+        stream) what is missing at their ends."""
+        g = sum(self.gap_bytes.values())
+        if end_offsets:
+            for ino, end in end_offsets.items():
+                g += max(0, end - self.next_off.get(ino, 0))
+        return g

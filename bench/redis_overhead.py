@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""Benchmark 1: what capture costs the traffic.
+
+redis-server on a Unix socket, redis-benchmark -t set,get -d 256 with 50
+clients, without and with pipelining (-P 16), in three modes:
+
+  bare      no udsdump running
+  all       udsdump at its default settings capturing everything (payload
+            included) to a pcapng file; on builds with --recv this includes
+            the receive-side metadata (--recv meta, the default)
+  sends     (builds with --recv only) everything sent, payload included,
+            no receive side: --recv none
+  filtered  udsdump with --path pointing at another socket: the hooks run
+            for every send but nothing is recorded (the cost of the hooks)
+
+Rounds alternate the modes (the order rotates each round); the figures are
+medians over the rounds and the ratios are median(mode) / median(bare).
+Target: >= 0.97 of bare with zero records lost, for the capture of sends
+('sends', or 'all' on builds without --recv); 'all' with receive metadata
+is reported beside it as its own ratio.
+"""
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+TARGET = 0.97
+MODES = ("bare", "all", "filtered")
+
+
+def modes_for(udsdump):
+    h = subprocess.run([udsdump, "--help"], capture_output=True, text=True)
+    if "--recv" in h.stdout + h.stderr:
+        return ("bare", "sends", "all", "filtered")
+    return MODES
+
+
+def start_redis(d, sock):
+    p = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", sock,
+         "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+         "--dir", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if os.path.exists(sock):
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(sock)
+                s.close()
+                return p
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not come up on %s" % sock)
+
+
+def redis_bench(sock, n, clients, pipeline):
+    cmd = ["redis-benchmark", "-s", sock, "-t", "set,get", "-d", "256",
+           "-n", str(n), "-c", str(clients), "--csv"]
+    if pipeline > 1:
+        cmd += ["-P", str(pipeline)]
+    out = subprocess.run(cmd, check=True, capture_output=True,
+                         text=True, timeout=600).stdout
+    rps = {}
+    for row in csv.reader(io.StringIO(out)):
+        if len(row) >= 2 and row[0] in ("SET", "GET"):
+            rps[row[0]] = float(row[1])
+    if set(rps) != {"SET", "GET"}:
+        raise RuntimeError("unexpected redis-benchmark output:\n" + out)
+    # both tests together: total requests over total time
+    rps["SET+GET"] = 2 * n / (n / rps["SET"] + n / rps["GET"])
+    return rps
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--quick", action="store_true",
+                    help="short smoke run (few requests, one round)")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--requests", type=int, default=None,
+                    help="redis-benchmark -n (default 200000)")
+    ap.add_argument("--udsdump", default=None,
+                    help="udsdump binary (default $UDSDUMP or build/udsdump)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the work directory")
+    a = ap.parse_args()
+    common.need_root()
+    rounds = a.rounds or (1 if a.quick else 5)
+    n = a.requests or (20000 if a.quick else 200000)
+    configs = [("c50", 50, 1), ("c50-P16", 50, 16)]
+
+    d = common.workdir("udsbench-redis.")
+    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    modes = modes_for(udsdump)
+    capmodes = [m for m in modes if m not in ("bare", "filtered")]
+    common.header("capture overhead (redis over a Unix socket)",
+                  "redis-benchmark -t set,get -d 256 -n %d -c 50 [-P 16], "
+                  "%d round(s), modes %s" % (n, rounds, "/".join(modes)))
+    sock = os.path.join(d, "redis.sock")
+    other = os.path.join(d, "other.sock")
+    o = socket.socket(socket.AF_UNIX)  # the socket the filtered mode watches
+    o.bind(other)
+    o.listen(1)
+    redis = start_redis(d, sock)
+    # results[config][mode] = list of rps dicts; caps[config][mode] = udsdump
+    results = {c[0]: {m: [] for m in modes} for c in configs}
+    caps = {c[0]: {m: [] for m in modes if m != "bare"} for c in configs}
+    try:
+        # warm up redis (allocations, page faults) before measuring
+        redis_bench(sock, min(n, 20000), 50, 1)
+        for r in range(rounds):
+            k = r % len(modes)
+            order = modes[k:] + modes[:k]
+            for name, clients, pipe in configs:
+                for mode in order:
+                    cap = None
+                    if mode != "bare":
+                        out = os.path.join(d, "cap.pcapng")
+                        args = {"all": [], "sends": ["--recv", "none"],
+                                "filtered": ["--path", other]}[mode]
+                        cap = common.Udsdump(udsdump, out, args,
+                                             os.path.join(d, "udsdump.log"))
+                        cap.start()
+                    try:
+                        rps = redis_bench(sock, n, clients, pipe)
+                    finally:
+                        st = cap.stop() if cap else None
+                    results[name][mode].append(rps)
+                    line = "round %d %-8s %-8s SET %8.0f GET %8.0f req/s" % (
+                        r + 1, name, mode, rps["SET"], rps["GET"])
+                    if st:
+                        caps[name][mode].append(st)
+                        line += ("  udsdump: %d records, %d lost, cpu %.2fs,"
+                                 " file %.0f MB" % (st["records"], st["lost"],
+                                                    st["cpu_s"],
+                                                    st["file_bytes"] / 1e6))
+                        os.unlink(cap.out)
+                    print(line)
+                    sys.stdout.flush()
+    finally:
+        redis.send_signal(signal.SIGTERM)
+        redis.wait()
+        o.close()
+
+    print()
+    print("results (median of %d rounds; requests/s)" % rounds)
+    print("%-8s %-8s %10s %10s %10s %7s %9s %6s %8s" % (
+        "config", "mode", "SET", "GET", "SET+GET", "ratio", "records",
+        "lost", "cpu s"))
+    lost_total = 0
+    for name, _, _ in configs:
+        base = {t: common.median([x[t] for x in results[name]["bare"]])
+                for t in ("SET", "GET", "SET+GET")}
+        spread = [x["SET+GET"] for x in results[name]["bare"]]
+        for mode in modes:
+            med = {t: common.median([x[t] for x in results[name][mode]])
+                   for t in ("SET", "GET", "SET+GET")}
+            rec = lost = cpu = ""
+            if mode != "bare":
+                cs = caps[name][mode]
+                rec = "%d" % common.median([c["records"] for c in cs])
+                lost = "%d" % sum(c["lost"] for c in cs)
+                lost_total += sum(c["lost"] for c in cs) \
+                    if mode in capmodes else 0
+                cpu = "%.2f" % common.median([c["cpu_s"] for c in cs])
+            print("%-8s %-8s %10.0f %10.0f %10.0f %7.3f %9s %6s %8s" % (
+                name, mode, med["SET"], med["GET"], med["SET+GET"],
+                med["SET+GET"] / base["SET+GET"], rec, lost, cpu))
+        if len(spread) > 1:
+            print("%-8s bare spread: min %.0f max %.0f (%.1f%% of median)"
+                  % (name, min(spread), max(spread),
+                     (max(spread) - min(spread)) / base["SET+GET"] * 100))
+    print()
+    for name, _, _ in configs:
+        base = common.median([x["SET+GET"] for x in results[name]["bare"]])
+        for mode in modes[1:]:
+            med = common.median([x["SET+GET"] for x in results[name][mode]])
+            common.ratio_line("redis %s %s/bare" % (name, mode), med / base,
+                              TARGET)
+            # paired per-round ratios, to show the noise
+            paired = [c["SET+GET"] / b["SET+GET"] for c, b in
+                      zip(results[name][mode], results[name]["bare"])]
+            print("  %s %s/bare per round: %s" % (
+                name, mode, " ".join("%.3f" % p for p in paired)))
+    for name, _, pipe in configs:
+        for mode in capmodes:
+            cs = caps[name][mode]
+            recs = sum(c["records"] for c in cs)
+            lost = sum(c["lost"] for c in cs)
+            # 2 * n requests and their replies, one write each (a write
+            # carries up to -P of them): at least that many records (others'
+            # traffic on the host is captured too)
+            expect = 2 * 2 * n * len(cs) // pipe
+            common.check_line(
+                "redis %s %s records" % (name, mode), recs + lost >= expect,
+                "records written %d + lost %d >= requests and replies sent "
+                "%d" % (recs, lost, expect))
+    print("lost records in %s captures: %d (target 0: %s)"
+          % ("/".join(capmodes), lost_total,
+             "met" if lost_total == 0 else "MISSED"))
+    print("load after: %s" % common.loadavg())
+    if not a.keep:
+        shutil.rmtree(d, ignore_errors=True)
+    common.finish()
+
+
+if __name__ == "__main__":
+    main()
