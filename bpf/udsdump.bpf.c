@@ -49,6 +49,16 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_sendto 44
 #define NR_sendmsg 46
 #define NR_sendmmsg 307
+#define NR_read 0
+#define NR_readv 19
+#define NR_recvfrom 45
+#define NR_recvmsg 47
+#define NR_recvmmsg 299
+#define MSG_PEEK 2
+#define SCM_SECURITY 3
+#define SCM_PIDFD 4
+/* Key space of mmsg_cursors for recvmmsg (sendmmsg uses the bare tid). */
+#define RECV_CURSOR_BIT 0x80000000u
 
 #define UIO_MAXIOV 1024
 
@@ -136,10 +146,14 @@ struct {
 /* Bytes this capture has seen sent on each socket, keyed by inode. */
 struct sock_state {
 	__u64 bytes_sent;
+	__u64 bytes_read;
 	__u64 peer_ino;
 	__u32 eof_reported;
-	__u32 pad;
+	__u32 seen; /* SEEN_SEND / SEEN_RECV: FIRST_SEEN is per direction */
 };
+
+#define SEEN_SEND 1u
+#define SEEN_RECV 2u
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -752,7 +766,7 @@ static long describe_fd_step(__u32 i, struct fd_ctx *c)
 
 /* Parse the sender's control messages; emit them as one CMSG event. */
 static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, __u64 clen, __u64 ino,
-				       __u32 tid)
+				       __u32 tid, bool recv)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct cmsg_scratch *s = bpf_map_lookup_elem(&cmsg_scratch, &cpu);
@@ -777,6 +791,13 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 		if (bpf_probe_read_user(&h, sizeof(h), (void *)(control + off)))
 			break;
 		if (h.len < sizeof(h) || h.len > clen - off)
+			break;
+		/* On receive, the caller's msg_controllen still holds its buffer
+		 * size: what follows the kernel's cmsgs is stale memory. Stop at
+		 * anything the kernel would not have written. */
+		if (recv && (h.level != SOL_SOCKET ||
+			     (h.type != SCM_RIGHTS && h.type != SCM_CREDENTIALS &&
+			      h.type != SCM_SECURITY && h.type != SCM_PIDFD)))
 			break;
 		__u64 dlen = h.len - sizeof(h);
 		__u64 data = control + off + sizeof(h);
@@ -879,7 +900,7 @@ static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
 	return false;
 }
 
-static __always_inline int handle_send(struct sock *sk, int ret)
+static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -899,6 +920,10 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 		return 0;
 	if (tgid == cfg.self_pid)
 		return 0; /* never capture our own writes (e.g. logging) */
+	ino = socket_ino(sock);
+	/* Before any filter: the peer's records name this task as the other
+	 * end even when this task's own traffic is filtered out. */
+	remember_task(ino, tgid, tid, task);
 
 	/* Cheap filters first. */
 	if (cfg.has_pid && tgid != cfg.pid)
@@ -921,7 +946,6 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 		return 0;
 	if (filter_excludes(tgid, (__u32)uid_gid))
 		return 0;
-	ino = socket_ino(sock);
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	peer_ino = sock_ino(peer);
 	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
@@ -936,7 +960,8 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 	ev->dest_addr.kind = UDS_ADDR_UNNAMED;
 	ev->dest_addr.len = 0;
 
-	/* Decode the syscall being served, if it is a send on this socket. */
+	/* Decode the syscall being served, if it is a send (or, on the
+	 * receive side, a read) on this very socket. */
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	int fd = BPF_CORE_READ(regs, di);
@@ -944,51 +969,63 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 	__u64 buf = 0, iov_ptr = 0, control = 0, clen = 0;
 	__u32 iov_cnt = 0, msg_flags = 0;
 	__u64 requested = ret;
+	bool by_buf, by_iov, by_msg, by_mmsg;
 
-	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) {
+	if (!recv) {
+		by_buf = nr == NR_write || nr == NR_sendto;
+		by_iov = nr == NR_writev;
+		by_msg = nr == NR_sendmsg;
+		by_mmsg = nr == NR_sendmmsg;
+	} else {
+		by_buf = nr == NR_read || nr == NR_recvfrom;
+		by_iov = nr == NR_readv;
+		by_msg = nr == NR_recvmsg;
+		by_mmsg = nr == NR_recvmmsg;
+	}
+	if (by_buf || by_iov || by_msg || by_mmsg) {
 		struct file *f = task_fd_file(task, fd);
 		if (!f || BPF_CORE_READ(f, private_data) != (void *)sock)
-			nr = -1; /* the registers belong to something else */
-	} else {
-		nr = -1;
+			by_buf = by_iov = by_msg = by_mmsg = false; /* registers of something else */
 	}
-	if (nr == NR_write) {
-		sys = UDS_SYS_WRITE;
+	if (by_buf) {
+		sys = nr == NR_write ? UDS_SYS_WRITE
+		      : nr == NR_sendto ? UDS_SYS_SENDTO
+		      : nr == NR_read ? UDS_SYS_READ : UDS_SYS_RECVFROM;
 		buf = BPF_CORE_READ(regs, si);
 		requested = BPF_CORE_READ(regs, dx);
-	} else if (nr == NR_writev) {
-		sys = UDS_SYS_WRITEV;
+		if (nr == NR_sendto || nr == NR_recvfrom)
+			msg_flags = BPF_CORE_READ(regs, r10);
+		if (nr == NR_sendto)
+			read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &ev->dest_addr);
+	} else if (by_iov) {
+		sys = recv ? UDS_SYS_READV : UDS_SYS_WRITEV;
 		iov_ptr = BPF_CORE_READ(regs, si);
 		iov_cnt = BPF_CORE_READ(regs, dx);
-	} else if (nr == NR_sendto) {
-		sys = UDS_SYS_SENDTO;
-		buf = BPF_CORE_READ(regs, si);
-		requested = BPF_CORE_READ(regs, dx);
-		msg_flags = BPF_CORE_READ(regs, r10);
-		read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &ev->dest_addr);
-	} else if (nr == NR_sendmsg || nr == NR_sendmmsg) {
+	} else if (by_msg || by_mmsg) {
 		struct user_msghdr_x mh;
 		__u64 mh_ptr;
 
-		if (nr == NR_sendmsg) {
-			sys = UDS_SYS_SENDMSG;
+		if (by_msg) {
+			sys = recv ? UDS_SYS_RECVMSG : UDS_SYS_SENDMSG;
 			mh_ptr = BPF_CORE_READ(regs, si);
 			msg_flags = BPF_CORE_READ(regs, dx);
 		} else {
-			/* struct mmsghdr is a user_msghdr plus a u32 (64 bytes). */
+			/* struct mmsghdr is a user_msghdr plus a u32 (64 bytes);
+			 * the tracepoint fires once per message with no index. */
 			__u64 vec = BPF_CORE_READ(regs, si);
 			__u32 vlen = BPF_CORE_READ(regs, dx);
-			struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &tid);
+			__u32 key = recv ? (tid | RECV_CURSOR_BIT) : tid;
+			struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &key);
 			__u32 idx = 0;
 
 			if (cur && cur->vec == vec && cur->vlen == vlen && cur->idx < vlen)
 				idx = cur->idx;
 			struct mmsg_cursor next = { .vec = vec, .vlen = vlen, .idx = idx + 1 };
 			if (idx + 1 >= vlen)
-				bpf_map_delete_elem(&mmsg_cursors, &tid);
+				bpf_map_delete_elem(&mmsg_cursors, &key);
 			else
-				bpf_map_update_elem(&mmsg_cursors, &tid, &next, BPF_ANY);
-			sys = UDS_SYS_SENDMMSG;
+				bpf_map_update_elem(&mmsg_cursors, &key, &next, BPF_ANY);
+			sys = recv ? UDS_SYS_RECVMMSG : UDS_SYS_SENDMMSG;
 			mh_ptr = vec + (__u64)idx * 64;
 			msg_flags = BPF_CORE_READ(regs, r10);
 		}
@@ -999,9 +1036,13 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 			iov_cnt = mh.msg_iovlen > UIO_MAXIOV ? UIO_MAXIOV : mh.msg_iovlen;
 			control = mh.msg_control;
 			clen = mh.msg_controllen;
-			read_user_addr(mh.msg_name, mh.msg_namelen, &ev->dest_addr);
+			/* on receive, msg_name is only written after this point */
+			if (!recv)
+				read_user_addr(mh.msg_name, mh.msg_namelen, &ev->dest_addr);
 		}
 	}
+	if (recv && (msg_flags & MSG_PEEK))
+		return 0; /* a peek consumes nothing: the real read follows */
 	if (iov_ptr)
 		requested = iov_total(iov_ptr, iov_cnt);
 
@@ -1028,20 +1069,32 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
 	__u64 offset = 0;
 	if (!state) {
-		struct sock_state fresh = { .bytes_sent = ret, .peer_ino = peer_ino };
+		struct sock_state fresh = { .peer_ino = peer_ino };
+		if (recv)
+			fresh.bytes_read = ret;
+		else
+			fresh.bytes_sent = ret;
+		fresh.seen = recv ? SEEN_RECV : SEEN_SEND;
 		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
 		flags |= UDS_F_FIRST_SEEN;
 	} else {
-		offset = __sync_fetch_and_add(&state->bytes_sent, ret);
+		__u32 dir = recv ? SEEN_RECV : SEEN_SEND;
+		if (recv)
+			offset = __sync_fetch_and_add(&state->bytes_read, ret);
+		else
+			offset = __sync_fetch_and_add(&state->bytes_sent, ret);
 		state->peer_ino = peer_ino;
+		if (!(state->seen & dir)) {
+			state->seen |= dir; /* a lost race only repeats the flag */
+			flags |= UDS_F_FIRST_SEEN;
+		}
 	}
-	if (peer_ino)
+	if (peer_ino && !recv)
 		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
 
-	remember_task(ino, tgid, tid, task);
 
 	ev->kind = UDS_RING_DATA;
-	ev->event = UDS_EV_DATA;
+	ev->event = recv ? UDS_EV_RECV : UDS_EV_DATA;
 	ev->sock_type = type;
 	ev->syscall = sys;
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
@@ -1080,13 +1133,13 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 		}
 	}
 
-	if ((__u64)ret < requested)
-		flags |= UDS_F_PARTIAL;
+	if (!recv && (__u64)ret < requested)
+		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
 	if (msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
 
 	if (control && clen && sys != UDS_SYS_UNKNOWN)
-		emit_cmsgs(task, control, clen, ino, tid);
+		emit_cmsgs(task, control, clen, ino, tid, recv);
 
 	/* Re-fetch: emit_cmsgs may not clobber data scratch, but keep the
 	 * verifier's view simple. */
@@ -1101,7 +1154,7 @@ static __always_inline int handle_send(struct sock *sk, int ret)
 	if (sys == UDS_SYS_UNKNOWN) {
 		flags |= UDS_F_NO_PAYLOAD_SOURCE;
 		c->remaining = 0;
-	} else if (!cfg.payload) {
+	} else if (!cfg.payload || (recv && cfg.recv_mode != UDS_RECV_PAYLOAD)) {
 		flags |= UDS_F_METADATA_ONLY;
 		c->remaining = 0;
 	} else if (cfg.snaplen && (__u32)ret > cfg.snaplen) {
@@ -1147,7 +1200,7 @@ int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 		bpf_map_delete_elem(&mmsg_cursors, &tid);
 		return 0;
 	}
-	return handle_send(sk, ret);
+	return handle_msg(sk, ret, false);
 }
 
 /* End of file seen by a stream reader: the writer is done. Record the
@@ -1155,23 +1208,28 @@ int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
-	if (ret < 0)
-		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
+	if (ret < 0) {
+		/* recvmmsg stops at an error: its next call starts at 0 */
+		__u32 key = (__u32)bpf_get_current_pid_tgid() | RECV_CURSOR_BIT;
+		bpf_map_delete_elem(&mmsg_cursors, &key);
+		return 0;
+	}
 	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0;
+	__u16 type = BPF_CORE_READ(sock, type);
 	__u64 reader = socket_ino(sock);
-	if (ret > 0) {
+	if (ret > 0 || type != SOCK_STREAM) {
+		if (cfg.recv_mode != UDS_RECV_NONE)
+			return handle_msg(sk, ret, true);
 		/* The reader holds this socket: it is "the other end" for
 		 * the records of its peer. */
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		remember_task(reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf());
 		return 0;
 	}
-	if (BPF_CORE_READ(sock, type) != SOCK_STREAM)
-		return 0;
 	__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
 	if (!writer)
 		return 0;

@@ -38,11 +38,18 @@ struct uds_name_key {
 	char name[UDS_ADDR_MAX];
 };
 
+enum uds_recv_mode {
+	UDS_RECV_NONE = 0,     /* sends only */
+	UDS_RECV_METADATA = 1, /* who read what, how much, with which cmsgs */
+	UDS_RECV_PAYLOAD = 2,  /* and the bytes read */
+};
+
 struct uds_bpf_config {
 	__u32 self_pid;      /* udsdump itself: never captured */
 	__u32 snaplen;       /* bytes kept per message, 0 = all */
 	__u32 payload;       /* 0: metadata only */
 	__u32 wakeup_bytes;  /* wake the reader once this much is queued */
+	__u32 recv_mode;     /* receive side: UDS_RECV_* */
 	__u32 has_pid, pid;
 	__u32 has_uid, uid;
 	__u32 sock_type;     /* 0 = any */

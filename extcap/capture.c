@@ -45,6 +45,17 @@ void capture_request_stop(void)
 	stop_requested = 1;
 }
 
+int parse_recv_mode(const char *s)
+{
+	if (!strcmp(s, "none") || !strcmp(s, "0"))
+		return UDS_RECV_NONE;
+	if (!strcmp(s, "meta") || !strcmp(s, "metadata") || !strcmp(s, "1"))
+		return UDS_RECV_METADATA;
+	if (!strcmp(s, "payload") || !strcmp(s, "2"))
+		return UDS_RECV_PAYLOAD;
+	return -1;
+}
+
 uint32_t parse_sock_type(const char *s)
 {
 	if (!strcmp(s, "stream") || !strcmp(s, "1"))
@@ -424,7 +435,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (g_hash_table_contains(c->existing, &key))
 			extra |= UDS_F_JOINED_MIDSTREAM;
 	}
-	if (ev->event == UDS_EV_DATA && ev->msg_offset == 0)
+	if ((ev->event == UDS_EV_DATA || ev->event == UDS_EV_RECV) && ev->msg_offset == 0)
 		cm = take_pending(c, ev->tid, ev->sock_ino);
 	if (!ev->peer_pid && ev->peer_ino) {
 		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
@@ -436,7 +447,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	size_t len = uds_record_from_event(ev, payload, cm, hint.pid ? &hint : NULL, extra, c->rec,
 					   c->rec_cap);
 	g_free(cm);
-	write_record(c, ev->ts_boot_ns, len, PCAPNG_DIR_OUTBOUND);
+	write_record(c, ev->ts_boot_ns, len,
+		     ev->event == UDS_EV_RECV ? PCAPNG_DIR_INBOUND : PCAPNG_DIR_OUTBOUND);
 	c->kernel_records++;
 	account(c, ev);
 	if (ev->event == UDS_EV_DATA) {
@@ -610,6 +622,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	cfg->self_pid = (uint32_t)getpid();
 	cfg->snaplen = o->snaplen;
 	cfg->payload = o->payload;
+	cfg->recv_mode = o->recv_mode;
 	cfg->has_pid = o->has_pid;
 	cfg->pid = o->pid;
 	cfg->has_uid = o->has_uid;

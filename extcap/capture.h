@@ -16,6 +16,7 @@ struct capture_options {
 	double duration;         /* seconds, 0 = no limit */
 	uint32_t snaplen;        /* 0 = everything */
 	bool payload;
+	uint32_t recv_mode;      /* enum uds_recv_mode */
 	bool summary;
 	bool quiet;
 	uint32_t ring_mb;
@@ -43,6 +44,9 @@ struct capture_options {
 	int n_not_comms;
 	char not_comms[UDS_MAX_NOT_COMMS][UDS_COMM_LEN];
 };
+
+/* Parse "none", "meta" (or "metadata"), "payload". -1 on error. */
+int parse_recv_mode(const char *s);
 
 /* Parse "stream", "dgram", "seqpacket" (or 1, 2, 5). 0 on error. */
 uint32_t parse_sock_type(const char *s);

@@ -89,6 +89,7 @@ enum {
 	LO_NO_PAYLOAD,
 	LO_SUMMARY,
 	LO_BUFSIZE,
+	LO_RECV,
 };
 
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err)
@@ -109,6 +110,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		{ "no-payload", no_argument, NULL, LO_NO_PAYLOAD },
 		{ "summary", no_argument, NULL, LO_SUMMARY },
 		{ "buffer-size", required_argument, NULL, LO_BUFSIZE },
+		{ "recv", required_argument, NULL, LO_RECV },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -119,6 +121,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 
 	memset(o, 0, sizeof(*o));
 	o->payload = true;
+	o->recv_mode = UDS_RECV_METADATA;
 	*err = NULL;
 	optind = 0; /* full re-initialisation: the parser may run more than once */
 	opterr = 0;
@@ -214,6 +217,15 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 			}
 			o->ring_mb = (uint32_t)v;
 			break;
+		case LO_RECV: {
+			int m = parse_recv_mode(optarg);
+			if (m < 0) {
+				*err = fail("bad --recv mode: '%s' (none, meta or payload)", optarg);
+				return OPT_ERROR;
+			}
+			o->recv_mode = (uint32_t)m;
+			break;
+		}
 		case 'q':
 			o->quiet = true;
 			break;

@@ -42,6 +42,7 @@ static void usage(FILE *f)
 		"  --uid UID            only messages sent by user UID\n"
 		"  --type TYPE          only stream, dgram or seqpacket sockets\n"
 		"  --no-payload         capture metadata only\n"
+		"  --recv MODE          receive side: none, meta (default: who read what) or payload\n"
 		"  --buffer-size MB     kernel ring buffer size (default 64)\n"
 		"  --summary            print a per-socket summary on stderr at the end\n"
 		"  -f EXPR              capture filter, e.g. 'path /run/docker.sock and not pid 1'\n"
