@@ -1,0 +1,95 @@
+"""Smoke test of the benchmarks in bench/: each script runs in --quick mode,
+prints its ratio lines and its accounting checks hold (captured + lost ==
+sent). Timing targets are not checked here: a quick run on a shared machine
+says nothing about them.
+
+Needs root and eBPF (like tests/engine); skips without them unless CI=true.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(REPO, "bench")
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
+    else sys.executable
+IN_CI = os.environ.get("CI", "").lower() == "true"
+UDSDUMP = os.environ.get("UDSDUMP") or os.path.join(REPO, "build", "udsdump")
+
+
+def _skip_or_fail(why):
+    if IN_CI:
+        pytest.fail(why)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _environment():
+    if os.geteuid() != 0:
+        _skip_or_fail("the benchmarks need root (eBPF capture)")
+    if not os.path.exists(UDSDUMP):
+        pytest.fail("udsdump not built at %s" % UDSDUMP)
+
+
+def run_bench(script, *args, timeout=300):
+    p = subprocess.run([PYTHON, os.path.join(BENCH, script), "--quick"]
+                       + list(args), capture_output=True, text=True,
+                       timeout=timeout, cwd=REPO)
+    out = p.stdout
+    assert p.returncode == 0, "%s exited %d\nstdout:\n%s\nstderr:\n%s" % (
+        script, p.returncode, out, p.stderr)
+    assert re.search(r"^machine: nproc=\d+ kernel=\S+ cpu=", out, re.M), out
+    assert re.search(r"^load before .*: [\d.]+ [\d.]+ [\d.]+$", out, re.M), \
+        out
+    checks = re.findall(r"^CHECK (.*): (.*) (OK|FAIL)$", out, re.M)
+    assert checks, out
+    failed = [c for c in checks if c[2] != "OK"]
+    assert not failed, out
+    return out
+
+
+def ratios(out):
+    return {m.group(1): float(m.group(2)) for m in
+            re.finditer(r"^RATIO (.*?): ([\d.]+)", out, re.M)}
+
+
+def test_redis_overhead():
+    out = run_bench("redis_overhead.py", "--requests", "5000")
+    r = ratios(out)
+    for cfg in ("c50", "c50-P16"):
+        for mode in ("all", "filtered"):
+            assert "redis %s %s/bare" % (cfg, mode) in r, out
+            assert r["redis %s %s/bare" % (cfg, mode)] > 0
+    assert re.search(r"^CHECK redis c50 all records: .* OK$", out, re.M)
+
+
+def test_bulk():
+    out = run_bench("bulk.py", "--mib", "32")
+    assert ratios(out)["bulk captured/bare throughput"] > 0
+    m = re.search(r"^CHECK bulk round 1 bytes: captured (\d+) \+ lost (\d+) "
+                  r"== sent (\d+)", out, re.M)
+    assert m and int(m.group(1)) + int(m.group(2)) == int(m.group(3)) \
+        == 32 << 20, out
+    assert re.search(r"udsdump:\s+cpu [\d.]+ s .*peak RSS [\d.]+ MB", out)
+
+
+def test_many_connections():
+    out = run_bench("many_conns.py", "--messages", "20000")
+    assert "conns captured/bare message rate" in ratios(out)
+    m = re.search(r"^CHECK conns round 1 records: records captured (\d+) .*"
+                  r"\+ reported lost (\d+) == sent (\d+)", out, re.M)
+    assert m and int(m.group(1)) + int(m.group(2)) == int(m.group(3)), out
+    m = re.search(r"sends (\d+) \+ reads", out)
+    assert m and int(m.group(1)) >= 20000, out
+
+
+def test_dissection():
+    out = run_bench("dissect.py", "--requests", "1000")
+    r = ratios(out)
+    assert "dissect udsdump/tcp time" in r, out
+    assert "dissect udsdump/tcp peak memory" in r, out
+    assert re.search(r"^CHECK udsdump frames are unix: .* OK$", out, re.M)
