@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -285,6 +286,15 @@ static void format_addr(const struct uds_addr *a, char *out, size_t cap)
 }
 
 /* ---- the capture ----------------------------------------------------- */
+
+/* Has the reader of our pipe or FIFO gone away? (Noticed even when
+ * nothing is being captured, so Wireshark's stop is prompt.) */
+static bool output_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
 
 #define MAX_PENDING_CMSG 16
 
@@ -704,6 +714,9 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	if (!o->quiet)
 		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s\n", out_name);
 
+	/* Readers that stop reading before they stop us (Wireshark closes the
+	 * FIFO, then sends SIGTERM) still get recent statistics. */
+	int64_t last_isb = start_mono;
 	while (!stop_requested && !c.done && !c.write_errno) {
 		err = ring_buffer__poll(rb, 10);
 		if (err >= 0 && !c.done)
@@ -713,11 +726,21 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 			break;
 		}
 		report_loss(&c);
+		if (o->isb_interval > 0 && !c.write_errno &&
+		    clock_ns(CLOCK_MONOTONIC) - last_isb >= (int64_t)(o->isb_interval * 1e9)) {
+			last_isb = clock_ns(CLOCK_MONOTONIC);
+			pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
+					   c.kernel_records, c.lost_records);
+		}
 		if (!c.write_errno && pcapng_flush(&c.w) != 0)
 			c.write_errno = c.w.error;
 		if (o->duration > 0 &&
 		    (double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9 >= o->duration)
 			break;
+		if (c.w.is_pipe && output_hung_up(out_fd)) {
+			c.write_errno = EPIPE; /* the reader went away: a normal end */
+			break;
+		}
 	}
 	/* Detach first, then drain what is already in the ring. */
 	udsdump_bpf__detach(c.skel);
