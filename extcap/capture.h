@@ -19,6 +19,7 @@ struct capture_options {
 	uint32_t recv_mode;      /* enum uds_recv_mode */
 	bool summary;
 	bool quiet;
+	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */
 	uint32_t ring_mb;
 	/* filters */
 	bool has_pid;

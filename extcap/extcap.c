@@ -266,6 +266,14 @@ static void print_config(void)
 	       "{tooltip=Record who sent what size on which socket, without the message bytes}"
 	       "{group=Capture}\n",
 	       n++);
+	int recv_arg = n++;
+	printf("arg {number=%d}{call=--recv}{display=Receive side}{type=selector}"
+	       "{tooltip=What to record when a message is read: nothing, who read how much (metadata), "
+	       "or that plus the bytes read}{group=Capture}\n",
+	       recv_arg);
+	printf("value {arg=%d}{value=none}{display=Nothing}{default=false}\n", recv_arg);
+	printf("value {arg=%d}{value=meta}{display=Metadata (who read how much)}{default=true}\n", recv_arg);
+	printf("value {arg=%d}{value=payload}{display=Metadata and payload}{default=false}\n", recv_arg);
 	int buf_arg = n++;
 	printf("arg {number=%d}{call=--buffer-size}{display=Kernel ring buffer (MiB)}{type=selector}"
 	       "{tooltip=Size of the kernel ring buffer; a larger one loses fewer records in bursts}"
@@ -379,6 +387,9 @@ static int run_capture(const struct extcap_args *a, char **argv)
 	if (!options_from_args(a, &o))
 		return 1;
 	o.quiet = true; /* stderr is Wireshark's error channel */
+	/* Wireshark closes the FIFO before it sends SIGTERM, so the final ISB
+	 * rarely arrives: send the statistics every second as well. */
+	o.isb_interval = 1.0;
 	if (!privs_run_helper_if_needed(argv))
 		return 1;
 	if (log_level >= LOG_DEBUG)
