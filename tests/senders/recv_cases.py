@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Receive-side scenarios for the capture tests. Each prints one JSON line
+describing what really happened (pids, inodes, fd numbers, bytes).
+
+  fork-server DIR      a server that forks after accept; the child reads
+                       and answers, the parent only accepted
+  handoff DIR          process A hands its connected socket to process B
+                       over SCM_RIGHTS; B then reads from it
+  passcred DIR         a receiver with SO_PASSCRED; the sender sends no
+                       credentials
+  passfd DIR           a regular file passed; sender's and receiver's fd
+  dgram-reader DIR     a datagram server bound in DIR, reading what
+                       `logger -u` sends to it
+"""
+import array
+import ctypes
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+PR_SET_NAME = 15
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def set_comm(name):
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()), 0, 0, 0)
+
+
+def ino(s):
+    return os.fstat(s.fileno()).st_ino
+
+
+def fork_server(d):
+    path = os.path.join(d, "fork.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen()
+    r, w = os.pipe()
+    parent_pid = os.getpid()
+    cli_pid = os.fork()
+    if cli_pid == 0:
+        set_comm("fs-client")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(path)
+        time.sleep(0.3)  # let the server fork first
+        c.sendall(b"PING from the client")
+        reply = c.recv(100)
+        os.write(w, json.dumps({"client_inode": ino(c),
+                                "reply": reply.decode()}).encode())
+        os._exit(0)
+    set_comm("fs-parent")
+    conn, _ = srv.accept()
+    conn_ino = ino(conn)
+    child = os.fork()
+    if child == 0:
+        set_comm("fs-child")
+        data = conn.recv(100)
+        conn.sendall(b"PONG: " + data)
+        os._exit(0)
+    conn.close()  # the parent no longer holds it
+    os.waitpid(child, 0)
+    os.waitpid(cli_pid, 0)
+    os.close(w)
+    info = json.loads(os.read(r, 4096))
+    info.update({"parent_pid": parent_pid, "child_pid": child,
+                 "client_pid": cli_pid, "server_inode": conn_ino})
+    print(json.dumps(info))
+
+
+def handoff(d):
+    a, b = socket.socketpair()          # the socket that gets handed over
+    ca, cb = socket.socketpair()        # the channel it travels on
+    a_ino = ino(a)
+    r, w = os.pipe()
+    bpid = os.fork()
+    if bpid == 0:
+        set_comm("ho-receiver")
+        msg, anc, _, _ = cb.recvmsg(16, socket.CMSG_SPACE(4))
+        fd = array.array("i", anc[0][2])[0]
+        s = socket.socket(fileno=fd)
+        data = s.recv(100)
+        os.write(w, json.dumps({"b_fd": fd, "b_data": data.decode()}).encode())
+        os._exit(0)
+    set_comm("ho-sender")
+    ca.sendmsg([b"take it"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                               array.array("i", [a.fileno()]))])
+    a_fd = a.fileno()
+    a.close()
+    time.sleep(0.3)
+    b.sendall(b"for whoever holds the other end")
+    os.waitpid(bpid, 0)
+    os.close(w)
+    info = json.loads(os.read(r, 4096))
+    info.update({"a_pid": os.getpid(), "a_fd": a_fd, "b_pid": bpid,
+                 "handed_inode": a_ino, "writer_inode": ino(b)})
+    print(json.dumps(info))
+
+
+def passcred(d):
+    a, b = socket.socketpair()
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    a.sendall(b"no credentials sent")
+    msg, anc, _, _ = b.recvmsg(100, socket.CMSG_SPACE(12))
+    creds = [array.array("i", x) for l, t, x in anc
+             if l == socket.SOL_SOCKET and t == socket.SCM_CREDENTIALS]
+    print(json.dumps({"pid": os.getpid(), "uid": os.getuid(),
+                      "gid": os.getgid(), "sender_inode": ino(a),
+                      "receiver_inode": ino(b),
+                      "delivered": list(creds[0]) if creds else None}))
+
+
+def passfd(d):
+    a, b = socket.socketpair()
+    path = os.path.join(d, "passed.txt")
+    with open(path, "w") as f:
+        f.write("x")
+    f = open(path)
+    a.sendmsg([b"a file"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                             array.array("i", [f.fileno()]))])
+    msg, anc, _, _ = b.recvmsg(100, socket.CMSG_SPACE(4))
+    newfd = array.array("i", anc[0][2])[0]
+    print(json.dumps({"sender_fd": f.fileno(), "receiver_fd": newfd,
+                      "file_inode": os.fstat(f.fileno()).st_ino,
+                      "path": os.path.realpath(path),
+                      "sender_inode": ino(a), "receiver_inode": ino(b)}))
+
+
+def dgram_reader(d):
+    path = os.path.join(d, "devlog.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    set_comm("log-reader")
+    p = subprocess.Popen(["logger", "-u", path, "--socket-errors=on",
+                          "hello from logger"])
+    s.settimeout(10)
+    data = s.recv(4096)
+    p.wait(10)
+    print(json.dumps({"reader_pid": os.getpid(), "reader_inode": ino(s),
+                      "logger_pid": p.pid, "data": data.decode(errors="replace"),
+                      "path": path}))
+
+
+if __name__ == "__main__":
+    {"fork-server": fork_server, "handoff": handoff, "passcred": passcred,
+     "passfd": passfd, "dgram-reader": dgram_reader}[sys.argv[1]](sys.argv[2])
