@@ -17,6 +17,7 @@ Standard library only.  Public entry points:
 from __future__ import annotations
 
 import dataclasses
+import os
 import struct
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
@@ -704,7 +705,7 @@ def parse_file_bytes(data: bytes) -> Capture:
     return parse_pcap(data)
 
 
-def read_capture(src: Union[str, bytes, "os.PathLike"],
+def read_capture(src: Union[str, bytes, "os.PathLike[str]"],
                  decode: bool = True) -> Capture:
     if isinstance(src, (bytes, bytearray, memoryview)):
         data = bytes(src)

@@ -2,11 +2,9 @@
 SO_PEERCRED, and the SCM_RIGHTS / SCM_CREDENTIALS ancillary data."""
 
 import os
-import signal
 import stat
 import time
 
-import pytest
 
 from conftest import (WaitingSender, data_of, run_sender, sha256, ss_unix,
                       udsrec, unique)

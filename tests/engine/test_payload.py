@@ -7,7 +7,6 @@ length); every logged send must show up as one message with the right
 syscall, lengths and a timestamp within 10 ms of the sender's clock.
 """
 
-import os
 import signal
 import time
 from types import SimpleNamespace

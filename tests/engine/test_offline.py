@@ -1,0 +1,126 @@
+"""Bytes sent outside the traced syscalls become gaps; a pcap copy reads
+the same; a live pipe into tshark works; EPB direction flags."""
+
+import signal
+import subprocess
+import time
+
+from conftest import UDSDUMP, data_of, run_sender, sha256, udsrec, unique
+
+
+def merge(ranges):
+    out = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def test_sendfile_and_splice_are_gaps(udsdump_factory, workdir):
+    d = workdir / unique("spl")
+    d.mkdir()
+    p = "%s/s.sock" % d
+    u = udsdump_factory(["--path", p])
+    log = run_sender("splice_send.py", "--addr", "path:" + p, "--dir", d)
+    time.sleep(0.5)
+    assert u.stop() == 0, u.stderr
+    cap = u.read()
+    c = log["client"]
+    assert c["sent_sha256"] == log["server"]["received_sha256"]
+    recs = data_of(cap, c["inode"])
+    st = udsrec.reassemble(recs)
+    assert st.lost == [], "records missing: %s" % st.lost
+    want_gaps = [(e["offset"], e["offset"] + e["returned"])
+                 for e in c["sends"] if not e["captured"]]
+    assert merge(st.gaps) == want_gaps, "gaps %s, expected %s" % (
+        merge(st.gaps), want_gaps)
+    assert st.end_offset == c["sent_len"]
+    assert st.data == b"".join(bytes.fromhex(e["data_hex"])
+                               for e in c["sends"] if e["captured"])
+    for s, e in want_gaps:
+        inside = [r for r in recs if s <= r.stream.stream_offset < e]
+        assert inside, "no record for the gap %d-%d" % (s, e)
+        for r in inside:
+            assert r.flags & udsrec.F_NO_PAYLOAD_SOURCE, r.flag_names
+            assert r.payload_len == 0
+            assert r.stream.syscall == 0, r.stream.syscall_name
+
+
+def test_pcap_copy_reads_the_same(udsdump_factory, workdir, tmp_path):
+    """editcap -F pcap keeps every byte a reader needs."""
+    p = "%s/%s.sock" % (workdir, unique("pcap"))
+    u = udsdump_factory(["--path", p])
+    log = run_sender("traffic.py", "--addr", "path:" + p, "--sizes",
+                     "5,70000", "--syscalls", "write,sendmsg", "--reply",
+                     "20")
+    time.sleep(0.5)
+    assert u.stop() == 0, u.stderr
+    ng = u.read()
+    copy = tmp_path / "copy.pcap"
+    r = subprocess.run(["editcap", "-F", "pcap", u.out, str(copy)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    pc = udsrec.read_capture(str(copy))
+    assert pc.format == "pcap" and pc.interfaces[0].linktype == 159
+    assert [x.data for x in pc.packets] == [x.data for x in ng.packets]
+    for slog in (log["client"], log["server"]):
+        st = udsrec.reassemble(data_of(pc, slog["inode"]))
+        assert st.complete and sha256(st.data) == slog["sent_sha256"]
+    # microsecond pcap: timestamps agree to the microsecond
+    for a, b in zip(ng.records, pc.records):
+        assert abs(a.ts_ns - b.ts_ns) < 1000
+
+
+def test_live_pipe_into_tshark(workdir):
+    """udsdump -w - | tshark -r - : tshark reads the records."""
+    p = "%s/%s.sock" % (workdir, unique("tsh"))
+    proc = subprocess.Popen([UDSDUMP, "-w", "-", "--path", p],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ts = subprocess.Popen(["tshark", "-n", "-r", "-", "-T", "fields",
+                           "-e", "frame.len"], stdin=proc.stdout,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # tshark holds it now
+    try:
+        line = b""
+        deadline = time.monotonic() + 60
+        while b"udsdump: capturing" not in line and \
+                time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert b"udsdump: capturing" in line, "udsdump did not start"
+        log = run_sender("traffic.py", "--addr", "path:" + p, "--sizes",
+                         "5,6,7", "--syscalls", "write")
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        out, err = ts.communicate(timeout=60)
+    finally:
+        for x in (proc, ts):
+            if x.poll() is None:
+                x.kill()
+                x.wait()
+    assert ts.returncode == 0, err
+    lens = [int(x) for x in out.split()]
+    assert len(lens) >= len(log["client"]["sends"]), (lens, err)
+
+
+def test_epb_direction_flags(udsdump_factory, workdir):
+    """EPB direction: outbound (2) for DATA, inbound (1) for RECV."""
+    p = "%s/%s.sock" % (workdir, unique("dir"))
+    u = udsdump_factory(["--path", p])
+    run_sender("traffic.py", "--addr", "path:" + p, "--sizes", "5",
+               "--syscalls", "write", "--reply", "5")
+    time.sleep(0.5)
+    assert u.stop() == 0
+    cap = u.read()
+    assert cap.records
+    for r in cap.records:
+        if r.event == udsrec.EV_DATA:
+            assert r.epb_flags is not None and r.epb_flags & 3 == 2, \
+                r.epb_flags
+        elif r.event == udsrec.EV_RECV:
+            assert r.epb_flags is not None and r.epb_flags & 3 == 1, \
+                r.epb_flags
