@@ -12,6 +12,8 @@ struct out {
 
 static void put(struct out *o, const void *src, size_t n)
 {
+	if (n == 0)
+		return; /* src may be NULL (no payload) */
 	if (o->overflow || o->len + n > o->cap) {
 		o->overflow = 1;
 		return;
