@@ -1,0 +1,44 @@
+"""Bytes sent outside the traced syscalls (sendfile, splice) are counted as
+a gap at the right stream offset, never silently missed."""
+
+import os
+import socket
+import time
+
+from conftest import data_of, udsrec
+
+
+def test_sendfile_bytes_are_a_visible_gap(udsdump_factory, tmp_path):
+    u = udsdump_factory(["--recv", "none"])
+    src = tmp_path / "src.bin"
+    body = os.urandom(30000)
+    src.write_bytes(body)
+    a, b = socket.socketpair()
+    ino = os.fstat(a.fileno()).st_ino
+    a.sendall(b"before:")
+    with open(src, "rb") as f:
+        sent = 0
+        while sent < len(body):
+            sent += os.sendfile(a.fileno(), f.fileno(), sent, len(body) - sent)
+            while True:  # keep the buffer from filling
+                b.setblocking(False)
+                try:
+                    if not b.recv(1 << 20):
+                        break
+                except BlockingIOError:
+                    break
+    a.sendall(b":after")
+    a.close()
+    b.close()
+    time.sleep(0.3)
+    assert u.stop() == 0, u.stderr
+    recs = sorted(data_of(u.read(), ino), key=lambda r: r.stream.stream_offset)
+    assert recs[0].payload == b"before:"
+    gaps = [r for r in recs if r.has(udsrec.F_NO_PAYLOAD_SOURCE)]
+    assert gaps, [r.flag_names for r in recs]
+    assert all(r.payload_len == 0 and r.stream.syscall == 0 for r in gaps)
+    assert sum(r.stream.msg_len for r in gaps) == len(body)
+    assert gaps[0].stream.stream_offset == len(b"before:")
+    last = recs[-1]
+    assert last.payload == b":after"
+    assert last.stream.stream_offset == len(b"before:") + len(body)
