@@ -6,8 +6,10 @@ import stat
 import time
 
 
-from conftest import (WaitingSender, data_of, run_sender, sha256, ss_unix,
-                      udsrec, unique)
+import pytest
+
+from conftest import (Udsdump, WaitingSender, data_of, run_sender, sha256,
+                      ss_unix, udsrec, unique)
 
 
 def test_inodes_match_ss_and_proc(udsdump_factory, workdir):
@@ -116,14 +118,22 @@ def test_task_start_time_matches_proc(udsdump_factory, workdir):
             2 * 10 ** 9 // hz, (rec.task.start_ns, start_ticks)
 
 
-def test_scm_rights_and_credentials(udsdump_factory, workdir):
+@pytest.fixture(scope="module")
+def scm(workdir, tmp_path_factory):
+    """One capture of tests/senders/scm_send.py: (log, DATA records of the
+    sender by stream offset)."""
     d = workdir / unique("scm")
     d.mkdir()
     os.chmod(d, 0o755)
-    u = udsdump_factory()
-    log = run_sender("scm_send.py", "--dir", d)
-    time.sleep(0.5)
-    assert u.stop() == 0, u.stderr
+    u = Udsdump([], tmp_path_factory.mktemp("scm") / "scm.pcapng")
+    try:
+        u.start()
+        log = run_sender("scm_send.py", "--dir", d)
+        time.sleep(0.5)
+        rc = u.stop()
+    finally:
+        u.kill()
+    assert rc == 0, u.stderr
     cap = u.read()
     c = log["client"]
     recs = sorted(data_of(cap, c["inode"]),
@@ -131,12 +141,24 @@ def test_scm_rights_and_credentials(udsdump_factory, workdir):
     assert recs, "no record of the SCM sender (inode %d)" % c["inode"]
     st = udsrec.reassemble(recs)
     assert st.complete and sha256(st.data) == c["sent_sha256"]
-    assert st.data == b"rightscreds"
+    assert st.data == b"rightscredskindsmany"
     by_off = {x.stream.stream_offset: x for x in recs}
-    rights, creds = by_off[0], by_off[6]
-    assert rights.payload == b"rights" and creds.payload == b"creds"
+    msgs = {}
+    for e in c["sends"]:
+        rec = by_off[e["offset"]]
+        msgs[bytes.fromhex(e.get("data_hex", "")) or
+             st.data[e["offset"]:e["offset"] + e["returned"]]] = rec
+    return log, msgs
 
-    # SCM_RIGHTS: [listening socket, regular file], in order
+
+def kernel_dev(major, minor):
+    return (major << 20) | minor
+
+
+def test_scm_rights_socket_and_file(scm):
+    log, msgs = scm
+    rights = msgs[b"rights"]
+    assert rights.payload == b"rights"
     ri = log["rights"]
     assert not rights.flags & udsrec.F_CMSG_TRUNCATED
     assert len(rights.scm_rights) == 2, rights.scm_rights
@@ -156,24 +178,77 @@ def test_scm_rights_and_credentials(udsdump_factory, workdir):
     assert rf.fd_flags == 0, rf
     assert rf.inode == F["ino"]
     assert rf.mode == F["mode"] and stat.S_ISREG(rf.mode)
-    assert rf.dev == (F["dev_major"] << 20) | F["dev_minor"], \
-        "dev %#x, expected %#x" % (rf.dev, (F["dev_major"] << 20)
-                                   | F["dev_minor"])
+    want_dev = kernel_dev(F["dev_major"], F["dev_minor"])
+    assert rf.dev == want_dev, "dev %#x, expected %#x" % (rf.dev, want_dev)
     assert rf.path == os.fsencode(F["realpath"]), rf.path
     # what the receiver really got agrees
     got = log["server"]["messages"][0]["fds"]
     assert [g["ino"] for g in got] == [L["inode"], F["ino"]]
+    assert rights.stream.syscall == 4  # sendmsg
+    assert rights.cmsg_raw == [], rights.cmsg_raw
 
-    # SCM_CREDENTIALS
+
+def test_scm_credentials(scm):
+    log, msgs = scm
+    creds = msgs[b"creds"]
     want = log["creds"]
     assert creds.scm_creds is not None, "no SCM_CREDS TLV"
     assert (creds.scm_creds.pid, creds.scm_creds.uid,
             creds.scm_creds.gid) == (want["pid"], want["uid"], want["gid"])
     assert log["server"]["messages"][1]["creds"] == want
     assert creds.scm_rights == []
-    for rec in (rights, creds):
-        assert rec.stream.syscall == 4  # sendmsg
-        assert rec.cmsg_raw == [], rec.cmsg_raw
+    assert creds.stream.syscall == 4
+    assert creds.cmsg_raw == [], creds.cmsg_raw
+    # and the record of the SCM_RIGHTS message carries no invented creds
+    assert msgs[b"rights"].scm_creds is None
+
+
+def test_scm_rights_other_kinds(scm):
+    """pipe, eventfd, memfd and directory descriptors."""
+    log, msgs = scm
+    rec = msgs[b"kinds"]
+    k = {x["kind"]: x for x in log["kinds"]}
+    assert [p.fd for p in rec.scm_rights] == [x["fd"] for x in log["kinds"]]
+    want = {
+        "pipe": (udsrec.FK_PIPE, b"pipe:[%d]" % k["pipe"]["ino"]),
+        "eventfd": (udsrec.FK_ANON_INODE, b"anon_inode:[eventfd]"),
+        "memfd": (udsrec.FK_MEMFD, b"memfd:udsdump-test-memfd"),
+        "directory": (udsrec.FK_DIRECTORY,
+                      os.fsencode(log["dir"]["realpath"])),
+    }
+    bad = []
+    for p, x in zip(rec.scm_rights, log["kinds"]):
+        kind, path = want[x["kind"]]
+        got = (p.file_kind, p.path, p.inode, p.mode, p.dev, p.fd_flags)
+        exp = (kind, path, x["ino"], x["mode"],
+               kernel_dev(x["dev_major"], x["dev_minor"]), 0)
+        if got != exp:
+            bad.append("%s: got (kind, path, ino, mode, dev, flags) %r, "
+                       "expected %r" % (x["kind"], got, exp))
+    assert not bad, "\n".join(bad)
+
+
+def test_scm_rights_many_descriptors(scm):
+    """200 descriptors: one SCM_RIGHTS_FD each, in order; those not
+    described carry fd_flags bit 1 and come after the described ones."""
+    log, msgs = scm
+    rec = msgs[b"many"]
+    fds = log["many"]
+    assert [p.fd for p in rec.scm_rights] == fds, \
+        "%d SCM_RIGHTS_FD for %d passed fds" % (len(rec.scm_rights),
+                                                len(fds))
+    described = [p for p in rec.scm_rights
+                 if not p.fd_flags & udsrec.FDF_UNRESOLVED]
+    assert described, "no descriptor described"
+    n = len(described)
+    assert rec.scm_rights[:n] == described, "undescribed before described"
+    for p in described:
+        assert p.file_kind == udsrec.FK_REGULAR
+        assert p.inode == log["rights"]["file"]["ino"]
+    for p in rec.scm_rights[n:]:
+        # only the fd field filled
+        assert (p.file_kind, p.inode, p.dev, p.mode, p.path) == \
+            (0, 0, 0, 0, b""), p
 
 
 def test_preexisting_connection_joined_midstream(udsdump_factory, workdir):

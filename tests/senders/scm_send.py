@@ -8,6 +8,8 @@ The client passes, with sendmsg:
   2. "creds":  SCM_CREDENTIALS {pid, uid, gid}; as root the values are
      chosen to differ from the sender's own (the server's pid, uid 65534,
      gid 65533), so a recorder that copies the sender's identity is caught.
+  3. "kinds":  SCM_RIGHTS [pipe read end, eventfd, memfd, directory]
+  4. "many":   SCM_RIGHTS with --many (default 200) dups of the file
 The server (SO_PASSCRED) logs what it received, so the log shows what the
 kernel really delivered.
 
@@ -33,6 +35,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--client-comm", default="")
+    ap.add_argument("--many", type=int, default=200,
+                    help="descriptors passed in the 4th message")
     a = ap.parse_args()
     common.set_comm(a.client_comm)
     d = os.path.abspath(a.dir)
@@ -118,6 +122,37 @@ def main():
                           struct.pack("iII", creds["pid"], creds["uid"],
                                       creds["gid"]))])
     log.record("sendmsg", len(m2), n, t, m2[:n], cmsg="SCM_CREDENTIALS")
+
+    # 3. other kinds of descriptors: pipe, eventfd, memfd, directory
+    pr, pw = os.pipe()
+    efd = os.eventfd(0)
+    mfd = os.memfd_create("udsdump-test-memfd")
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    kinds = []
+    for kind, fd in (("pipe", pr), ("eventfd", efd), ("memfd", mfd),
+                     ("directory", dfd)):
+        st = os.fstat(fd)
+        kinds.append({"kind": kind, "fd": fd, "ino": st.st_ino,
+                      "mode": st.st_mode,
+                      "link": os.readlink("/proc/self/fd/%d" % fd),
+                      "dev_major": os.major(st.st_dev),
+                      "dev_minor": os.minor(st.st_dev)})
+    m3 = b"kinds"
+    t = now_ns()
+    n = c.sendmsg([m3], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                          array.array("i", [k["fd"] for k in kinds])
+                          .tobytes())])
+    log.record("sendmsg", len(m3), n, t, m3[:n], cmsg="SCM_RIGHTS")
+
+    # 4. many descriptors (SCM_MAX_FD is 253)
+    many = [os.dup(ffd) for _ in range(a.many)]
+    m4 = b"many"
+    t = now_ns()
+    n = c.sendmsg([m4], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                          array.array("i", many).tobytes())])
+    log.record("sendmsg", len(m4), n, t, m4[:n], cmsg="SCM_RIGHTS")
+    for fd in many + [pr, pw, efd, mfd, dfd]:
+        os.close(fd)
     c.shutdown(socket.SHUT_WR)
     sout = common.join_child(spid, srfd)
     out = {
@@ -134,6 +169,9 @@ def main():
                      "realpath": os.path.realpath(fpath)},
         },
         "creds": creds,
+        "kinds": kinds,
+        "many": many,
+        "dir": {"path": d, "realpath": os.path.realpath(d)},
     }
     os.close(ffd)
     lsock.close()
