@@ -25,6 +25,7 @@
 #include <epan/follow.h>
 #include <epan/tap.h>
 #include <epan/proto_data.h>
+#include <epan/decode_as.h>
 #include <wsutil/str_util.h>
 #include <wiretap/wtap.h>
 
@@ -60,6 +61,14 @@ static int proto_unix = -1;
 static int unix_tap = -1;
 static int unix_address_type = -1;
 static dissector_handle_t unix_handle;
+static dissector_table_t unix_path_table;      /* "unix.path": Decode As by socket path */
+static heur_dissector_list_t unix_heur_list;   /* "unix": heuristic payload dissectors */
+static dissector_handle_t http_handle;
+static dissector_table_t tcp_port_table;
+
+/* The "port" RESP (and other tcp.port dissectors) see for the server side. */
+#define UNIX_RESP_PORT 6379
+#define UNIX_CLIENT_PORT 1
 
 /* Header */
 static int hf_unix_magic = -1;
@@ -373,6 +382,7 @@ typedef struct {
 	const char *src_key, *dst_key;     /* address bytes (NUL-terminated) */
 	const char *src_label, *dst_label; /* "comm[pid]", "pid:N", "inode:N" */
 	gboolean peer_unknown; /* no peer inode and no destination name */
+	const char *path;      /* unix.path, for Decode As */
 	const char *conv_src_key, *conv_dst_key; /* "s:<stream>:A|B", for the tap */
 } unix_frame_t;
 
@@ -1259,16 +1269,83 @@ unix_analyse(packet_info *pinfo, const unix_record_t *rec)
 /* Payload                                                                   */
 /* ------------------------------------------------------------------------ */
 
+static gboolean
+unix_looks_like_http(tvbuff_t *tvb)
+{
+	static const char *const methods[] = {
+		"GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
+		"CONNECT ", "TRACE ", "HTTP/1.", NULL
+	};
+	guint avail = tvb_captured_length(tvb);
+	for (int i = 0; methods[i]; i++) {
+		guint n = (guint)strlen(methods[i]);
+		if (avail >= n && tvb_memeql(tvb, 0, (const guint8 *)methods[i], n) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+unix_looks_like_resp(tvbuff_t *tvb)
+{
+	guint avail = tvb_captured_length(tvb);
+	guint8 c;
+	if (avail < 3)
+		return FALSE;
+	c = tvb_get_guint8(tvb, 0);
+	if (c == 0 || !strchr("*$+-:", c))
+		return FALSE;
+	/* A RESP element is CRLF-terminated; the first line must be. */
+	return tvb_find_guint8(tvb, 1, MIN(avail - 1, 1024), '\n') > 0;
+}
+
 /*
- * Hand the payload of a record to the next dissector. For now everything goes
- * to "data"; this is where stream reassembly and the unix.path / heuristic /
- * HTTP / RESP handoff (issue 5) plug in.
+ * Hand the payload of a record to the next dissector, in this order:
+ *   1. Decode As on the socket path (the "unix.path" table, tshark -d);
+ *   2. heuristic dissectors registered on the "unix" list;
+ *   3. built-in detection: HTTP/1.x (request or status line), RESP (Redis,
+ *      through the tcp.port table, where it lives in 4.0);
+ *   4. data.
+ * Payload dissectors see which side is the server through the ports: the
+ * server (the socket bound to the path) is UNIX_RESP_PORT, the client
+ * UNIX_CLIENT_PORT, so that match_uint == destport means "request".
+ *
+ * TODO (issue 5): stream reassembly per connection and direction (honour
+ * desegment_offset/desegment_len, DESEGMENT_ONE_MORE_SEGMENT and
+ * DESEGMENT_UNTIL_FIN ended by the close event) goes here; records are
+ * handed over one by one for now (can_desegment = 0).
  */
 static void
 unix_dissect_payload(tvbuff_t *payload_tvb, packet_info *pinfo, proto_tree *tree,
-    const unix_record_t *rec _U_, const unix_frame_t *fr _U_)
+    const unix_record_t *rec, const unix_frame_t *fr)
 {
+	gboolean sender_is_server = rec->local.present && rec->local.named;
+	heur_dtbl_entry_t *hdtbl_entry;
+	guint32 saved_src = pinfo->srcport, saved_dst = pinfo->destport;
+
+	if (rec->event == UDS_EV_RECV)
+		sender_is_server = !sender_is_server;
+	pinfo->srcport = sender_is_server ? UNIX_RESP_PORT : UNIX_CLIENT_PORT;
+	pinfo->destport = sender_is_server ? UNIX_CLIENT_PORT : UNIX_RESP_PORT;
+	pinfo->can_desegment = 0;
+
+	if (fr && fr->path && dissector_try_string(unix_path_table, fr->path, payload_tvb,
+	    pinfo, tree, NULL))
+		goto done;
+	if (dissector_try_heuristic(unix_heur_list, payload_tvb, pinfo, tree, &hdtbl_entry, NULL))
+		goto done;
+	if (http_handle && unix_looks_like_http(payload_tvb)) {
+		call_dissector(http_handle, payload_tvb, pinfo, tree);
+		goto done;
+	}
+	if (tcp_port_table && unix_looks_like_resp(payload_tvb) &&
+	    dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT, payload_tvb, pinfo, tree,
+	    TRUE, NULL))
+		goto done;
 	call_data_dissector(payload_tvb, pinfo, tree);
+done:
+	pinfo->srcport = saved_src;
+	pinfo->destport = saved_dst;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1404,6 +1481,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 
 	conn = unix_conn_addr(&rec);
 	path = conn ? conn->display : "(unnamed)";
+	if (!fr->path)
+		fr->path = wmem_strdup(wmem_file_scope(), path);
 
 	/* Addresses, for the columns, conversations and follow. */
 	if (fr->src_key) {
@@ -1698,6 +1777,44 @@ unix_prefs_apply(void)
 	proto_reg_handoff_unix();
 }
 
+static void
+unix_da_prompt(packet_info *pinfo, gchar *result)
+{
+	unix_frame_t *fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+	g_snprintf(result, MAX_DECODE_AS_PROMPT_LEN, "Socket path %s as",
+	    fr && fr->path ? fr->path : "?");
+}
+
+static gpointer
+unix_da_value(packet_info *pinfo)
+{
+	unix_frame_t *fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
+	return fr && fr->path ? (gpointer)fr->path : (gpointer)"";
+}
+
+static build_valid_func unix_da_build_value[1] = { unix_da_value };
+static decode_as_value_t unix_da_values[1] = { { unix_da_prompt, 1, unix_da_build_value } };
+static decode_as_t unix_da = {
+	"unix", "unix.path", 1, 0, unix_da_values, NULL, NULL,
+	decode_as_default_populate_list, decode_as_default_reset, decode_as_default_change, NULL
+};
+
+/* Offer every dissector tcp.port offers for Decode As on a socket path. */
+static void
+unix_add_decode_as_handle(const gchar *table_name _U_, gpointer value, gpointer user_data _U_)
+{
+	dissector_handle_t h = (dissector_handle_t)value;
+	/*
+	 * tcp.port holds a TCP-only HTTP handle besides "http"; offer only the
+	 * plain one, so that "-d unix.path==P,http" picks a handle that works
+	 * without TCP.
+	 */
+	if (http_handle && h != http_handle &&
+	    dissector_handle_get_protocol_index(h) == dissector_handle_get_protocol_index(http_handle))
+		return;
+	dissector_add_for_decode_as("unix.path", h);
+}
+
 void
 proto_register_unix(void)
 {
@@ -1970,6 +2087,11 @@ proto_register_unix(void)
 	    "udsdump writes USER12 (DLT 159)",
 	    10, &pref_user_index);
 
+	unix_path_table = register_dissector_table("unix.path", "UNIX socket path", proto_unix,
+	    FT_STRING, FALSE);
+	unix_heur_list = register_heur_dissector_list("unix", proto_unix);
+	register_decode_as(&unix_da);
+
 	unix_address_type = address_type_dissector_register("AT_UNIX", "Unix socket end",
 	    unix_addr_to_str, unix_addr_str_len, NULL, unix_addr_col_filter, NULL,
 	    unix_addr_name_res, unix_addr_name_res_len);
@@ -2013,6 +2135,13 @@ proto_reg_handoff_unix(void)
 	}
 	dissector_add_uint("wtap_encap", WTAP_ENCAP_USER0 + pref_user_index, unix_handle);
 	current_index = pref_user_index;
+	if (!registered) {
+		http_handle = find_dissector("http");
+		tcp_port_table = find_dissector_table("tcp.port");
+		dissector_table_foreach_handle("tcp.port", unix_add_decode_as_handle, NULL);
+		if (http_handle)
+			dissector_add_for_decode_as("unix.path", http_handle);
+	}
 	registered = TRUE;
 }
 
