@@ -124,3 +124,22 @@ def test_epb_direction_flags(udsdump_factory, workdir):
         elif r.event == udsrec.EV_RECV:
             assert r.epb_flags is not None and r.epb_flags & 3 == 1, \
                 r.epb_flags
+
+
+def test_msg_oob_flag(udsdump_factory):
+    """A send with MSG_OOB is flagged OOB; the others are not."""
+    u = udsdump_factory()
+    log = run_sender("oob_send.py", "--addr", "pair")
+    time.sleep(0.5)
+    assert u.stop() == 0, u.stderr
+    cap = u.read()
+    c = log["client"]
+    assert c["sent_sha256"] == log["server"]["received_sha256"]
+    recs = {r.stream.stream_offset: r for r in data_of(cap, c["inode"])}
+    st = udsrec.reassemble(recs.values())
+    assert st.complete and sha256(st.data) == c["sent_sha256"]
+    for e in c["sends"]:
+        r = recs[e["offset"]]
+        assert bool(r.flags & udsrec.F_OOB) == e["oob"], \
+            "send at %d (oob=%s): flags %s" % (e["offset"], e["oob"],
+                                               r.flag_names)
