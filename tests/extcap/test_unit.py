@@ -1,0 +1,17 @@
+"""The C unit tests of the capture-filter parser (tests/unit/test_filter.c),
+built by CMake into build/tests/unit/."""
+
+import os
+import subprocess
+
+from conftest import REPO_DIR, need
+
+TEST_FILTER = os.environ.get("UDSDUMP_TEST_FILTER") or str(
+    REPO_DIR / "build" / "tests" / "unit" / "test_filter")
+
+
+def test_filter_unit_tests():
+    need(os.access(TEST_FILTER, os.X_OK), "unit tests not built at %s" % TEST_FILTER)
+    r = subprocess.run([TEST_FILTER], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " 0 failures" in r.stdout and int(r.stdout.split()[0]) > 100
