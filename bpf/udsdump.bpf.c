@@ -624,7 +624,25 @@ static long path_step(__u32 i, void *unused)
 
 	if (d == mnt_root || d == parent) {
 		struct mount *mparent = BPF_CORE_READ(mnt, mnt_parent);
-		if (mparent == mnt || d != mnt_root) {
+		if (d != mnt_root) {
+			/* A disconnected pseudo dentry (memfd, a deleted file's
+			 * orphan): its own name is all the path there is. */
+			struct qstr pq = BPF_CORE_READ(d, d_name);
+			__u32 pl = pq.len;
+			__u32 ppos = w->pos;
+			if (ppos > UDS_FD_PATH_MAX || pl > ppos || pl > UDS_FD_PATH_MAX - 2) {
+				w->stop = 1;
+				return 1;
+			}
+			ppos -= pl;
+			BOUND(pl, UDS_FD_PATH_MAX - 1);
+			BOUND(ppos, UDS_FD_PATH_MAX - 1);
+			bpf_probe_read_kernel(&cs->path[ppos], pl, pq.name);
+			w->pos = ppos;
+			w->done = 1;
+			return 1;
+		}
+		if (mparent == mnt) {
 			w->done = 1; /* the global root */
 			return 1;
 		}
@@ -948,6 +966,13 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 		return 0;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	peer_ino = sock_ino(peer);
+	if (peer && !peer_ino) {
+		/* The peer is closing (or not yet accepted): its inode, if we
+		 * saw it before, is still the one this socket talks to. */
+		struct sock_state *known = bpf_map_lookup_elem(&sock_states, &ino);
+		if (known)
+			peer_ino = known->peer_ino;
+	}
 	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
 		return 0;
 
@@ -1083,7 +1108,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 			offset = __sync_fetch_and_add(&state->bytes_read, ret);
 		else
 			offset = __sync_fetch_and_add(&state->bytes_sent, ret);
-		state->peer_ino = peer_ino;
+		if (peer_ino)
+			state->peer_ino = peer_ino;
 		if (!(state->seen & dir)) {
 			state->seen |= dir; /* a lost race only repeats the flag */
 			flags |= UDS_F_FIRST_SEEN;
@@ -1189,8 +1215,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	return 0;
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
+static __always_inline int on_send(struct sock *sk, int ret)
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
@@ -1203,10 +1228,15 @@ int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 	return handle_msg(sk, ret, false);
 }
 
-/* End of file seen by a stream reader: the writer is done. Record the
- * writer's final offset as an inferred SHUTDOWN of the writer's stream. */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
+{
+	return on_send(sk, ret);
+}
+
+/* A read. End of file seen by a stream reader means the writer is done:
+ * the writer's final offset is recorded as an inferred SHUTDOWN. */
+static __always_inline int on_recv(struct sock *sk, int ret)
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
@@ -1272,4 +1302,75 @@ int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
+{
+	return on_recv(sk, ret);
+}
+
+/*
+ * The fallback for kernels without sock:sock_send_length (before 6.3):
+ * every syscall exit, filtered down to the send and receive syscalls on
+ * AF_UNIX sockets. It costs every process on the host (any syscall
+ * tracepoint moves all tasks to the slow syscall path), so it is only
+ * attached when asked for or when the sock tracepoints are missing.
+ * Sends outside these syscalls (io_uring, splice) are not seen here.
+ */
+struct mmsg_walk {
+	struct sock *sk;
+	__u64 vec;
+	__u32 recv;
+};
+
+static long mmsg_step(__u32 i, struct mmsg_walk *w)
+{
+	__u32 len = 0;
+
+	/* the kernel has written each message's length into mmsghdr.msg_len */
+	if (bpf_probe_read_user(&len, sizeof(len), (void *)(w->vec + (__u64)i * 64 + 56)))
+		return 1;
+	if (len > 0x7fffffff)
+		return 1;
+	if (w->recv)
+		on_recv(w->sk, (int)len);
+	else
+		on_send(w->sk, (int)len);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	bool recv;
+
+	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg)
+		recv = false;
+	else if (nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
+		 nr == NR_recvmmsg)
+		recv = true;
+	else
+		return 0;
+	struct file *f = task_fd_file(bpf_get_current_task_btf(), (int)BPF_CORE_READ(regs, di));
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
+		__u32 key = (__u32)bpf_get_current_pid_tgid() | (recv ? RECV_CURSOR_BIT : 0);
+		struct mmsg_walk w = { .sk = sk, .vec = BPF_CORE_READ(regs, si), .recv = recv };
+
+		bpf_map_delete_elem(&mmsg_cursors, &key);
+		if (ret > 0)
+			bpf_loop(ret > UIO_MAXIOV ? UIO_MAXIOV : ret, mmsg_step, &w, 0);
+		bpf_map_delete_elem(&mmsg_cursors, &key);
+		return 0;
+	}
+	if (ret < 0 || ret > 0x7fffffff)
+		return 0;
+	return recv ? on_recv(sk, (int)ret) : on_send(sk, (int)ret);
 }

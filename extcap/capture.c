@@ -8,6 +8,7 @@
 #include "capture.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -44,6 +45,31 @@ static volatile sig_atomic_t stop_requested;
 void capture_request_stop(void)
 {
 	stop_requested = 1;
+}
+
+int parse_hook(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return HOOK_AUTO;
+	if (!strcmp(s, "sock"))
+		return HOOK_SOCK;
+	if (!strcmp(s, "syscalls"))
+		return HOOK_SYSCALLS;
+	return -1;
+}
+
+/* Does the running kernel have the sock:sock_send_length tracepoint? */
+static bool kernel_has_sock_tracepoints(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	ok = btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return ok;
 }
 
 int parse_recv_mode(const char *s)
@@ -674,6 +700,18 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	bpf_map__set_max_entries(c.skel->maps.cmsg_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
 	bpf_map__set_max_entries(c.skel->maps.dirent_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
 
+	int hook = o->hook;
+	if (hook == HOOK_AUTO)
+		hook = kernel_has_sock_tracepoints() ? HOOK_SOCK : HOOK_SYSCALLS;
+	if (hook == HOOK_SOCK && !kernel_has_sock_tracepoints()) {
+		fprintf(stderr, "udsdump: this kernel has no sock:sock_send_length tracepoint "
+				"(added in 6.3): use --hook=syscalls\n");
+		goto out;
+	}
+	bpf_program__set_autoload(c.skel->progs.uds_send, hook == HOOK_SOCK);
+	bpf_program__set_autoload(c.skel->progs.uds_recv, hook == HOOK_SOCK);
+	bpf_program__set_autoload(c.skel->progs.uds_sys_exit, hook == HOOK_SYSCALLS);
+
 	err = udsdump_bpf__load(c.skel);
 	if (err) {
 		fprintf(stderr, "udsdump: cannot load the BPF programs: %s%s\n", strerror(-err),
@@ -688,9 +726,8 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	}
 	err = udsdump_bpf__attach(c.skel);
 	if (err) {
-		fprintf(stderr,
-			"udsdump: cannot attach to sock:sock_send_length: %s (kernel 6.3 or later needed)\n",
-			strerror(-err));
+		fprintf(stderr, "udsdump: cannot attach to %s: %s\n",
+			hook == HOOK_SOCK ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
 		goto out;
 	}
 	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.events), on_event, &c, NULL);

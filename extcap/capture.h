@@ -17,6 +17,7 @@ struct capture_options {
 	uint32_t snaplen;        /* 0 = everything */
 	bool payload;
 	uint32_t recv_mode;      /* enum uds_recv_mode */
+	int hook;                /* enum capture_hook */
 	bool summary;
 	bool quiet;
 	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */
@@ -45,6 +46,15 @@ struct capture_options {
 	int n_not_comms;
 	char not_comms[UDS_MAX_NOT_COMMS][UDS_COMM_LEN];
 };
+
+enum capture_hook {
+	HOOK_AUTO = 0,     /* sock tracepoints where the kernel has them */
+	HOOK_SOCK = 1,     /* sock:sock_send_length / sock_recv_length (6.3+) */
+	HOOK_SYSCALLS = 2, /* raw sys_exit: older kernels; costs every process */
+};
+
+/* Parse "auto", "sock", "syscalls". -1 on error. */
+int parse_hook(const char *s);
 
 /* Parse "none", "meta" (or "metadata"), "payload". -1 on error. */
 int parse_recv_mode(const char *s);

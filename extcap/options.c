@@ -90,6 +90,7 @@ enum {
 	LO_SUMMARY,
 	LO_BUFSIZE,
 	LO_RECV,
+	LO_HOOK,
 };
 
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err)
@@ -111,6 +112,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		{ "summary", no_argument, NULL, LO_SUMMARY },
 		{ "buffer-size", required_argument, NULL, LO_BUFSIZE },
 		{ "recv", required_argument, NULL, LO_RECV },
+		{ "hook", required_argument, NULL, LO_HOOK },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -217,6 +219,15 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 			}
 			o->ring_mb = (uint32_t)v;
 			break;
+		case LO_HOOK: {
+			int h = parse_hook(optarg);
+			if (h < 0) {
+				*err = fail("bad --hook: '%s' (auto, sock or syscalls)", optarg);
+				return OPT_ERROR;
+			}
+			o->hook = h;
+			break;
+		}
 		case LO_RECV: {
 			int m = parse_recv_mode(optarg);
 			if (m < 0) {

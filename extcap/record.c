@@ -141,13 +141,9 @@ static void put_fd(struct out *o, int32_t fd, const struct uds_fd_info *fi)
 		kind = fi->file_kind;
 		fd_flags = fi->fd_flags;
 		/* memfd files are regular shmem files named "memfd:..." */
-		if (kind == UDS_FILE_REGULAR && fi->path_len >= 7 && memcmp(fi->path, "/memfd:", 7) == 0)
+		if (kind == UDS_FILE_REGULAR && fi->path_len >= 6 && memcmp(fi->path, "memfd:", 6) == 0)
 			kind = UDS_FILE_MEMFD;
 		n = uds_fd_display_name(fi, name, sizeof(name));
-		if (kind == UDS_FILE_MEMFD && n > 0 && name[0] == '/') {
-			memmove(name, name + 1, n - 1);
-			n--;
-		}
 	}
 	tlv(o, UDS_TLV_SCM_RIGHTS_FD, (uint16_t)(UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + n));
 	put_u32(o, (uint32_t)fd);

@@ -12,6 +12,7 @@ import ctypes
 import json
 import os
 import re
+import shlex
 import select
 import signal
 import subprocess
@@ -123,7 +124,10 @@ class Udsdump:
 
     @property
     def cmd(self):
-        return [UDSDUMP, "-w", self.out] + self.args
+        # UDSDUMP_EXTRA_ARGS runs the same checks with other engine options
+        # (scripts/test.sh: --hook=syscalls, the fallback for old kernels)
+        extra = shlex.split(os.environ.get("UDSDUMP_EXTRA_ARGS", ""))
+        return [UDSDUMP, "-w", self.out] + extra + self.args
 
     def start(self, timeout=START_TIMEOUT):
         self.proc = subprocess.Popen(
