@@ -343,22 +343,28 @@ def test_partial_send_recorded(results, name):
 
 
 def test_first_seen_flag(results):
-    """Exactly one record of each socket has FIRST_SEEN, and it is the
-    first DATA record; the sockets did not exist before the capture, so
-    none is JOINED_MIDSTREAM."""
+    """FIRST_SEEN per direction (FORMAT.md): exactly the first DATA record
+    of a socket carries it, and the first RECV record if there are any;
+    the sockets did not exist before the capture, so none is
+    JOINED_MIDSTREAM."""
     r = results("stream-path")
     for role, slog in senders_of(r.log):
         allrecs = [x for x in r.cap.records
                    if x.socket and x.socket.inode == slog["inode"]]
-        first = [x for x in allrecs if x.flags & udsrec.F_FIRST_SEEN]
-        assert len(first) == 1, "%s: %d records with FIRST_SEEN (events %s)" \
-            % (role, len(first), [x.event_name for x in first][:5])
-        data = sorted(data_of(r.cap, slog["inode"]),
-                      key=lambda x: x.stream.stream_offset)
-        if first[0].event == udsrec.EV_DATA:
-            assert first[0] is data[0], \
-                "%s: FIRST_SEEN on the record at offset %d" % (
-                    role, first[0].stream.stream_offset)
+        for ev in (udsrec.EV_DATA, udsrec.EV_RECV):
+            recs = sorted((x for x in allrecs if x.event == ev),
+                          key=lambda x: x.stream.stream_offset)
+            if ev == udsrec.EV_DATA:
+                assert recs
+            if not recs:
+                continue
+            first = [x for x in recs if x.flags & udsrec.F_FIRST_SEEN]
+            assert len(first) == 1, "%s: %d %s records with FIRST_SEEN" % (
+                role, len(first), udsrec.EVENT_NAMES[ev])
+            assert first[0] is recs[0], \
+                "%s: FIRST_SEEN on the %s record at offset %d" % (
+                    role, udsrec.EVENT_NAMES[ev],
+                    first[0].stream.stream_offset)
         joined = [x for x in allrecs if x.flags & udsrec.F_JOINED_MIDSTREAM]
         assert not joined, "%s: JOINED_MIDSTREAM on a socket created " \
             "during the capture" % role
