@@ -274,6 +274,17 @@ static void print_config(void)
 	printf("value {arg=%d}{value=none}{display=Nothing}{default=false}\n", recv_arg);
 	printf("value {arg=%d}{value=meta}{display=Metadata (who read how much)}{default=true}\n", recv_arg);
 	printf("value {arg=%d}{value=payload}{display=Metadata and payload}{default=false}\n", recv_arg);
+	int hook_arg = n++;
+	printf("arg {number=%d}{call=--hook}{display=Kernel hook}{type=selector}"
+	       "{tooltip=Where udsdump's programs attach: auto picks sock_send_length (kernel 6.3 and "
+	       "later) or else the syscall tracepoints, which slow every process a little}"
+	       "{group=Capture}\n",
+	       hook_arg);
+	printf("value {arg=%d}{value=auto}{display=Automatic}{default=true}\n", hook_arg);
+	printf("value {arg=%d}{value=sock}{display=Socket tracepoints (kernel 6.3+)}{default=false}\n",
+	       hook_arg);
+	printf("value {arg=%d}{value=syscalls}{display=Syscall tracepoints (older kernels)}{default=false}\n",
+	       hook_arg);
 	int buf_arg = n++;
 	printf("arg {number=%d}{call=--buffer-size}{display=Kernel ring buffer (MiB)}{type=selector}"
 	       "{tooltip=Size of the kernel ring buffer; a larger one loses fewer records in bursts}"
