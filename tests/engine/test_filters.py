@@ -254,3 +254,25 @@ def test_filter_type(udsdump_factory, workdir, typ):
     check(cap, kept, inodes(*others),
           lambda r: r.socket is not None and
           r.socket.sock_type == TYPE_CODE[typ], "--type " + typ)
+
+
+@pytest.mark.parametrize("opt", ["--path", "--path-prefix"])
+def test_filter_path_socket_bound_before_start(udsdump_factory, workdir,
+                                               opt):
+    """A socket bound and connected before udsdump started is matched by
+    its path too."""
+    p = "%s/%s.sock" % (workdir, unique("pre"))
+    w = WaitingSender("traffic.py", "--addr", "path:" + p,
+                      "--syscalls", "write,sendmsg", "--sizes", "3,3000",
+                      "--reply", "200")
+    try:
+        u = udsdump_factory([opt, p if opt == "--path" else p[:-5]])
+        b = traffic("--addr", "path:%s/%s.sock" % (workdir, unique("x")),
+                    "--reply", "20")
+        a = w.go()
+    finally:
+        w.kill()
+    cap = stop(u)
+    check(cap, both(a), inodes(b),
+          lambda r: path_of(r) is not None and
+          path_of(r)[1].startswith(os.fsencode(p[:-5])), opt + " " + p)
