@@ -10,14 +10,48 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUDSDUMP_SANITIZE=ON >/dev/nu
 cmake --build build-asan -j"$(nproc)" --target udsdump
 
 # Debian's python3 has pytest; a python3 earlier on PATH may not.
-PYTEST="/usr/bin/python3 -m pytest"
+PY=/usr/bin/python3
+results=$(mktemp -d /tmp/udsdump-results.XXXXXX)
+status=0
+
+# Each test directory has its own conftest.py, so each runs in its own
+# pytest process (their helper modules share the name "conftest").
+run() { # run NAME [env] pytest-args...
+	name=$1
+	shift
+	echo "== $name =="
+	if ! env "$@" --junitxml="$results/$name.xml"; then
+		status=1
+	fi
+}
 
 # The capture checks again on the syscall-tracepoint fallback that kernels
 # without sock:sock_send_length (before 6.3) use, forced on this kernel.
-echo "== engine checks with --hook=syscalls =="
-UDSDUMP_EXTRA_ARGS="--hook=syscalls" $PYTEST -q -p no:cacheprovider \
-	tests/engine/test_payload.py tests/engine/test_identity.py \
-	tests/engine/test_receive.py tests/engine/test_filters.py
+run engine-syscalls UDSDUMP_EXTRA_ARGS=--hook=syscalls $PY -m pytest -q \
+	-p no:cacheprovider tests/engine/test_payload.py \
+	tests/engine/test_identity.py tests/engine/test_receive.py \
+	tests/engine/test_filters.py
 
-echo "== the whole suite =="
-exec $PYTEST -ra tests "$@"
+run reader $PY -m pytest -q -p no:cacheprovider tests/test_udsrec.py
+for d in tests/*/; do
+	d=${d%/}
+	case "$d" in
+	tests/senders | tests/valgrind | tests/__pycache__) continue ;;
+	esac
+	ls "$d"/test_*.py >/dev/null 2>&1 || continue
+	run "$(basename "$d")" $PY -m pytest -ra -p no:cacheprovider "$d" "$@"
+done
+
+# One closing line for the whole run.
+$PY - "$results" <<'PYEOF'
+import glob, sys, xml.etree.ElementTree as ET
+t = f = e = s = 0
+for x in glob.glob(sys.argv[1] + "/*.xml"):
+    for ts in ET.parse(x).getroot().iter("testsuite"):
+        t += int(ts.get("tests", 0)); f += int(ts.get("failures", 0))
+        e += int(ts.get("errors", 0)); s += int(ts.get("skipped", 0))
+print("total: %d passed, %d failed, %d skipped"
+      % (t - f - e - s, f + e, s))
+PYEOF
+rm -rf "$results"
+exit $status
