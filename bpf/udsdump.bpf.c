@@ -54,6 +54,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_recvfrom 45
 #define NR_recvmsg 47
 #define NR_recvmmsg 299
+#define NR_close 3
+#define NR_connect 42
+#define NR_accept 43
+#define NR_shutdown 48
+#define NR_socketpair 53
+#define NR_accept4 288
 #define MSG_PEEK 2
 #define SCM_SECURITY 3
 #define SCM_PIDFD 4
@@ -918,6 +924,81 @@ static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
 	return false;
 }
 
+/* Who did it (the current task), what SO_PEERCRED says, and the task
+ * last seen holding the peer socket. */
+static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct task_struct *task,
+					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino)
+{
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->uid = (__u32)uid_gid;
+	ev->gid = uid_gid >> 32;
+	ev->task_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->peercred_pid = 0;
+	ev->peercred_uid = 0xffffffff;
+	ev->peercred_gid = 0xffffffff;
+	struct pid *ppid = BPF_CORE_READ(sk, sk_peer_pid);
+	if (ppid)
+		ev->peercred_pid = BPF_CORE_READ(ppid, numbers[0].nr);
+	const struct cred *pcred = BPF_CORE_READ(sk, sk_peer_cred);
+	if (pcred) {
+		ev->peercred_uid = BPF_CORE_READ(pcred, uid.val);
+		ev->peercred_gid = BPF_CORE_READ(pcred, gid.val);
+	}
+	ev->peer_pid = 0;
+	ev->peer_tid = 0;
+	ev->peer_task_start_ns = 0;
+	ev->peer_comm[0] = 0;
+	if (peer_ino) {
+		struct task_ident *pt = bpf_map_lookup_elem(&last_task, &peer_ino);
+		if (pt) {
+			ev->peer_pid = pt->pid;
+			ev->peer_tid = pt->tid;
+			ev->peer_task_start_ns = pt->start_ns;
+			__builtin_memcpy(ev->peer_comm, pt->comm, UDS_COMM_LEN);
+		}
+	}
+}
+
+/* The filters on who did it and on the socket type (all cheap). */
+static __always_inline bool task_filtered_out(__u32 tgid, __u32 uid, __u16 type)
+{
+	if (cfg.has_pid && tgid != cfg.pid)
+		return true;
+	if (cfg.has_uid && uid != cfg.uid)
+		return true;
+	if (cfg.sock_type && type != cfg.sock_type)
+		return true;
+	if (cfg.has_comm) {
+		char comm[UDS_COMM_LEN];
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < UDS_COMM_LEN; i++) {
+			if (comm[i] != cfg.comm[i])
+				return true;
+			if (comm[i] == 0)
+				break;
+		}
+	}
+	if (cfg.type_mask && !(cfg.type_mask & (1u << (type & 31))))
+		return true;
+	return filter_excludes(tgid, uid);
+}
+
+/* The path filter: the socket's file or name, the peer's, or the
+ * destination of an unconnected datagram (addresses already in ev). */
+static __always_inline bool path_filtered_out(struct sock *sk, struct sock *peer, struct uds_event *ev)
+{
+	if (!cfg.path_filter)
+		return false;
+	if (cfg.n_path_ids && (sock_file_in_filter(sk) || sock_file_in_filter(peer)))
+		return false;
+	if (addr_matches_names(&ev->local_addr) || addr_matches_names(&ev->peer_addr) ||
+	    addr_matches_names(&ev->dest_addr))
+		return false;
+	return true;
+}
+
 static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -944,25 +1025,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	remember_task(ino, tgid, tid, task);
 
 	/* Cheap filters first. */
-	if (cfg.has_pid && tgid != cfg.pid)
-		return 0;
-	if (cfg.has_uid && (__u32)uid_gid != cfg.uid)
-		return 0;
-	if (cfg.sock_type && type != cfg.sock_type)
-		return 0;
-	if (cfg.has_comm) {
-		char comm[UDS_COMM_LEN];
-		bpf_get_current_comm(comm, sizeof(comm));
-		for (int i = 0; i < UDS_COMM_LEN; i++) {
-			if (comm[i] != cfg.comm[i])
-				return 0;
-			if (comm[i] == 0)
-				break;
-		}
-	}
-	if (cfg.type_mask && !(cfg.type_mask & (1u << (type & 31))))
-		return 0;
-	if (filter_excludes(tgid, (__u32)uid_gid))
+	if (task_filtered_out(tgid, (__u32)uid_gid, type))
 		return 0;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	peer_ino = sock_ino(peer);
@@ -1071,18 +1134,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (iov_ptr)
 		requested = iov_total(iov_ptr, iov_cnt);
 
-	/* The path filter: the socket's file or name, the peer's, or the
-	 * destination of an unconnected datagram. */
-	if (cfg.path_filter) {
-		bool hit = false;
-		if (cfg.n_path_ids && (sock_file_in_filter(sk) || sock_file_in_filter(peer)))
-			hit = true;
-		if (!hit && (addr_matches_names(&ev->local_addr) || addr_matches_names(&ev->peer_addr) ||
-			     addr_matches_names(&ev->dest_addr)))
-			hit = true;
-		if (!hit)
-			return 0;
-	}
+	if (path_filtered_out(sk, peer, ev))
+		return 0;
 
 	struct uds_kernel_stats *st = get_stats();
 	if (st)
@@ -1128,36 +1181,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	ev->peer_ino = peer_ino;
 	ev->msg_len = ret;
 	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
-	ev->pid = tgid;
-	ev->tid = tid;
-	ev->uid = (__u32)uid_gid;
-	ev->gid = uid_gid >> 32;
-	ev->task_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ev->peercred_pid = 0;
-	ev->peercred_uid = 0xffffffff;
-	ev->peercred_gid = 0xffffffff;
-	struct pid *ppid = BPF_CORE_READ(sk, sk_peer_pid);
-	if (ppid)
-		ev->peercred_pid = BPF_CORE_READ(ppid, numbers[0].nr);
-	const struct cred *pcred = BPF_CORE_READ(sk, sk_peer_cred);
-	if (pcred) {
-		ev->peercred_uid = BPF_CORE_READ(pcred, uid.val);
-		ev->peercred_gid = BPF_CORE_READ(pcred, gid.val);
-	}
-	ev->peer_pid = 0;
-	ev->peer_tid = 0;
-	ev->peer_task_start_ns = 0;
-	ev->peer_comm[0] = 0;
-	if (peer_ino) {
-		struct task_ident *pt = bpf_map_lookup_elem(&last_task, &peer_ino);
-		if (pt) {
-			ev->peer_pid = pt->pid;
-			ev->peer_tid = pt->tid;
-			ev->peer_task_start_ns = pt->start_ns;
-			__builtin_memcpy(ev->peer_comm, pt->comm, UDS_COMM_LEN);
-		}
-	}
+	fill_identity(ev, sk, task, pid_tgid, uid_gid, peer_ino);
 
 	if (!recv && (__u64)ret < requested)
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
@@ -1373,4 +1397,105 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 	if (ret < 0 || ret > 0x7fffffff)
 		return 0;
 	return recv ? on_recv(sk, (int)ret) : on_send(sk, (int)ret);
+}
+
+/*
+ * Lifecycle events (--lifecycle): connect, accept, socketpair, shutdown and
+ * close, observed at the syscalls themselves. Off by default: a syscall
+ * tracepoint costs every process on the host while attached.
+ */
+static __always_inline struct sock *fd_unix_sock(int fd)
+{
+	struct file *f = task_fd_file(bpf_get_current_task_btf(), fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return NULL;
+	return sk;
+}
+
+static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!sock || tgid == cfg.self_pid)
+		return;
+	__u16 type = BPF_CORE_READ(sock, type);
+	__u64 ino = socket_ino(sock);
+	remember_task(ino, tgid, (__u32)pid_tgid, task);
+	if (task_filtered_out(tgid, (__u32)uid_gid, type))
+		return;
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	__u64 peer_ino = sock_ino(peer);
+	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
+	if (peer && !peer_ino && state)
+		peer_ino = state->peer_ino;
+	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
+		return;
+	struct data_scratch *s = get_data_scratch();
+	if (!s)
+		return;
+	struct uds_event *ev = &s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	read_sock_addr(sk, &ev->local_addr);
+	read_sock_addr(peer, &ev->peer_addr);
+	if (path_filtered_out(sk, peer, ev))
+		return;
+	ev->kind = UDS_RING_DATA;
+	ev->event = event;
+	ev->sock_type = type;
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->sock_ino = ino;
+	ev->peer_ino = peer_ino;
+	/* bytes this capture saw sent so far: the final offset on close */
+	ev->stream_offset = state ? state->bytes_sent : 0;
+	fill_identity(ev, sk, task, pid_tgid, uid_gid, peer_ino);
+	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
+	count_emit(err == 0, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct sock *sk;
+
+	if (ret < 0)
+		return 0;
+	if (nr == NR_connect || nr == NR_shutdown) {
+		if (ret != 0 || !(sk = fd_unix_sock((int)BPF_CORE_READ(regs, di))))
+			return 0;
+		emit_lifecycle(sk, nr == NR_connect ? UDS_EV_CONNECT : UDS_EV_SHUTDOWN);
+	} else if (nr == NR_accept || nr == NR_accept4) {
+		if ((sk = fd_unix_sock((int)ret)))
+			emit_lifecycle(sk, UDS_EV_ACCEPT);
+	} else if (nr == NR_socketpair) {
+		int sv[2];
+		if (ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)BPF_CORE_READ(regs, r10)))
+			return 0;
+		if ((sk = fd_unix_sock(sv[0])))
+			emit_lifecycle(sk, UDS_EV_SOCKETPAIR);
+		if ((sk = fd_unix_sock(sv[1])))
+			emit_lifecycle(sk, UDS_EV_SOCKETPAIR);
+	}
+	return 0;
+}
+
+/* close() is seen on entry, while the descriptor still names the socket. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(uds_life_enter, struct pt_regs *regs, long id)
+{
+	struct sock *sk;
+
+	if (id != NR_close)
+		return 0;
+	if ((sk = fd_unix_sock((int)BPF_CORE_READ(regs, di))))
+		emit_lifecycle(sk, UDS_EV_CLOSE);
+	return 0;
 }

@@ -484,7 +484,9 @@ static int on_event(void *ctx, void *data, size_t size)
 					   c->rec_cap);
 	g_free(cm);
 	write_record(c, ev->ts_boot_ns, len,
-		     ev->event == UDS_EV_RECV ? PCAPNG_DIR_INBOUND : PCAPNG_DIR_OUTBOUND);
+		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
+		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND
+						: 0);
 	c->kernel_records++;
 	account(c, ev);
 	if (ev->event == UDS_EV_DATA) {
@@ -711,6 +713,8 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	bpf_program__set_autoload(c.skel->progs.uds_send, hook == HOOK_SOCK);
 	bpf_program__set_autoload(c.skel->progs.uds_recv, hook == HOOK_SOCK);
 	bpf_program__set_autoload(c.skel->progs.uds_sys_exit, hook == HOOK_SYSCALLS);
+	bpf_program__set_autoload(c.skel->progs.uds_life_exit, o->lifecycle);
+	bpf_program__set_autoload(c.skel->progs.uds_life_enter, o->lifecycle);
 
 	err = udsdump_bpf__load(c.skel);
 	if (err) {

@@ -18,6 +18,7 @@ struct capture_options {
 	bool payload;
 	uint32_t recv_mode;      /* enum uds_recv_mode */
 	int hook;                /* enum capture_hook */
+	bool lifecycle;          /* connect/accept/socketpair/shutdown/close events */
 	bool summary;
 	bool quiet;
 	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */

@@ -91,6 +91,7 @@ enum {
 	LO_BUFSIZE,
 	LO_RECV,
 	LO_HOOK,
+	LO_LIFECYCLE,
 };
 
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err)
@@ -113,6 +114,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		{ "buffer-size", required_argument, NULL, LO_BUFSIZE },
 		{ "recv", required_argument, NULL, LO_RECV },
 		{ "hook", required_argument, NULL, LO_HOOK },
+		{ "lifecycle", no_argument, NULL, LO_LIFECYCLE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -218,6 +220,9 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 				return OPT_ERROR;
 			}
 			o->ring_mb = (uint32_t)v;
+			break;
+		case LO_LIFECYCLE:
+			o->lifecycle = true;
 			break;
 		case LO_HOOK: {
 			int h = parse_hook(optarg);

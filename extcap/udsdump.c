@@ -46,6 +46,8 @@ static void usage(FILE *f)
 		"  --buffer-size MB     kernel ring buffer size (default 64)\n"
 		"  --hook HOOK          auto (default), sock (kernel 6.3+) or syscalls (older\n"
 		"                       kernels; slows every process a little while it runs)\n"
+		"  --lifecycle          also record connect, accept, socketpair, shutdown and close\n"
+		"                       (syscall tracepoints: every process pays a little)\n"
 		"  --summary            print a per-socket summary on stderr at the end\n"
 		"  -f EXPR              capture filter, e.g. 'path /run/docker.sock and not pid 1'\n"
 		"                       (also accepted as the trailing arguments; see README.md)\n"
