@@ -266,6 +266,12 @@ static void print_config(void)
 	       "{tooltip=Record who sent what size on which socket, without the message bytes}"
 	       "{group=Capture}\n",
 	       n++);
+	printf("arg {number=%d}{call=--lifecycle}{display=Connections opening and closing}"
+	       "{type=boolflag}{default=false}"
+	       "{tooltip=Also record connect, accept, socketpair, shutdown and close (watches those "
+	       "syscalls: every process on the host pays a little while the capture runs)}"
+	       "{group=Capture}\n",
+	       n++);
 	int recv_arg = n++;
 	printf("arg {number=%d}{call=--recv}{display=Receive side}{type=selector}"
 	       "{tooltip=What to record when a message is read: nothing, who read how much (metadata), "
