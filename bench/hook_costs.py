@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Where capture time goes: BPF run-time stats per program, per request.
+
+Runs redis-benchmark -t set,get -d 256 -n N -c 50 over a Unix socket with
+kernel.bpf_stats_enabled=1 (restored afterwards), bare and under udsdump in
+each mode (see redis_overhead.py), and prints for each of udsdump's
+programs run_cnt, run_time_ns and ns per run (bpftool prog show), plus the
+CPU time per request that the workload (redis-server + redis-benchmark)
+and udsdump itself spent (rusage / /proc/PID/stat).
+
+run_cnt counts every send/receive on the host (all families, all
+processes), so ns/request is only meaningful on an otherwise quiet machine;
+ns/run is the robust figure. These figures depend much less on the machine's load than requests/s do:
+'est. ratio' = workload CPU per request bare / (workload CPU per request
+captured + udsdump CPU per request) is what the throughput ratio would be
+on an otherwise idle machine where the workload is CPU-bound.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from redis_overhead import start_redis, modes_for  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def progs():
+    out = subprocess.run(["bpftool", "prog", "show", "-j"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def workload(sock, n, redis_pid):
+    """Run redis-benchmark; return CPU seconds of redis-server + benchmark."""
+    c0 = proc_cpu(redis_pid)
+    p = subprocess.Popen(["redis-benchmark", "-s", sock, "-t", "set,get",
+                          "-d", "256", "-n", str(n), "-c", "50", "-q"],
+                         stdout=subprocess.DEVNULL)
+    code, ru = common.wait4(p.pid)
+    if code != 0:
+        raise RuntimeError("redis-benchmark failed")
+    return proc_cpu(redis_pid) - c0 + ru.ru_utime + ru.ru_stime
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--requests", type=int, default=None)
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--udsdump", default=None)
+    a = ap.parse_args()
+    common.need_root()
+    n = a.requests or (10000 if a.quick else 100000)
+    rounds = a.rounds or (1 if a.quick else 3)
+    d = common.workdir("udsbench-hooks.")
+    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    modes = modes_for(udsdump)
+    common.header("hook costs (BPF run-time stats, redis c50)",
+                  "redis-benchmark -t set,get -d 256 -n %d -c 50, %d "
+                  "round(s), modes %s" % (n, rounds, "/".join(modes)))
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        old = f.read().strip()
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    sock = os.path.join(d, "redis.sock")
+    other = os.path.join(d, "other.sock")
+    o = socket.socket(socket.AF_UNIX)
+    o.bind(other)
+    o.listen(1)
+    redis = start_redis(d, sock)
+    reqs = 2 * n
+    rows = {m: [] for m in modes}
+    try:
+        workload(sock, min(n, 20000), redis.pid)
+        for r in range(rounds):
+            k = r % len(modes)
+            for mode in modes[k:] + modes[:k]:
+                if mode == "bare":
+                    cpu = workload(sock, n, redis.pid)
+                    rows[mode].append({"cpu": cpu, "progs": {}, "ucpu": 0})
+                    continue
+                before = max([p["id"] for p in progs()] or [0])
+                args = {"all": [], "sends": ["--recv", "none"],
+                        "filtered": ["--path", other]}[mode]
+                cap = common.Udsdump(udsdump, os.path.join(d, "c.pcapng"),
+                                     args, os.path.join(d, "u.log")).start()
+                try:
+                    cpu = workload(sock, n, redis.pid)
+                    # ours: the first programs loaded after 'before' (other
+                    # udsdump instances on the host may load later)
+                    ps = {}
+                    for p in sorted(progs(), key=lambda p: p["id"]):
+                        if p["id"] > before and p.get("name", "").startswith(
+                                "uds") and p["name"] not in ps:
+                            ps[p["name"]] = p
+                finally:
+                    st = cap.stop()
+                os.unlink(cap.out)
+                rows[mode].append({"cpu": cpu, "ucpu": st["cpu_s"],
+                                   "progs": ps})
+    finally:
+        redis.send_signal(signal.SIGTERM)
+        redis.wait()
+        o.close()
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(old)
+    print()
+    print("per request (SET+GET, %d requests per run; medians of %d rounds)"
+          % (reqs, rounds))
+    print("%-9s %-10s %10s %12s %10s %11s" % ("mode", "program", "run_cnt",
+                                              "run_time ms", "ns/run",
+                                              "ns/request"))
+    bare = common.median([x["cpu"] for x in rows["bare"]]) / reqs * 1e9
+    for mode in modes:
+        if mode == "bare":
+            continue
+        names = sorted({nm for x in rows[mode] for nm in x["progs"]})
+        for nm in names:
+            cnt = common.median([x["progs"][nm].get("run_cnt", 0)
+                                 for x in rows[mode] if nm in x["progs"]])
+            rt = common.median([x["progs"][nm].get("run_time_ns", 0)
+                                for x in rows[mode] if nm in x["progs"]])
+            print("%-9s %-10s %10d %12.1f %10.0f %11.0f"
+                  % (mode, nm, cnt, rt / 1e6, rt / max(cnt, 1), rt / reqs))
+    print()
+    print("%-9s %14s %14s %11s" % ("mode", "workload ns/req",
+                                   "udsdump ns/req", "est. ratio"))
+    print("%-9s %14.0f %14s %11s" % ("bare", bare, "-", "1.000"))
+    for mode in modes:
+        if mode == "bare":
+            continue
+        w = common.median([x["cpu"] for x in rows[mode]]) / reqs * 1e9
+        u = common.median([x["ucpu"] for x in rows[mode]]) / reqs * 1e9
+        print("%-9s %14.0f %14.0f %11.3f" % (mode, w, u, bare / (w + u)))
+        common.ratio_line("hooks %s est. CPU ratio" % mode, bare / (w + u),
+                          0.97)
+    print("load after: %s" % common.loadavg())
+    shutil.rmtree(d, ignore_errors=True)
+    common.finish()
+
+
+if __name__ == "__main__":
+    main()
