@@ -203,6 +203,30 @@ class Udsdump:
         return udsrec.read_capture(self.out)
 
 
+def start_process(cmd, stdout=subprocess.DEVNULL, timeout=START_TIMEOUT):
+    """Start udsdump (or a wrapper of it, e.g. valgrind) with cmd, wait for
+    its "capturing" line; returns (process, stderr lines, reader thread)."""
+    p = subprocess.Popen([str(a) for a in cmd], stdin=subprocess.DEVNULL,
+                         stdout=stdout, stderr=subprocess.PIPE)
+    lines = []
+    ready = threading.Event()
+
+    def rd():
+        for line in iter(p.stderr.readline, b""):
+            lines.append(line.decode(errors="replace"))
+            if CAPTURING in lines[-1]:
+                ready.set()
+    t = threading.Thread(target=rd, daemon=True)
+    t.start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.05):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            t.join(5)
+            raise AssertionError("udsdump did not start: %s" % "".join(lines))
+    return p, lines, t
+
+
 @pytest.fixture
 def udsdump_factory(tmp_path):
     started = []

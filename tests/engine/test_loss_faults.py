@@ -13,30 +13,12 @@ import time
 
 import pytest
 
-from conftest import (PYTHON, SENDERS, UDSDUMP, CAPTURING, data_of, sha256,
+from conftest import (PYTHON, SENDERS, UDSDUMP, data_of, start_process,
                       udsrec, unique, wireshark_check)
 
 
 def start_udsdump(args, stdout=subprocess.DEVNULL):
-    p = subprocess.Popen([UDSDUMP] + [str(a) for a in args],
-                         stdin=subprocess.DEVNULL, stdout=stdout,
-                         stderr=subprocess.PIPE)
-    lines = []
-    ready = threading.Event()
-
-    def rd():
-        for line in iter(p.stderr.readline, b""):
-            lines.append(line.decode(errors="replace"))
-            if CAPTURING in lines[-1]:
-                ready.set()
-    t = threading.Thread(target=rd, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 60
-    while not ready.wait(0.05):
-        if p.poll() is not None or time.monotonic() > deadline:
-            p.kill()
-            raise AssertionError("udsdump did not start: %s" % "".join(lines))
-    return p, lines, t
+    return start_process([UDSDUMP] + list(args), stdout=stdout)
 
 
 def flood(comm, conns, nbytes, max_msg=16384, seed=1):

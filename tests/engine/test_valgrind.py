@@ -6,13 +6,12 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import CAPTURING, IN_CI, PYTHON, SENDERS, TESTS_DIR, UDSDUMP, \
-    udsrec, unique
+from conftest import IN_CI, PYTHON, SENDERS, TESTS_DIR, UDSDUMP, \
+    start_process, udsrec, unique
 
 SUPP = TESTS_DIR / "valgrind" / "libbpf.supp"
 
@@ -24,28 +23,16 @@ def test_valgrind_capture(tmp_path):
         pytest.skip("valgrind is not installed")
     out = tmp_path / "vg.pcapng"
     log = tmp_path / "vg.log"
-    p = subprocess.Popen(
+    p, lines, t = start_process(
         ["valgrind", "--suppressions=%s" % SUPP, "--leak-check=full",
          "--show-leak-kinds=definite,indirect,possible",
          "--errors-for-leak-kinds=definite,indirect,possible",
          "--error-exitcode=99", "--log-file=%s" % log,
          UDSDUMP, "-w", str(out), "--recv", "payload", "--summary"],
-        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    lines = []
-    ready = threading.Event()
-
-    def rd():
-        for line in iter(p.stderr.readline, b""):
-            lines.append(line.decode(errors="replace"))
-            if CAPTURING in lines[-1]:
-                ready.set()
-    t = threading.Thread(target=rd, daemon=True)
-    t.start()
-    assert ready.wait(120), "udsdump under valgrind did not start: %s" % (
-        "".join(lines))
+        timeout=120)
     comm = unique("vg")[:15]
     r = subprocess.run([PYTHON, str(SENDERS / "flood.py"), "--conns", "4",
-                        "--bytes", "200000", "--comm", comm],
+                        "--bytes", "50000", "--comm", comm],
                        capture_output=True, timeout=300)
     assert r.returncode == 0, r.stderr
     for case in ("passfd", "passcred"):
@@ -54,7 +41,7 @@ def test_valgrind_capture(tmp_path):
         assert r.returncode == 0, r.stderr
     time.sleep(2)
     p.send_signal(signal.SIGINT)
-    rc = p.wait(180)
+    rc = p.wait(600)
     t.join(10)
     text = log.read_text()
     assert rc == 0, "exit %d under valgrind:\n%s" % (rc, text[-4000:])
