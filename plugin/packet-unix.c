@@ -26,6 +26,11 @@
 #include <epan/tap.h>
 #include <epan/proto_data.h>
 #include <epan/decode_as.h>
+#include <epan/reassemble.h>
+#include <epan/conversation.h>
+#include <epan/exceptions.h>
+#include <epan/show_exception.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 #include <wiretap/wtap.h>
 
@@ -98,6 +103,20 @@ static int hf_unix_dst = -1;
 static int hf_unix_src_inode = -1;
 static int hf_unix_dst_inode = -1;
 static int hf_unix_gap = -1;
+
+/* Stream reassembly */
+static int hf_unix_segments = -1;
+static int hf_unix_segment = -1;
+static int hf_unix_segment_overlap = -1;
+static int hf_unix_segment_overlap_conflict = -1;
+static int hf_unix_segment_multiple_tails = -1;
+static int hf_unix_segment_too_long = -1;
+static int hf_unix_segment_error = -1;
+static int hf_unix_segment_count = -1;
+static int hf_unix_reassembled_in = -1;
+static int hf_unix_reassembled_length = -1;
+static int hf_unix_reassembled_data = -1;
+static int hf_unix_segment_data = -1;
 
 /* TLV framing */
 static int hf_unix_tlv_type = -1;
@@ -196,6 +215,8 @@ static gint ett_unix_tlv = -1;
 static gint ett_unix_scm_rights = -1;
 static gint ett_unix_scm_rights_fd = -1;
 static gint ett_unix_scm_rights_fd_flags = -1;
+static gint ett_unix_segments = -1;
+static gint ett_unix_segment = -1;
 
 static expert_field ei_unix_bad_magic = EI_INIT;
 static expert_field ei_unix_unknown_version = EI_INIT;
@@ -213,6 +234,8 @@ static expert_field ei_unix_not_captured = EI_INIT;
 static expert_field ei_unix_partial = EI_INIT;
 static expert_field ei_unix_cmsg_truncated = EI_INIT;
 static expert_field ei_unix_fd_unresolved = EI_INIT;
+static expert_field ei_unix_reasm_gap = EI_INIT;
+static expert_field ei_unix_reasm_incomplete = EI_INIT;
 
 /* Preference: which LINKTYPE_USERn (0..15) carries udsdump records. */
 static guint pref_user_index = UDS_WTAP_ENCAP_USER_INDEX;
@@ -384,7 +407,60 @@ typedef struct {
 	gboolean peer_unknown; /* no peer inode and no destination name */
 	const char *path;      /* unix.path, for Decode As */
 	const char *conv_src_key, *conv_dst_key; /* "s:<stream>:A|B", for the tap */
+
+	/* Payload handoff, decided on the first pass and replayed after. */
+	struct unix_call *calls, *calls_tail; /* subdissector calls, in order */
+	gboolean payload_planned;
+	gboolean payload_as_data; /* RECV bytes also captured as DATA: not again */
+	guint32 seg_id;           /* reassembly this record's bytes (tail) went into */
+	guint64 reasm_gap;        /* a pending PDU was dropped: bytes missing */
+	guint64 reasm_gap_at;     /* stream offset the missing bytes start at */
+	guint32 reasm_gap_frame;  /* first frame of the dropped PDU */
+	guint32 reasm_gap_have;   /* bytes it had */
+	gboolean reasm_incomplete; /* stream ended inside a PDU */
+	guint32 reasm_incomplete_frame;
 } unix_frame_t;
+
+/*
+ * One call of a payload dissector, recorded on the first pass so that later
+ * passes make exactly the same calls on the same bytes (and so build the
+ * same tree), whatever the reassembly table holds by then.
+ */
+#define UNIX_CALL_DIRECT 0 /* bytes [off, end) of this record's payload */
+#define UNIX_CALL_MSP 1    /* the first len bytes of reassembly id */
+typedef struct unix_call {
+	struct unix_call *next;
+	guint8 kind;
+	gboolean fin;          /* tcpinfo FIN: the stream ended */
+	gboolean can_desegment;
+	gboolean consumed;     /* the call dissected at least one PDU */
+	gboolean done;         /* MSP: completes the reassembled PDU */
+	guint32 off;
+	guint32 id, len;
+	guint64 seq;           /* stream offset of the first byte handed over */
+} unix_call_t;
+
+/*
+ * One direction of a connection, for reassembly (first pass only): keyed on
+ * the sending socket's inode (RECV payloads of an otherwise unseen sender:
+ * the reading socket's inode with UNIX_DIR_RECV set).
+ */
+#define UNIX_DIR_RECV (G_GUINT64_CONSTANT(1) << 63)
+#define UNIX_MSP_EXACT 0     /* until stream offset need */
+#define UNIX_MSP_ONE_MORE 1  /* until the next record ends a message */
+#define UNIX_MSP_UNTIL_FIN 2 /* until the stream ends */
+#define UNIX_MSP_MESSAGE 3   /* datagram split by the engine: until no MORE */
+typedef struct {
+	guint64 next;        /* stream offset the next record should start at */
+	gboolean next_valid;
+	gboolean msp;        /* a PDU is pending */
+	guint8 mode;
+	guint32 id;          /* its reassembly id */
+	guint32 first_frame;
+	guint64 start;       /* stream offset of its first byte */
+	guint32 have;        /* bytes it has */
+	guint64 need;        /* UNIX_MSP_EXACT: stream offset it must reach */
+} unix_dir_t;
 
 /* A connection (unix.stream): the pair of socket keys, once known. */
 typedef struct {
@@ -417,6 +493,10 @@ static GHashTable *unix_end_labels;  /* address key -> label for columns */
 static GHashTable *unix_inode_streams; /* inode -> unix_inode_stream_t */
 static GPtrArray *unix_stream_list;  /* stream index -> unix_stream_t */
 static guint32 unix_stream_count;
+static GHashTable *unix_dirs;        /* direction key (guint64 *) -> unix_dir_t */
+static GHashTable *unix_msp_done;    /* reassembly id -> frame that completed it */
+static guint32 unix_msp_count;       /* last reassembly id handed out */
+static reassembly_table unix_reassembly_table;
 
 static void
 unix_stream_free(gpointer p)
@@ -438,6 +518,9 @@ unix_init(void)
 	g_hash_table_remove_all(unix_inode_streams);
 	g_ptr_array_set_size(unix_stream_list, 0);
 	unix_stream_count = 0;
+	g_hash_table_remove_all(unix_dirs);
+	g_hash_table_remove_all(unix_msp_done);
+	unix_msp_count = 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1300,7 +1383,7 @@ unix_looks_like_resp(tvbuff_t *tvb)
 }
 
 /*
- * Hand the payload of a record to the next dissector, in this order:
+ * Hand bytes to the next dissector, in this order:
  *   1. Decode As on the socket path (the "unix.path" table, tshark -d);
  *   2. heuristic dissectors registered on the "unix" list;
  *   3. built-in detection: HTTP/1.x (request or status line), RESP (Redis,
@@ -1308,44 +1391,469 @@ unix_looks_like_resp(tvbuff_t *tvb)
  *   4. data.
  * Payload dissectors see which side is the server through the ports: the
  * server (the socket bound to the path) is UNIX_RESP_PORT, the client
- * UNIX_CLIENT_PORT, so that match_uint == destport means "request".
+ * UNIX_CLIENT_PORT, so that match_uint == destport means "request". They get
+ * a struct tcpinfo as data (seq = stream offset, FIN when the stream ended),
+ * the way TCP hands it over, and one conversation per unix.stream.
  *
- * TODO (issue 5): stream reassembly per connection and direction (honour
- * desegment_offset/desegment_len, DESEGMENT_ONE_MORE_SEGMENT and
- * DESEGMENT_UNTIL_FIN ended by the close event) goes here; records are
- * handed over one by one for now (can_desegment = 0).
+ * Returns what the dissector asked for, TCP style: *dlen 0 when it took
+ * everything, else the offset of the first byte it did not take and how much
+ * more it needs (a count, DESEGMENT_ONE_MORE_SEGMENT or DESEGMENT_UNTIL_FIN).
  */
 static void
-unix_dissect_payload(tvbuff_t *payload_tvb, packet_info *pinfo, proto_tree *tree,
-    const unix_record_t *rec, const unix_frame_t *fr)
+unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+    const unix_record_t *rec, const unix_frame_t *fr, guint64 seq, gboolean fin,
+    gboolean reassembled, gboolean can_desegment, guint32 *doff, guint32 *dlen)
 {
 	gboolean sender_is_server = rec->local.present && rec->local.named;
 	heur_dtbl_entry_t *hdtbl_entry;
 	guint32 saved_src = pinfo->srcport, saved_dst = pinfo->destport;
+	struct tcpinfo tcpinfo;
+	guint32 len = tvb_reported_length(tvb);
+
+	memset(&tcpinfo, 0, sizeof tcpinfo);
+	tcpinfo.seq = (guint32)seq;
+	tcpinfo.nxtseq = (guint32)(seq + len);
+	tcpinfo.is_reassembled = reassembled;
+	tcpinfo.flags = TH_ACK | (fin ? TH_FIN : 0);
 
 	if (rec->event == UDS_EV_RECV)
 		sender_is_server = !sender_is_server;
 	pinfo->srcport = sender_is_server ? UNIX_RESP_PORT : UNIX_CLIENT_PORT;
 	pinfo->destport = sender_is_server ? UNIX_CLIENT_PORT : UNIX_RESP_PORT;
-	pinfo->can_desegment = 0;
+	if (fr && fr->has_stream)
+		conversation_set_elements_by_id(pinfo, CONVERSATION_NONE, fr->stream);
+	pinfo->can_desegment = can_desegment ? 2 : 0;
+	pinfo->desegment_offset = 0;
+	pinfo->desegment_len = 0;
 
-	if (fr && fr->path && dissector_try_string(unix_path_table, fr->path, payload_tvb,
-	    pinfo, tree, NULL))
-		goto done;
-	if (dissector_try_heuristic(unix_heur_list, payload_tvb, pinfo, tree, &hdtbl_entry, NULL))
-		goto done;
-	if (http_handle && unix_looks_like_http(payload_tvb)) {
-		call_dissector(http_handle, payload_tvb, pinfo, tree);
-		goto done;
+	TRY {
+		if (fr && fr->path && dissector_try_string(unix_path_table, fr->path, tvb,
+		    pinfo, tree, &tcpinfo))
+			;
+		else if (dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry, &tcpinfo))
+			;
+		else if (http_handle && unix_looks_like_http(tvb) &&
+		    call_dissector_only(http_handle, tvb, pinfo, tree, &tcpinfo) > 0)
+			;
+		else if (tcp_port_table && unix_looks_like_resp(tvb) &&
+		    dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT, tvb, pinfo, tree,
+		    TRUE, &tcpinfo))
+			;
+		else {
+			pinfo->desegment_len = 0;
+			call_data_dissector(tvb, pinfo, tree);
+		}
 	}
-	if (tcp_port_table && unix_looks_like_resp(payload_tvb) &&
-	    dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT, payload_tvb, pinfo, tree,
-	    TRUE, NULL))
-		goto done;
-	call_data_dissector(payload_tvb, pinfo, tree);
-done:
+	CATCH_NONFATAL_ERRORS {
+		/* A broken PDU: show it, and take it as dissected. */
+		show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+		pinfo->desegment_len = 0;
+	}
+	ENDTRY;
+
+	*doff = pinfo->desegment_offset;
+	*dlen = can_desegment ? pinfo->desegment_len : 0;
+	if (*dlen && *doff >= len) /* nothing left to wait for */
+		*dlen = 0;
+	pinfo->can_desegment = 0;
+	pinfo->desegment_offset = 0;
+	pinfo->desegment_len = 0;
 	pinfo->srcport = saved_src;
 	pinfo->destport = saved_dst;
+}
+
+static const fragment_items unix_frag_items = {
+	&ett_unix_segment,
+	&ett_unix_segments,
+	&hf_unix_segments,
+	&hf_unix_segment,
+	&hf_unix_segment_overlap,
+	&hf_unix_segment_overlap_conflict,
+	&hf_unix_segment_multiple_tails,
+	&hf_unix_segment_too_long,
+	&hf_unix_segment_error,
+	&hf_unix_segment_count,
+	&hf_unix_reassembled_in,
+	&hf_unix_reassembled_length,
+	&hf_unix_reassembled_data,
+	"Segments"
+};
+
+static gpointer
+unix_reasm_key(const packet_info *pinfo _U_, const guint32 id, const void *data _U_)
+{
+	/* Ids are unique in the file: nothing else goes into the key. */
+	return GUINT_TO_POINTER(id);
+}
+
+static void
+unix_reasm_free_key(gpointer key _U_)
+{
+}
+
+static const reassembly_table_functions unix_reasm_funcs = {
+	g_direct_hash, g_direct_equal, unix_reasm_key, unix_reasm_key,
+	unix_reasm_free_key, unix_reasm_free_key
+};
+
+static unix_call_t *
+unix_add_call(unix_frame_t *fr, guint8 kind)
+{
+	unix_call_t *c = wmem_new0(wmem_file_scope(), unix_call_t);
+	c->kind = kind;
+	if (fr->calls_tail)
+		fr->calls_tail->next = c;
+	else
+		fr->calls = c;
+	fr->calls_tail = c;
+	return c;
+}
+
+/*
+ * Make a call: DIRECT on the record's payload from c->off on, MSP on the
+ * first c->len bytes of reassembly c->id. Used on the first pass (which then
+ * looks at what the dissector asked for) and to replay the same call later.
+ */
+static void
+unix_make_call(unix_call_t *c, tvbuff_t *seg, packet_info *pinfo, proto_tree *tree,
+    proto_tree *unix_tree, const unix_record_t *rec, const unix_frame_t *fr,
+    guint32 *doff, guint32 *dlen, tvbuff_t **reasm_out)
+{
+	tvbuff_t *t;
+	*doff = 0;
+	*dlen = 0;
+	if (reasm_out)
+		*reasm_out = NULL;
+	if (c->kind == UNIX_CALL_DIRECT) {
+		t = c->off ? tvb_new_subset_remaining(seg, c->off) : seg;
+		unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, FALSE, c->can_desegment,
+		    doff, dlen);
+		return;
+	}
+	fragment_head *fh = fragment_get(&unix_reassembly_table, pinfo, c->id, NULL);
+	if (!fh || !fh->tvb_data || tvb_reported_length(fh->tvb_data) < c->len)
+		return;
+	t = tvb_new_subset_length(tvb_new_chain(seg, fh->tvb_data), 0, c->len);
+	add_new_data_source(pinfo, t, "Reassembled UNIX segments");
+	if (c->done) {
+		proto_item *fi;
+		show_fragment_tree(fh, &unix_frag_items, unix_tree, pinfo, t, &fi);
+	}
+	if (reasm_out)
+		*reasm_out = t;
+	unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, TRUE, c->can_desegment, doff, dlen);
+}
+
+static unix_dir_t *
+unix_get_dir(guint64 key, gboolean create)
+{
+	unix_dir_t *d = (unix_dir_t *)g_hash_table_lookup(unix_dirs, &key);
+	if (!d && create) {
+		guint64 *k = g_new(guint64, 1);
+		*k = key;
+		d = g_new0(unix_dir_t, 1);
+		g_hash_table_insert(unix_dirs, k, d);
+	}
+	return d;
+}
+
+static void
+unix_msp_set_mode(unix_dir_t *d, guint32 dlen, guint64 end)
+{
+	if (dlen == DESEGMENT_ONE_MORE_SEGMENT) {
+		d->mode = UNIX_MSP_ONE_MORE;
+	} else if (dlen == DESEGMENT_UNTIL_FIN) {
+		d->mode = UNIX_MSP_UNTIL_FIN;
+	} else {
+		d->mode = UNIX_MSP_EXACT;
+		d->need = end + dlen;
+	}
+}
+
+/* Start a pending PDU with bytes [off, off + n) of t (first pass). */
+static void
+unix_msp_start(unix_dir_t *d, tvbuff_t *t, guint32 off, guint32 n, packet_info *pinfo,
+    unix_frame_t *fr, guint64 seq)
+{
+	d->msp = TRUE;
+	d->id = ++unix_msp_count;
+	d->first_frame = pinfo->num;
+	d->start = seq;
+	d->have = n;
+	fragment_add(&unix_reassembly_table, t, off, pinfo, d->id, NULL, 0, n, TRUE);
+	fr->seg_id = d->id;
+}
+
+static void
+unix_note_gap(unix_frame_t *fr, unix_dir_t *d, guint64 missing, guint64 at)
+{
+	fr->reasm_gap = missing;
+	fr->reasm_gap_at = at;
+	fr->reasm_gap_frame = d->first_frame;
+	fr->reasm_gap_have = d->have;
+	d->msp = FALSE;
+}
+
+/*
+ * First pass: the bytes of one record (seg, starting at stream offset seq0)
+ * on a byte stream, TCP style. more_follows: the engine split the message
+ * and further records of it follow (MORE): no PDU is tried before the
+ * message ends.
+ */
+static void
+unix_reassemble_stream(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
+    const unix_record_t *rec, unix_frame_t *fr, unix_dir_t *d, guint64 seq0,
+    gboolean more_follows)
+{
+	guint32 len = tvb_reported_length(seg);
+	guint32 off = 0;
+	guint32 doff, dlen;
+
+	if (rec->flags & UDS_F_FIRST_SEEN) {
+		d->msp = FALSE;
+		d->next_valid = FALSE;
+	}
+	if (d->next_valid && seq0 != d->next) {
+		if (seq0 > d->next && d->msp)
+			unix_note_gap(fr, d, seq0 - d->next, d->next);
+		d->msp = FALSE;
+	}
+	d->next = seq0 + len;
+	d->next_valid = TRUE;
+
+	while (off < len) {
+		if (d->msp) {
+			guint32 take = len - off;
+			gboolean more;
+			fragment_head *fh;
+			tvbuff_t *reasm;
+			unix_call_t *c;
+
+			if (d->mode == UNIX_MSP_EXACT) {
+				guint64 want = d->need - (seq0 + off);
+				if (want < take)
+					take = (guint32)want;
+				more = seq0 + off + take < d->need;
+			} else if (d->mode == UNIX_MSP_UNTIL_FIN) {
+				more = TRUE;
+			} else {
+				more = more_follows;
+			}
+			fh = fragment_add(&unix_reassembly_table, seg, off, pinfo, d->id, NULL, d->have,
+			    take, more);
+			d->have += take;
+			off += take;
+			fr->seg_id = d->id;
+			if (more)
+				break;
+			if (!fh || !fh->tvb_data) { /* cannot happen; give up on it */
+				d->msp = FALSE;
+				continue;
+			}
+			c = unix_add_call(fr, UNIX_CALL_MSP);
+			c->id = d->id;
+			c->len = d->have;
+			c->seq = d->start;
+			c->can_desegment = TRUE;
+			/* Optimistic: marks the fragment tree; undone if it wants more. */
+			c->done = TRUE;
+			unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, &reasm);
+			if (!dlen) {
+				c->consumed = TRUE;
+				g_hash_table_insert(unix_msp_done, GUINT_TO_POINTER(d->id),
+				    GUINT_TO_POINTER(pinfo->num));
+				d->msp = FALSE;
+				fr->seg_id = 0;
+				continue;
+			}
+			if (doff == 0) {
+				/* Not one PDU yet: keep collecting. */
+				c->done = FALSE;
+				fragment_set_partial_reassembly(&unix_reassembly_table, pinfo, d->id, NULL);
+				unix_msp_set_mode(d, dlen, d->start + d->have);
+				continue;
+			}
+			/* PDUs up to doff; the rest begins the next one. */
+			c->consumed = TRUE;
+			g_hash_table_insert(unix_msp_done, GUINT_TO_POINTER(d->id), GUINT_TO_POINTER(pinfo->num));
+			{
+				guint32 old_have = d->have;
+				guint64 end = d->start + old_have;
+				if (!reasm) {
+					d->msp = FALSE;
+					continue;
+				}
+				unix_msp_start(d, reasm, doff, old_have - doff, pinfo, fr, d->start + doff);
+				unix_msp_set_mode(d, dlen, end);
+			}
+			continue;
+		}
+
+		if (more_follows) {
+			/* The message goes on in the next record: wait for it. */
+			unix_msp_start(d, seg, off, len - off, pinfo, fr, seq0 + off);
+			d->mode = UNIX_MSP_ONE_MORE;
+			break;
+		}
+		{
+			unix_call_t *c = unix_add_call(fr, UNIX_CALL_DIRECT);
+			c->off = off;
+			c->seq = seq0 + off;
+			c->can_desegment = TRUE;
+			unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+			c->consumed = dlen == 0 || doff > 0;
+			if (!dlen)
+				break;
+			unix_msp_start(d, seg, off + doff, len - off - doff, pinfo, fr, seq0 + off + doff);
+			unix_msp_set_mode(d, dlen, seq0 + len);
+			break;
+		}
+	}
+}
+
+/*
+ * First pass: a message on a datagram or seqpacket socket. Messages are
+ * never joined, except the records of one message that the engine split
+ * (MORE).
+ */
+static void
+unix_reassemble_message(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
+    const unix_record_t *rec, unix_frame_t *fr, unix_dir_t *d, gboolean more_follows)
+{
+	guint32 len = tvb_reported_length(seg);
+	guint32 doff, dlen;
+	unix_call_t *c;
+
+	if (d->msp) {
+		if (rec->msg_offset == d->have && rec->msg_offset > 0) {
+			fragment_head *fh = fragment_add(&unix_reassembly_table, seg, 0, pinfo, d->id, NULL,
+			    d->have, len, more_follows);
+			d->have += len;
+			fr->seg_id = d->id;
+			if (more_follows)
+				return;
+			d->msp = FALSE;
+			if (!fh || !fh->tvb_data)
+				return;
+			c = unix_add_call(fr, UNIX_CALL_MSP);
+			c->id = d->id;
+			c->len = d->have;
+			c->seq = d->start;
+			c->done = TRUE;
+			c->consumed = TRUE;
+			g_hash_table_insert(unix_msp_done, GUINT_TO_POINTER(d->id), GUINT_TO_POINTER(pinfo->num));
+			fr->seg_id = 0;
+			unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+			return;
+		}
+		/* The rest of the pending message is missing. */
+		unix_note_gap(fr, d, rec->msg_offset > d->have ? rec->msg_offset - d->have : 0,
+		    d->start + d->have);
+	}
+	if (more_follows && rec->msg_offset == 0) {
+		unix_msp_start(d, seg, 0, len, pinfo, fr, rec->stream_offset);
+		d->mode = UNIX_MSP_MESSAGE;
+		return;
+	}
+	c = unix_add_call(fr, UNIX_CALL_DIRECT);
+	c->seq = rec->stream_offset;
+	c->consumed = TRUE;
+	unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+}
+
+/*
+ * First pass: the end of a direction (SHUTDOWN, inferred from the reader's
+ * end of file, or CLOSE; both carry the writer's final offset). A pending PDU
+ * gets its last chance, with FIN set (HTTP ends close-delimited bodies so).
+ */
+static void
+unix_stream_fin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
+    const unix_record_t *rec, unix_frame_t *fr)
+{
+	unix_dir_t *d = unix_get_dir(rec->inode, FALSE);
+	fragment_head *fh;
+	unix_call_t *c;
+	guint32 doff, dlen;
+
+	if (!d || !d->msp || d->mode == UNIX_MSP_MESSAGE)
+		return;
+	if (rec->has_stream && d->next_valid && rec->stream_offset > d->next) {
+		unix_note_gap(fr, d, rec->stream_offset - d->next, d->next);
+		return;
+	}
+	fh = fragment_add(&unix_reassembly_table, tvb, 0, pinfo, d->id, NULL, d->have, 0, FALSE);
+	d->msp = FALSE;
+	if (!fh || !fh->tvb_data)
+		return;
+	c = unix_add_call(fr, UNIX_CALL_MSP);
+	c->id = d->id;
+	c->len = d->have;
+	c->seq = d->start;
+	c->fin = TRUE;
+	c->can_desegment = TRUE;
+	c->done = TRUE;
+	unix_make_call(c, tvb, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+	if (dlen && doff == 0) {
+		c->done = FALSE;
+		fr->reasm_incomplete = TRUE;
+		fr->reasm_incomplete_frame = d->first_frame;
+	} else {
+		c->consumed = TRUE;
+		g_hash_table_insert(unix_msp_done, GUINT_TO_POINTER(d->id), GUINT_TO_POINTER(pinfo->num));
+	}
+}
+
+/* First pass: the payload of a DATA or RECV record. */
+static void
+unix_payload_first(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
+    const unix_record_t *rec, unix_frame_t *fr)
+{
+	gboolean more = (rec->flags & UDS_F_MORE) != 0;
+	guint64 key;
+	unix_dir_t *d;
+
+	if (!rec->has_socket || !rec->has_stream) {
+		guint32 doff, dlen;
+		unix_call_t *c = unix_add_call(fr, UNIX_CALL_DIRECT);
+		c->consumed = TRUE;
+		unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+		return;
+	}
+	if (rec->event == UDS_EV_RECV) {
+		if (rec->peer_inode && unix_get_dir(rec->peer_inode, FALSE)) {
+			/* The sender's records carry these bytes already. */
+			fr->payload_as_data = TRUE;
+			call_data_dissector(seg, pinfo, tree);
+			return;
+		}
+		key = rec->inode | UNIX_DIR_RECV;
+	} else {
+		key = rec->inode;
+	}
+	d = unix_get_dir(key, TRUE);
+	if (rec->sock_type == 1)
+		unix_reassemble_stream(seg, pinfo, tree, unix_tree, rec, fr, d, rec->stream_offset, more);
+	else
+		unix_reassemble_message(seg, pinfo, tree, unix_tree, rec, fr, d, more);
+}
+
+/* Later passes: the same calls on the same bytes. */
+static void
+unix_replay_calls(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
+    const unix_record_t *rec, unix_frame_t *fr)
+{
+	guint32 doff, dlen;
+	for (unix_call_t *c = fr->calls; c; c = c->next)
+		unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+}
+
+static gboolean
+unix_any_consumed(const unix_frame_t *fr)
+{
+	for (const unix_call_t *c = fr->calls; c; c = c->next)
+		if (c->consumed)
+			return TRUE;
+	return FALSE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1397,6 +1905,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	const unix_addr_t *conn;
 	const char *path;
 	tvbuff_t *payload_tvb = NULL;
+	const char *unix_info = "";
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
 	col_clear(pinfo->cinfo, COL_INFO);
@@ -1588,7 +2097,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 			wmem_strbuf_append(info, " [truncated]");
 		if (fr->gap)
 			wmem_strbuf_append_printf(info, " [%" PRIu64 " bytes missing]", fr->gap);
-		col_add_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+		unix_info = wmem_strbuf_get_str(info);
+		col_add_str(pinfo->cinfo, COL_INFO, unix_info);
 	}
 	if (rec.malformed)
 		col_append_str(pinfo->cinfo, COL_INFO, " [Malformed]");
@@ -1610,11 +2120,62 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		tap_queue_packet(unix_tap, pinfo, tap);
 	}
 
-	if (payload_tvb) {
-		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV)
-			unix_dissect_payload(payload_tvb, pinfo, tree, &rec, fr);
-		else
+	/* Payload: reassembled and handed over on the first pass, replayed after. */
+	if (payload_tvb && (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV)) {
+		if (!fr->payload_planned) {
+			fr->payload_planned = TRUE;
+			unix_payload_first(payload_tvb, pinfo, tree, unix_tree, &rec, fr);
+		} else if (fr->payload_as_data) {
 			call_data_dissector(payload_tvb, pinfo, tree);
+		} else {
+			unix_replay_calls(payload_tvb, pinfo, tree, unix_tree, &rec, fr);
+		}
+	} else if (rec.has_socket && (rec.event == UDS_EV_SHUTDOWN || rec.event == UDS_EV_CLOSE)) {
+		if (!fr->payload_planned) {
+			fr->payload_planned = TRUE;
+			unix_stream_fin(tvb, pinfo, tree, unix_tree, &rec, fr);
+		} else {
+			unix_replay_calls(tvb, pinfo, tree, unix_tree, &rec, fr);
+		}
+		if (payload_tvb)
+			call_data_dissector(payload_tvb, pinfo, tree);
+	} else if (payload_tvb) {
+		call_data_dissector(payload_tvb, pinfo, tree);
+	}
+
+	/* Reassembly: where this record's bytes went, and what went wrong. */
+	if (fr->seg_id) {
+		guint32 in = GPOINTER_TO_UINT(g_hash_table_lookup(unix_msp_done,
+		    GUINT_TO_POINTER(fr->seg_id)));
+		if (in && in != pinfo->num) {
+			proto_item *ri = proto_tree_add_uint(unix_tree, hf_unix_reassembled_in, tvb, 0, 0, in);
+			proto_item_set_generated(ri);
+		}
+	}
+	if ((fr->seg_id || fr->calls) && !unix_any_consumed(fr) && !fr->payload_as_data) {
+		col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
+		col_add_fstr(pinfo->cinfo, COL_INFO, "%s [UNIX segment of a reassembled PDU]", unix_info);
+		if (payload_tvb && !fr->calls) {
+			proto_tree_add_bytes_format(unix_tree, hf_unix_segment_data, payload_tvb, 0, -1, NULL,
+			    "UNIX segment data (%u byte%s)", rec.payload_avail,
+			    plurality(rec.payload_avail, "", "s"));
+		}
+	}
+	if (fr->reasm_gap || fr->reasm_incomplete) {
+		proto_item *ei = proto_tree_add_item(unix_tree, hf_unix_segment_data, tvb, 0, 0, ENC_NA);
+		proto_item_set_generated(ei);
+		if (fr->reasm_gap) {
+			proto_item_set_text(ei, "[Reassembly stopped: %" PRIu64 " bytes missing]", fr->reasm_gap);
+			expert_add_info_format(pinfo, ei, &ei_unix_reasm_gap,
+			    "Reassembly stopped by a gap: %" PRIu64 " bytes missing at stream offset %" PRIu64
+			    "; the PDU begun in frame %u (%u bytes) is not dissected",
+			    fr->reasm_gap, fr->reasm_gap_at, fr->reasm_gap_frame, fr->reasm_gap_have);
+		} else {
+			proto_item_set_text(ei, "[Stream ended inside a PDU]");
+			expert_add_info_format(pinfo, ei, &ei_unix_reasm_incomplete,
+			    "The stream ended before the PDU begun in frame %u was complete",
+			    fr->reasm_incomplete_frame);
+		}
 	}
 	return tvb_captured_length(tvb);
 }
@@ -1873,6 +2434,32 @@ proto_register_unix(void)
 		{ &hf_unix_gap, { "Bytes missing before this record", "unix.gap", FT_UINT64, BASE_DEC, NULL, 0x0,
 		    NULL, HFILL } },
 
+		{ &hf_unix_segments, { "Reassembled UNIX segments", "unix.segments", FT_NONE, BASE_NONE,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment, { "UNIX segment", "unix.segment", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_unix_segment_overlap, { "Segment overlap", "unix.segment.overlap", FT_BOOLEAN,
+		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_overlap_conflict, { "Conflicting data in segment overlap",
+		    "unix.segment.overlap.conflict", FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_multiple_tails, { "Multiple tail segments found",
+		    "unix.segment.multipletails", FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_too_long, { "Segment too long", "unix.segment.toolongfragment",
+		    FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_error, { "Reassembling error", "unix.segment.error", FT_FRAMENUM,
+		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_count, { "Segment count", "unix.segment.count", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_reassembled_in, { "Reassembled PDU in frame", "unix.reassembled_in", FT_FRAMENUM,
+		    BASE_NONE, NULL, 0x0, "The PDU this record's bytes belong to is dissected in this frame",
+		    HFILL } },
+		{ &hf_unix_reassembled_length, { "Reassembled UNIX length", "unix.reassembled.length",
+		    FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_reassembled_data, { "Reassembled UNIX data", "unix.reassembled.data", FT_BYTES,
+		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_unix_segment_data, { "UNIX segment data", "unix.segment_data", FT_BYTES, BASE_NONE,
+		    NULL, 0x0, "Bytes of a PDU dissected in a later frame", HFILL } },
+
 		{ &hf_unix_tlv_type, { "Type", "unix.tlv.type", FT_UINT16, BASE_DEC, VALS(unix_tlv_type_vals),
 		    0x0, NULL, HFILL } },
 		{ &hf_unix_tlv_length, { "Length", "unix.tlv.length", FT_UINT16, BASE_DEC, NULL, 0x0,
@@ -2032,6 +2619,8 @@ proto_register_unix(void)
 		&ett_unix_scm_rights,
 		&ett_unix_scm_rights_fd,
 		&ett_unix_scm_rights_fd_flags,
+		&ett_unix_segments,
+		&ett_unix_segment,
 	};
 
 	static ei_register_info ei[] = {
@@ -2067,6 +2656,10 @@ proto_register_unix(void)
 		    "Control data larger than the capture keeps", EXPFILL } },
 		{ &ei_unix_fd_unresolved, { "unix.expert.fd_unresolved", PI_UNDECODED, PI_NOTE,
 		    "Passed descriptor not described by the capture", EXPFILL } },
+		{ &ei_unix_reasm_gap, { "unix.expert.reassembly_gap", PI_REASSEMBLE, PI_WARN,
+		    "Reassembly stopped by a gap in the stream", EXPFILL } },
+		{ &ei_unix_reasm_incomplete, { "unix.expert.reassembly_incomplete", PI_REASSEMBLE, PI_NOTE,
+		    "The stream ended inside a PDU", EXPFILL } },
 	};
 
 	module_t *unix_module;
@@ -2108,6 +2701,9 @@ proto_register_unix(void)
 	unix_end_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	unix_inode_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_stream_list = g_ptr_array_new_with_free_func(unix_stream_free);
+	unix_dirs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	unix_msp_done = g_hash_table_new(g_direct_hash, g_direct_equal);
+	reassembly_table_register(&unix_reassembly_table, &unix_reasm_funcs);
 	register_init_routine(unix_init);
 }
 
