@@ -332,14 +332,11 @@ static __always_inline void read_sock_addr(struct sock *sk, struct uds_addr *out
 			bpf_probe_read_kernel(out->name, len, &addr->name[0].sun_path[1]);
 		out->len = len;
 	} else {
-		/* pathname: bound names include the trailing NUL in addr->len */
+		/* pathname: the kernel stores strlen(path) + 1 bytes (bind
+		 * NUL-terminates), so no scan for the NUL is needed */
 		out->kind = UDS_ADDR_PATHNAME;
-		int n = 0;
-		for (n = 0; n < UDS_ADDR_MAX; n++) {
-			if (n >= len || out->name[n] == 0)
-				break;
-		}
-		out->len = n;
+		__u64 last = (len - 1) & 0x7f;
+		out->len = out->name[last] == 0 ? len - 1 : len;
 	}
 }
 
@@ -1146,6 +1143,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	__u32 flags = 0;
 	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
 	__u64 offset = 0;
+	bool new_peer = true;
 	if (!state) {
 		struct sock_state fresh = { .peer_ino = peer_ino };
 		if (recv)
@@ -1161,6 +1159,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 			offset = __sync_fetch_and_add(&state->bytes_read, ret);
 		else
 			offset = __sync_fetch_and_add(&state->bytes_sent, ret);
+		if (peer_ino && state->peer_ino == peer_ino && (state->seen & SEEN_SEND))
+			new_peer = false; /* writer_of already says so: skip the update */
 		if (peer_ino)
 			state->peer_ino = peer_ino;
 		if (!(state->seen & dir)) {
@@ -1168,7 +1168,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 			flags |= UDS_F_FIRST_SEEN;
 		}
 	}
-	if (peer_ino && !recv)
+	if (peer_ino && !recv && new_peer)
 		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
 
 
