@@ -117,10 +117,12 @@ def bpf_prog_ids_of(pid):
 
 def test_sigkill_leaves_no_program_attached(tmp_path):
     p, lines, t = start_udsdump(["-w", tmp_path / "k.pcapng"])
-    ids = bpf_prog_ids_of(p.pid)
-    assert ids, "bpftool shows no program of udsdump while it runs"
-    p.kill()
-    p.wait(30)
+    try:
+        ids = bpf_prog_ids_of(p.pid)
+    finally:
+        p.kill()
+        p.wait(30)
+    assert ids, "no BPF program held by udsdump while it ran"
     for _ in range(50):
         out = subprocess.run(["bpftool", "-j", "prog", "show"],
                              capture_output=True, text=True).stdout
