@@ -115,7 +115,9 @@ struct payload_ctx {
 /* Per-CPU scratch, indexed by CPU: tracepoints run with preemption off. */
 struct data_scratch {
 	struct payload_ctx pc;
-	struct uds_event ev;
+	struct uds_sockinfo_event info;
+	struct uds_dest_event dest;
+	struct uds_event ev; /* the payload must follow it directly */
 	__u8 data[2 * UDS_CHUNK_MAX]; /* 2x so that any (off < CHUNK, n <= CHUNK) fits */
 };
 
@@ -156,6 +158,14 @@ struct sock_state {
 	__u64 peer_ino;
 	__u32 eof_reported;
 	__u32 seen; /* SEEN_SEND / SEEN_RECV: FIRST_SEEN is per direction */
+	/* What user space was last told of the socket's names (a
+	 * SOCKINFO event), and what the path filter said of them: while
+	 * these pointers stay the same, the names are not read again. */
+	__u64 local_addr_ptr;
+	__u64 peer_sk_ptr;
+	__u64 peer_addr_ptr;
+	__u32 info_sent;
+	__u32 path_ok;
 };
 
 #define SEEN_SEND 1u
@@ -982,18 +992,28 @@ static __always_inline bool task_filtered_out(__u32 tgid, __u32 uid, __u16 type)
 	return filter_excludes(tgid, uid);
 }
 
-/* The path filter: the socket's file or name, the peer's, or the
- * destination of an unconnected datagram (addresses already in ev). */
-static __always_inline bool path_filtered_out(struct sock *sk, struct sock *peer, struct uds_event *ev)
+/* The path filter on the socket itself: its file or name, or the peer's
+ * (names already read into info). */
+static __always_inline bool sock_path_ok(struct sock *sk, struct sock *peer, struct uds_sockinfo_event *info)
 {
 	if (!cfg.path_filter)
-		return false;
+		return true;
 	if (cfg.n_path_ids && (sock_file_in_filter(sk) || sock_file_in_filter(peer)))
-		return false;
-	if (addr_matches_names(&ev->local_addr) || addr_matches_names(&ev->peer_addr) ||
-	    addr_matches_names(&ev->dest_addr))
-		return false;
-	return true;
+		return true;
+	return addr_matches_names(&info->local_addr) || addr_matches_names(&info->peer_addr);
+}
+
+/* Hand user space the socket's names (s->info); false if the ring was full. */
+static __always_inline bool emit_sockinfo(struct data_scratch *s, __u64 ino)
+{
+	s->info.kind = UDS_RING_SOCKINFO;
+	s->info.sock_ino = ino;
+	if (bpf_ringbuf_output(&events, &s->info, sizeof(s->info), wakeup_flags()) == 0)
+		return true;
+	struct uds_kernel_stats *st = get_stats();
+	if (st)
+		st->info_lost++;
+	return false;
 }
 
 static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
@@ -1040,10 +1060,32 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (!s)
 		return 0;
 	ev = &s->ev;
-	read_sock_addr(sk, &ev->local_addr);
-	read_sock_addr(peer, &ev->peer_addr);
-	ev->dest_addr.kind = UDS_ADDR_UNNAMED;
-	ev->dest_addr.len = 0;
+
+	/* The socket's names: read only when user space has not been told
+	 * them, or a name may have changed (bind, connect, a new peer). */
+	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
+	if (!state) {
+		struct sock_state fresh = { .peer_ino = peer_ino };
+		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
+		state = bpf_map_lookup_elem(&sock_states, &ino);
+		if (!state)
+			return 0;
+	}
+	__u64 local_addr_ptr = (__u64)BPF_CORE_READ((struct unix_sock *)sk, addr);
+	__u64 peer_addr_ptr = peer ? (__u64)BPF_CORE_READ((struct unix_sock *)peer, addr) : 0;
+	bool need_info = !state->info_sent || state->local_addr_ptr != local_addr_ptr ||
+			 state->peer_sk_ptr != (__u64)peer || state->peer_addr_ptr != peer_addr_ptr;
+	if (need_info) {
+		read_sock_addr(sk, &s->info.local_addr);
+		read_sock_addr(peer, &s->info.peer_addr);
+		state->path_ok = sock_path_ok(sk, peer, &s->info);
+		state->local_addr_ptr = local_addr_ptr;
+		state->peer_sk_ptr = (__u64)peer;
+		state->peer_addr_ptr = peer_addr_ptr;
+		state->info_sent = 0;
+	}
+	s->dest.dest_addr.kind = UDS_ADDR_UNNAMED;
+	s->dest.dest_addr.len = 0;
 
 	/* Decode the syscall being served, if it is a send (or, on the
 	 * receive side, a read) on this very socket. */
@@ -1081,7 +1123,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 		if (nr == NR_sendto || nr == NR_recvfrom)
 			msg_flags = BPF_CORE_READ(regs, r10);
 		if (nr == NR_sendto)
-			read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &ev->dest_addr);
+			read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &s->dest.dest_addr);
 	} else if (by_iov) {
 		sys = recv ? UDS_SYS_READV : UDS_SYS_WRITEV;
 		iov_ptr = BPF_CORE_READ(regs, si);
@@ -1123,7 +1165,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 			clen = mh.msg_controllen;
 			/* on receive, msg_name is only written after this point */
 			if (!recv)
-				read_user_addr(mh.msg_name, mh.msg_namelen, &ev->dest_addr);
+				read_user_addr(mh.msg_name, mh.msg_namelen, &s->dest.dest_addr);
 		}
 	}
 	if (recv && (msg_flags & MSG_PEEK))
@@ -1131,7 +1173,9 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (iov_ptr)
 		requested = iov_total(iov_ptr, iov_cnt);
 
-	if (path_filtered_out(sk, peer, ev))
+	/* The path filter: the socket's own verdict, or the destination of an
+	 * unconnected datagram. */
+	if (cfg.path_filter && !state->path_ok && !addr_matches_names(&s->dest.dest_addr))
 		return 0;
 
 	struct uds_kernel_stats *st = get_stats();
@@ -1141,32 +1185,20 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	/* Assign the stream offset before reserving ring space, so a record
 	 * that is then lost leaves a visible gap. */
 	__u32 flags = 0;
-	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
-	__u64 offset = 0;
+	__u32 dir = recv ? SEEN_RECV : SEEN_SEND;
+	__u64 offset;
 	bool new_peer = true;
-	if (!state) {
-		struct sock_state fresh = { .peer_ino = peer_ino };
-		if (recv)
-			fresh.bytes_read = ret;
-		else
-			fresh.bytes_sent = ret;
-		fresh.seen = recv ? SEEN_RECV : SEEN_SEND;
-		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
+	if (recv)
+		offset = __sync_fetch_and_add(&state->bytes_read, ret);
+	else
+		offset = __sync_fetch_and_add(&state->bytes_sent, ret);
+	if (peer_ino && state->peer_ino == peer_ino && (state->seen & SEEN_SEND))
+		new_peer = false; /* writer_of already says so: skip the update */
+	if (peer_ino)
+		state->peer_ino = peer_ino;
+	if (!(state->seen & dir)) {
+		state->seen |= dir; /* a lost race only repeats the flag */
 		flags |= UDS_F_FIRST_SEEN;
-	} else {
-		__u32 dir = recv ? SEEN_RECV : SEEN_SEND;
-		if (recv)
-			offset = __sync_fetch_and_add(&state->bytes_read, ret);
-		else
-			offset = __sync_fetch_and_add(&state->bytes_sent, ret);
-		if (peer_ino && state->peer_ino == peer_ino && (state->seen & SEEN_SEND))
-			new_peer = false; /* writer_of already says so: skip the update */
-		if (peer_ino)
-			state->peer_ino = peer_ino;
-		if (!(state->seen & dir)) {
-			state->seen |= dir; /* a lost race only repeats the flag */
-			flags |= UDS_F_FIRST_SEEN;
-		}
 	}
 	if (peer_ino && !recv && new_peer)
 		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
@@ -1188,6 +1220,18 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
 
+	if (!state->info_sent)
+		state->info_sent = emit_sockinfo(s, ino);
+	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
+		s->dest.kind = UDS_RING_DEST;
+		s->dest.tid = tid;
+		s->dest.sock_ino = ino;
+		if (bpf_ringbuf_output(&events, &s->dest, sizeof(s->dest), wakeup_flags())) {
+			struct uds_kernel_stats *st = get_stats();
+			if (st)
+				st->info_lost++;
+		}
+	}
 	if (control && clen && sys != UDS_SYS_UNKNOWN)
 		emit_cmsgs(task, control, clen, ino, tid, recv);
 
@@ -1321,8 +1365,10 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 	ev->peer_tid = (__u32)pid_tgid;
 	ev->peer_task_start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
 	bpf_get_current_comm(ev->peer_comm, sizeof(ev->peer_comm));
-	read_sock_addr(sk, &ev->peer_addr);
-	read_sock_addr(BPF_CORE_READ((struct unix_sock *)sk, peer), &ev->local_addr);
+	/* names of the writer (this record's socket) and of the reader */
+	read_sock_addr(BPF_CORE_READ((struct unix_sock *)sk, peer), &s->info.local_addr);
+	read_sock_addr(sk, &s->info.peer_addr);
+	emit_sockinfo(s, wino);
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 	return 0;
@@ -1443,10 +1489,11 @@ static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
 		return;
 	struct uds_event *ev = &s->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
-	read_sock_addr(sk, &ev->local_addr);
-	read_sock_addr(peer, &ev->peer_addr);
-	if (path_filtered_out(sk, peer, ev))
+	read_sock_addr(sk, &s->info.local_addr);
+	read_sock_addr(peer, &s->info.peer_addr);
+	if (!sock_path_ok(sk, peer, &s->info))
 		return;
+	emit_sockinfo(s, ino);
 	ev->kind = UDS_RING_DATA;
 	ev->event = event;
 	ev->sock_type = type;

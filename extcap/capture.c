@@ -335,6 +335,8 @@ struct capture {
 	GHashTable *summary; /* inode -> struct sock_summary */
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
+	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
+	GHashTable *names; /* socket inode -> struct uds_sock_names */
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
@@ -376,7 +378,8 @@ static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32
 		c->write_errno = c->w.error ? c->w.error : EIO;
 }
 
-static void account(struct capture *c, const struct uds_event *ev)
+static void account(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names,
+		    const struct uds_addr *dest)
 {
 	gint64 key = (gint64)ev->sock_ino;
 	struct sock_summary *s = g_hash_table_lookup(c->summary, &key);
@@ -390,12 +393,12 @@ static void account(struct capture *c, const struct uds_event *ev)
 		g_hash_table_insert(c->summary, k, s);
 	}
 	s->peer_ino = ev->peer_ino;
-	if (ev->local_addr.kind != UDS_ADDR_UNNAMED)
-		s->path = ev->local_addr;
-	else if (ev->peer_addr.kind != UDS_ADDR_UNNAMED)
-		s->path = ev->peer_addr;
-	else if (ev->dest_addr.kind != UDS_ADDR_UNNAMED)
-		s->path = ev->dest_addr;
+	if (names && names->local.kind != UDS_ADDR_UNNAMED)
+		s->path = names->local;
+	else if (names && names->peer.kind != UDS_ADDR_UNNAMED)
+		s->path = names->peer;
+	else if (dest && dest->kind != UDS_ADDR_UNNAMED)
+		s->path = *dest;
 	if (ev->event == UDS_EV_DATA) {
 		s->pid = ev->pid;
 		memcpy(s->comm, ev->comm, UDS_COMM_LEN);
@@ -437,6 +440,52 @@ static void keep_pending(struct capture *c, const void *data, size_t size)
 	c->pending[slot] = copy;
 }
 
+/* The destination of the message in progress on (tid, ino); released
+ * with the message's last record. */
+static const struct uds_addr *dest_of(struct capture *c, uint32_t tid, uint64_t ino, bool last)
+{
+	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
+		struct uds_dest_event *d = c->dests[i];
+		if (d && d->tid == tid && d->sock_ino == ino) {
+			if (last) {
+				/* hand it over for this record, then forget it */
+				static struct uds_addr held;
+				held = d->dest_addr;
+				g_free(d);
+				c->dests[i] = NULL;
+				return &held;
+			}
+			return &d->dest_addr;
+		}
+	}
+	return NULL;
+}
+
+static void keep_dest(struct capture *c, const struct uds_dest_event *e)
+{
+	int slot = 0;
+
+	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
+		if (!c->dests[i] || c->dests[i]->tid == e->tid) {
+			slot = i;
+			break;
+		}
+	}
+	g_free(c->dests[slot]);
+	c->dests[slot] = g_memdup2(e, sizeof(*e));
+}
+
+static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
+{
+	struct uds_sock_names *n = g_new(struct uds_sock_names, 1);
+	gint64 *k = g_new(gint64, 1);
+
+	*k = (gint64)e->sock_ino;
+	n->local = e->local_addr;
+	n->peer = e->peer_addr;
+	g_hash_table_replace(c->names, k, n);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -448,6 +497,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (kind == UDS_RING_CMSG) {
 		if (size >= sizeof(struct uds_cmsg_event) - sizeof(((struct uds_cmsg_event *)0)->fds))
 			keep_pending(c, data, size);
+		return 0;
+	}
+	if (kind == UDS_RING_SOCKINFO) {
+		if (size >= sizeof(struct uds_sockinfo_event))
+			keep_names(c, data);
+		return 0;
+	}
+	if (kind == UDS_RING_DEST) {
+		if (size >= sizeof(struct uds_dest_event))
+			keep_dest(c, data);
 		return 0;
 	}
 	if (kind != UDS_RING_DATA || size < sizeof(struct uds_event))
@@ -480,15 +539,21 @@ static int on_event(void *ctx, void *data, size_t size)
 			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
 		}
 	}
-	size_t len = uds_record_from_event(ev, payload, cm, hint.pid ? &hint : NULL, extra, c->rec,
-					   c->rec_cap);
+	gint64 key = (gint64)ev->sock_ino;
+	const struct uds_sock_names *names = g_hash_table_lookup(c->names, &key);
+	const struct uds_addr *dest = NULL;
+	if (ev->event == UDS_EV_DATA)
+		dest = dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE));
+	size_t len = uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL, extra,
+					   c->rec, c->rec_cap);
 	g_free(cm);
 	write_record(c, ev->ts_boot_ns, len,
 		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
 		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND
 						: 0);
 	c->kernel_records++;
-	account(c, ev);
+	if (c->o->summary)
+		account(c, ev, names, dest);
 	if (ev->event == UDS_EV_DATA) {
 		c->data_records++;
 		if (c->o->count && c->data_records >= c->o->count && !(ev->flags & UDS_F_MORE)) {
@@ -515,6 +580,7 @@ static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
 			out->bytes_lost += per[i].bytes_lost;
 			out->sends_seen += per[i].sends_seen;
 			out->cmsg_lost += per[i].cmsg_lost;
+			out->info_lost += per[i].info_lost;
 		}
 	}
 	free(per);
@@ -642,6 +708,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	libbpf_set_print(libbpf_print);
 	c.existing = read_existing_sockets();
 	c.summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c.names = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c.peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c.rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
 	c.rec = g_malloc(c.rec_cap);
@@ -807,8 +874,11 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 out:
 	ring_buffer__free(rb);
 	udsdump_bpf__destroy(c.skel);
-	for (int i = 0; i < MAX_PENDING_CMSG; i++)
+	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
 		g_free(c.pending[i]);
+		g_free(c.dests[i]);
+	}
+	g_hash_table_destroy(c.names);
 	pcapng_free(&c.w);
 	g_free(c.rec);
 	g_hash_table_destroy(c.existing);

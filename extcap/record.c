@@ -159,9 +159,11 @@ static void put_fd(struct out *o, int32_t fd, const struct uds_fd_info *fi)
 }
 
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
+			     const struct uds_sock_names *names, const struct uds_addr *dest,
 			     const struct uds_cmsg_event *cm, const struct uds_peer_hint *hint,
 			     uint32_t extra_flags, uint8_t *out, size_t cap)
 {
+	static const struct uds_addr unnamed = { .kind = UDS_ADDR_UNNAMED };
 	struct out o = { .p = out, .cap = cap };
 	uint32_t flags = ev->flags | extra_flags;
 	uint32_t plen = ev->data_len;
@@ -213,11 +215,11 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		put_comm(&o, hint->comm);
 	}
 
-	if (ev->local_addr.kind != UDS_ADDR_UNNAMED)
-		put_addr(&o, UDS_TLV_LOCAL_ADDR, &ev->local_addr);
-	put_addr(&o, UDS_TLV_PEER_ADDR, &ev->peer_addr);
-	if (ev->dest_addr.kind != UDS_ADDR_UNNAMED)
-		put_addr(&o, UDS_TLV_DEST_ADDR, &ev->dest_addr);
+	if (names && names->local.kind != UDS_ADDR_UNNAMED)
+		put_addr(&o, UDS_TLV_LOCAL_ADDR, &names->local);
+	put_addr(&o, UDS_TLV_PEER_ADDR, names ? &names->peer : &unnamed);
+	if (dest && dest->kind != UDS_ADDR_UNNAMED)
+		put_addr(&o, UDS_TLV_DEST_ADDR, dest);
 
 	tlv(&o, UDS_TLV_STREAM, UDS_TLV_STREAM_LEN);
 	put_u64(&o, ev->stream_offset);

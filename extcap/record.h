@@ -18,6 +18,12 @@
 	 UDS_FD_MAX * (4 + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32) +       \
 	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX))
 
+/* A socket's names, as the last SOCKINFO event for it said. */
+struct uds_sock_names {
+	struct uds_addr local;
+	struct uds_addr peer;
+};
+
 /* Peer process learned in user space (like ss -p), when the kernel had none. */
 struct uds_peer_hint {
 	uint32_t pid;
@@ -25,13 +31,15 @@ struct uds_peer_hint {
 };
 
 /*
- * Build the record for a DATA/SHUTDOWN event (payload = ev's trailing
- * data_len bytes, passed separately), with the control messages cm (may
- * be NULL) and a user-space peer hint (may be NULL). extra_flags are ORed
+ * Build the record for an event (payload = ev's trailing data_len bytes,
+ * passed separately), with the socket's names (NULL: unnamed), the
+ * destination of a sendto (NULL: none), the control messages cm (may be
+ * NULL) and a user-space peer hint (may be NULL). extra_flags are ORed
  * into the record's flags. Returns the record length, or 0 if out is too
  * small.
  */
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
+			     const struct uds_sock_names *names, const struct uds_addr *dest,
 			     const struct uds_cmsg_event *cm, const struct uds_peer_hint *hint,
 			     uint32_t extra_flags, uint8_t *out, size_t cap);
 

@@ -186,6 +186,9 @@ enum uds_ring_kind {
 	UDS_RING_DATA = 1, /* struct uds_event + payload */
 	UDS_RING_CMSG = 2, /* struct uds_cmsg_event: control data of the next
 			      DATA event of the same tid and socket */
+	UDS_RING_SOCKINFO = 3, /* struct uds_sockinfo_event: a socket's names */
+	UDS_RING_DEST = 4, /* struct uds_dest_event: sendto/sendmsg address of
+			      the next DATA event of the same tid and socket */
 };
 
 struct uds_addr {
@@ -217,10 +220,32 @@ struct uds_event {
 	__u64 peer_task_start_ns;
 	char comm[UDS_COMM_LEN];
 	char peer_comm[UDS_COMM_LEN];
+	/* followed by data_len payload bytes; the socket's names come in
+	 * UDS_RING_SOCKINFO events, only when first seen or changed */
+};
+
+/*
+ * The names of a socket and of its peer. The kernel sends one when it
+ * first sees a socket and whenever either name changes (or the last one
+ * could not be handed over); user space keeps them per socket inode and
+ * writes them into every record of that socket. This keeps the common
+ * event small: 336 bytes of names would otherwise ride on every message.
+ */
+struct uds_sockinfo_event {
+	__u16 kind; /* UDS_RING_SOCKINFO */
+	__u16 pad;
+	__u32 pad2;
+	__u64 sock_ino;
 	struct uds_addr local_addr;
 	struct uds_addr peer_addr;
+};
+
+struct uds_dest_event {
+	__u16 kind; /* UDS_RING_DEST */
+	__u16 pad;
+	__u32 tid;
+	__u64 sock_ino;
 	struct uds_addr dest_addr;
-	/* followed by data_len payload bytes */
 };
 
 struct uds_fd_info {
@@ -266,6 +291,8 @@ struct uds_kernel_stats {
 	__u64 sends_seen;      /* AF_UNIX sends that matched the filter */
 	__u64 cmsg_lost;       /* control-message events lost (not records:
 				  their data record then lacks its cmsgs) */
+	__u64 info_lost;       /* socket-name or destination events lost
+				  (resent with the socket's next record) */
 };
 
 #endif /* UDSDUMP_RECORD_H */
