@@ -69,6 +69,7 @@ static dissector_handle_t unix_handle;
 static dissector_table_t unix_path_table;      /* "unix.path": Decode As by socket path */
 static heur_dissector_list_t unix_heur_list;   /* "unix": heuristic payload dissectors */
 static dissector_handle_t http_handle;
+static dissector_handle_t http_tcp_handle; /* "http-over-tcp": honours tcpinfo FIN */
 static dissector_table_t tcp_port_table;
 
 /* The "port" RESP (and other tcp.port dissectors) see for the server side. */
@@ -438,7 +439,17 @@ typedef struct unix_call {
 	guint32 off;
 	guint32 id, len;
 	guint64 seq;           /* stream offset of the first byte handed over */
+	guint8 how;            /* UNIX_HOW_*: which dissector, decided on the first pass */
+	gboolean resync;       /* after a gap: only a recognisable PDU start is dissected */
 } unix_call_t;
+
+#define UNIX_HOW_UNDECIDED 0
+#define UNIX_HOW_DECODE_AS 1
+#define UNIX_HOW_HEUR 2
+#define UNIX_HOW_HTTP 3
+#define UNIX_HOW_RESP 4
+#define UNIX_HOW_DATA 5
+#define UNIX_HOW_WAIT 6 /* too few bytes to tell: wait for more */
 
 /*
  * One direction of a connection, for reassembly (first pass only): keyed on
@@ -460,12 +471,14 @@ typedef struct {
 	guint64 start;       /* stream offset of its first byte */
 	guint32 have;        /* bytes it has */
 	guint64 need;        /* UNIX_MSP_EXACT: stream offset it must reach */
+	gboolean resync;     /* bytes went missing: wait for a PDU start */
 } unix_dir_t;
 
 /* A connection (unix.stream): the pair of socket keys, once known. */
 typedef struct {
 	char *key_a, *key_b; /* the two socket keys, once a record names both */
 	char *first_key;     /* socket key of the stream's first record: side A */
+	guint8 proto;        /* UNIX_HOW_HTTP or UNIX_HOW_RESP once detected */
 } unix_stream_t;
 
 /* Which stream a socket inode belongs to. */
@@ -1399,16 +1412,120 @@ unix_looks_like_resp(tvbuff_t *tvb)
  * everything, else the offset of the first byte it did not take and how much
  * more it needs (a count, DESEGMENT_ONE_MORE_SEGMENT or DESEGMENT_UNTIL_FIN).
  */
+/*
+ * RESP framing (the role get_pdu_len plays for tcp_dissect_pdus): the length
+ * of the complete RESP value at off, -1 when more bytes are needed. RESP in
+ * 4.0 asks for more from the middle of a command (the bulk string, not the
+ * array), which splits pipelined commands; we hand it whole values only.
+ */
+static gint64
+unix_resp_int(tvbuff_t *tvb, guint from, guint to, gboolean *ok)
+{
+	gint64 v = 0;
+	gboolean neg = FALSE;
+	*ok = FALSE;
+	if (from < to && tvb_get_guint8(tvb, from) == '-') {
+		neg = TRUE;
+		from++;
+	}
+	for (guint i = from; i < to; i++) {
+		guint8 c = tvb_get_guint8(tvb, i);
+		if (c < '0' || c > '9' || v > G_GINT64_CONSTANT(1) << 40)
+			return 0;
+		v = v * 10 + (c - '0');
+		*ok = TRUE;
+	}
+	return neg ? -v : v;
+}
+
+static gint64
+unix_resp_value_len(tvbuff_t *tvb, guint off, int depth)
+{
+	guint avail = tvb_captured_length(tvb);
+	gint eol;
+	guint line, end;
+	guint8 c;
+	gint64 n;
+	gboolean ok;
+
+	if (off >= avail)
+		return -1;
+	eol = tvb_find_guint8(tvb, off, avail - off, '\n');
+	if (eol < 0)
+		return -1;
+	line = (guint)eol + 1 - off;
+	end = (guint)eol;
+	if (end > off && tvb_get_guint8(tvb, end - 1) == '\r')
+		end--;
+	c = tvb_get_guint8(tvb, off);
+	switch (c) {
+	case '$': case '!': case '=':
+		n = unix_resp_int(tvb, off + 1, end, &ok);
+		if (!ok || n < 0)
+			return line;
+		if ((guint64)eol + 1 + (guint64)n + 2 > avail)
+			return -1;
+		return line + n + 2;
+	case '*': case '~': case '>': case '%': case '|': {
+		gint64 total = line;
+		n = unix_resp_int(tvb, off + 1, end, &ok);
+		if (!ok || n <= 0 || depth > 30)
+			return line;
+		if (c == '%' || c == '|')
+			n *= 2;
+		for (gint64 i = 0; i < n; i++) {
+			gint64 l = unix_resp_value_len(tvb, off + (guint)total, depth + 1);
+			if (l < 0)
+				return l;
+			total += l;
+		}
+		return total;
+	}
+	default:
+		/* Simple values, and inline commands: one line. */
+		return line;
+	}
+}
+
+/* Could these few bytes become an HTTP or RESP start with more data? */
+static gboolean
+unix_maybe_prefix(tvbuff_t *tvb)
+{
+	static const char *const methods[] = {
+		"GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
+		"CONNECT ", "TRACE ", "HTTP/1.", NULL
+	};
+	guint avail = tvb_captured_length(tvb);
+	guint8 c;
+
+	if (avail == 0)
+		return FALSE;
+	c = tvb_get_guint8(tvb, 0);
+	if (c && strchr("*$+-:", c))
+		return avail < 1024 && tvb_find_guint8(tvb, 0, avail, '\n') < 0;
+	for (int i = 0; methods[i]; i++) {
+		guint n = (guint)strlen(methods[i]);
+		if (avail < n && tvb_memeql(tvb, 0, (const guint8 *)methods[i], avail) == 0)
+			return TRUE;
+	}
+	/* An HTTP request or status line not ended yet. */
+	return unix_looks_like_http(tvb) && avail < 8192 &&
+	    tvb_find_guint8(tvb, 0, avail, '\n') < 0;
+}
+
 static void
 unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     const unix_record_t *rec, const unix_frame_t *fr, guint64 seq, gboolean fin,
-    gboolean reassembled, gboolean can_desegment, guint32 *doff, guint32 *dlen)
+    gboolean reassembled, gboolean can_desegment, gboolean resync, guint8 *how, guint32 *doff,
+    guint32 *dlen)
 {
 	gboolean sender_is_server = rec->local.present && rec->local.named;
 	heur_dtbl_entry_t *hdtbl_entry;
 	guint32 saved_src = pinfo->srcport, saved_dst = pinfo->destport;
 	struct tcpinfo tcpinfo;
 	guint32 len = tvb_reported_length(tvb);
+	unix_stream_t *st = fr && fr->has_stream ? unix_get_stream(fr->stream) : NULL;
+	dissector_handle_t hh = http_tcp_handle ? http_tcp_handle : http_handle;
 
 	memset(&tcpinfo, 0, sizeof tcpinfo);
 	tcpinfo.seq = (guint32)seq;
@@ -1427,21 +1544,95 @@ unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	pinfo->desegment_len = 0;
 
 	TRY {
-		if (fr && fr->path && dissector_try_string(unix_path_table, fr->path, tvb,
-		    pinfo, tree, &tcpinfo))
-			;
-		else if (dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry, &tcpinfo))
-			;
-		else if (http_handle && unix_looks_like_http(tvb) &&
-		    call_dissector_only(http_handle, tvb, pinfo, tree, &tcpinfo) > 0)
-			;
-		else if (tcp_port_table && unix_looks_like_resp(tvb) &&
-		    dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT, tvb, pinfo, tree,
-		    TRUE, &tcpinfo))
-			;
-		else {
-			pinfo->desegment_len = 0;
-			call_data_dissector(tvb, pinfo, tree);
+		dissector_handle_t da = fr && fr->path ?
+		    dissector_get_string_handle(unix_path_table, fr->path) : NULL;
+		gboolean done = FALSE;
+		guint8 h = *how;
+
+		if (h == UNIX_HOW_UNDECIDED) {
+			/* First pass: decide, and remember for the later passes. */
+			if (da)
+				h = UNIX_HOW_DECODE_AS;
+			else if (dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry,
+			    &tcpinfo)) {
+				h = UNIX_HOW_HEUR;
+				done = TRUE;
+			} else if (hh && unix_looks_like_http(tvb))
+				h = UNIX_HOW_HTTP;
+			else if (tcp_port_table && unix_looks_like_resp(tvb))
+				h = UNIX_HOW_RESP;
+			else if (resync)
+				h = UNIX_HOW_DATA; /* the middle of something lost in a gap */
+			else if (can_desegment && unix_maybe_prefix(tvb))
+				h = UNIX_HOW_WAIT;
+			else if (st && st->proto)
+				h = st->proto; /* the connection's protocol, as TCP's port */
+			else
+				h = UNIX_HOW_DATA;
+			if (st && (h == UNIX_HOW_HTTP || h == UNIX_HOW_RESP))
+				st->proto = h;
+			*how = h;
+		}
+		if (!done) {
+			switch (h) {
+			case UNIX_HOW_DECODE_AS:
+				if (da && da == http_handle && http_tcp_handle) {
+					/* The stream flavour of HTTP: it knows FIN ends a body. */
+					if (call_dissector_only(http_tcp_handle, tvb, pinfo, tree, &tcpinfo) <= 0 &&
+					    !pinfo->desegment_len)
+						call_data_dissector(tvb, pinfo, tree);
+				} else if (!da || !dissector_try_string(unix_path_table, fr->path, tvb,
+				    pinfo, tree, &tcpinfo)) {
+					call_data_dissector(tvb, pinfo, tree);
+				}
+				break;
+			case UNIX_HOW_HEUR:
+				if (!dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry,
+				    &tcpinfo))
+					call_data_dissector(tvb, pinfo, tree);
+				break;
+			case UNIX_HOW_HTTP:
+				if (!hh || (call_dissector_only(hh, tvb, pinfo, tree, &tcpinfo) <= 0 &&
+				    !pinfo->desegment_len))
+					call_data_dissector(tvb, pinfo, tree);
+				break;
+			case UNIX_HOW_RESP: {
+				guint complete = len;
+				tvbuff_t *t = tvb;
+				if (can_desegment) {
+					gint64 l;
+					complete = 0;
+					while (complete < len &&
+					    (l = unix_resp_value_len(tvb, complete, 0)) > 0)
+						complete += (guint)l;
+					if (complete == 0) {
+						pinfo->desegment_offset = 0;
+						pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
+						break;
+					}
+					if (complete < len)
+						t = tvb_new_subset_length(tvb, 0, complete);
+				}
+				if (!tcp_port_table || !dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT,
+				    t, pinfo, tree, TRUE, &tcpinfo))
+					call_data_dissector(t, pinfo, tree);
+				if (complete < len) {
+					pinfo->desegment_offset = complete;
+					pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
+				} else {
+					pinfo->desegment_len = 0;
+				}
+				break;
+			}
+			case UNIX_HOW_WAIT:
+				pinfo->desegment_offset = 0;
+				pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
+				break;
+			default:
+				call_data_dissector(tvb, pinfo, tree);
+				pinfo->desegment_len = 0;
+				break;
+			}
 		}
 	}
 	CATCH_NONFATAL_ERRORS {
@@ -1527,7 +1718,7 @@ unix_make_call(unix_call_t *c, tvbuff_t *seg, packet_info *pinfo, proto_tree *tr
 	if (c->kind == UNIX_CALL_DIRECT) {
 		t = c->off ? tvb_new_subset_remaining(seg, c->off) : seg;
 		unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, FALSE, c->can_desegment,
-		    doff, dlen);
+		    c->resync, &c->how, doff, dlen);
 		return;
 	}
 	fragment_head *fh = fragment_get(&unix_reassembly_table, pinfo, c->id, NULL);
@@ -1541,7 +1732,8 @@ unix_make_call(unix_call_t *c, tvbuff_t *seg, packet_info *pinfo, proto_tree *tr
 	}
 	if (reasm_out)
 		*reasm_out = t;
-	unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, TRUE, c->can_desegment, doff, dlen);
+	unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, TRUE, c->can_desegment, FALSE,
+	    &c->how, doff, dlen);
 }
 
 static unix_dir_t *
@@ -1616,6 +1808,8 @@ unix_reassemble_stream(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, prot
 	if (d->next_valid && seq0 != d->next) {
 		if (seq0 > d->next && d->msp)
 			unix_note_gap(fr, d, seq0 - d->next, d->next);
+		if (seq0 > d->next)
+			d->resync = TRUE;
 		d->msp = FALSE;
 	}
 	d->next = seq0 + len;
@@ -1700,7 +1894,10 @@ unix_reassemble_stream(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, prot
 			c->off = off;
 			c->seq = seq0 + off;
 			c->can_desegment = TRUE;
+			c->resync = d->resync;
 			unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
+			if (c->how != UNIX_HOW_DATA)
+				d->resync = FALSE;
 			c->consumed = dlen == 0 || doff > 0;
 			if (!dlen)
 				break;
@@ -2733,6 +2930,7 @@ proto_reg_handoff_unix(void)
 	current_index = pref_user_index;
 	if (!registered) {
 		http_handle = find_dissector("http");
+		http_tcp_handle = find_dissector("http-over-tcp");
 		tcp_port_table = find_dissector_table("tcp.port");
 		dissector_table_foreach_handle("tcp.port", unix_add_decode_as_handle, NULL);
 		if (http_handle)
