@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "record.h"
 
+#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,7 +11,9 @@ struct out {
 	int overflow;
 };
 
-static void put(struct out *o, const void *src, size_t n)
+/* The hot path of the writer: one bounds check per field, fixed-size
+ * copies the compiler turns into single stores. */
+static inline __attribute__((always_inline)) void put(struct out *o, const void *src, size_t n)
 {
 	if (n == 0)
 		return; /* src may be NULL (no payload) */
@@ -22,27 +25,27 @@ static void put(struct out *o, const void *src, size_t n)
 	o->len += n;
 }
 
-static void put_u8(struct out *o, uint8_t v)
+static inline __attribute__((always_inline)) void put_u8(struct out *o, uint8_t v)
 {
 	put(o, &v, 1);
 }
 
-static void put_u16(struct out *o, uint16_t v)
+static inline __attribute__((always_inline)) void put_u16(struct out *o, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-	put(o, b, 2);
+	v = htole16(v);
+	put(o, &v, 2);
 }
 
-static void put_u32(struct out *o, uint32_t v)
+static inline __attribute__((always_inline)) void put_u32(struct out *o, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-	put(o, b, 4);
+	v = htole32(v);
+	put(o, &v, 4);
 }
 
-static void put_u64(struct out *o, uint64_t v)
+static inline __attribute__((always_inline)) void put_u64(struct out *o, uint64_t v)
 {
-	put_u32(o, (uint32_t)v);
-	put_u32(o, (uint32_t)(v >> 32));
+	v = htole64(v);
+	put(o, &v, 8);
 }
 
 static void put_comm(struct out *o, const char *comm)
@@ -131,6 +134,16 @@ size_t uds_fd_display_name(const struct uds_fd_info *fi, char *out, size_t cap)
 	return (size_t)r >= cap ? cap - 1 : (size_t)r;
 }
 
+void uds_sock_names_encode(struct uds_sock_names *n)
+{
+	struct out o = { .p = n->tlv, .cap = sizeof(n->tlv) };
+
+	if (n->local.kind != UDS_ADDR_UNNAMED)
+		put_addr(&o, UDS_TLV_LOCAL_ADDR, &n->local);
+	put_addr(&o, UDS_TLV_PEER_ADDR, &n->peer);
+	n->tlv_len = o.overflow ? 0 : (uint16_t)o.len;
+}
+
 static void put_fd(struct out *o, int32_t fd, const struct uds_fd_info *fi)
 {
 	char name[UDS_FD_PATH_MAX + 32];
@@ -215,9 +228,10 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		put_comm(&o, hint->comm);
 	}
 
-	if (names && names->local.kind != UDS_ADDR_UNNAMED)
-		put_addr(&o, UDS_TLV_LOCAL_ADDR, &names->local);
-	put_addr(&o, UDS_TLV_PEER_ADDR, names ? &names->peer : &unnamed);
+	if (names && names->tlv_len)
+		put(&o, names->tlv, names->tlv_len);
+	else
+		put_addr(&o, UDS_TLV_PEER_ADDR, &unnamed);
 	if (dest && dest->kind != UDS_ADDR_UNNAMED)
 		put_addr(&o, UDS_TLV_DEST_ADDR, dest);
 

@@ -18,11 +18,18 @@
 	 UDS_FD_MAX * (4 + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32) +       \
 	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX))
 
-/* A socket's names, as the last SOCKINFO event for it said. */
+/* A socket's names, as the last SOCKINFO event for it said, and their
+ * LOCAL_ADDR/PEER_ADDR TLVs encoded once (uds_sock_names_encode), since
+ * every record of the socket repeats them. */
 struct uds_sock_names {
 	struct uds_addr local;
 	struct uds_addr peer;
+	uint16_t tlv_len;
+	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX)];
 };
+
+/* Fill n->tlv/tlv_len from n->local and n->peer. */
+void uds_sock_names_encode(struct uds_sock_names *n);
 
 /* Peer process learned in user space (like ss -p), when the kernel had none. */
 struct uds_peer_hint {
