@@ -119,6 +119,14 @@ static int hf_unix_reassembled_length = -1;
 static int hf_unix_reassembled_data = -1;
 static int hf_unix_segment_data = -1;
 
+/* Receive side links */
+static int hf_unix_reader = -1;
+static int hf_unix_reader_pid = -1;
+static int hf_unix_reader_comm = -1;
+static int hf_unix_reader_frame = -1;
+static int hf_unix_sent_in = -1;
+static int hf_unix_unread = -1;
+
 /* TLV framing */
 static int hf_unix_tlv_type = -1;
 static int hf_unix_tlv_length = -1;
@@ -218,6 +226,7 @@ static gint ett_unix_scm_rights_fd = -1;
 static gint ett_unix_scm_rights_fd_flags = -1;
 static gint ett_unix_segments = -1;
 static gint ett_unix_segment = -1;
+static gint ett_unix_reader = -1;
 
 static expert_field ei_unix_bad_magic = EI_INIT;
 static expert_field ei_unix_unknown_version = EI_INIT;
@@ -237,6 +246,7 @@ static expert_field ei_unix_cmsg_truncated = EI_INIT;
 static expert_field ei_unix_fd_unresolved = EI_INIT;
 static expert_field ei_unix_reasm_gap = EI_INIT;
 static expert_field ei_unix_reasm_incomplete = EI_INIT;
+static expert_field ei_unix_unread = EI_INIT;
 
 /* Preference: which LINKTYPE_USERn (0..15) carries udsdump records. */
 static guint pref_user_index = UDS_WTAP_ENCAP_USER_INDEX;
@@ -420,7 +430,33 @@ typedef struct {
 	guint32 reasm_gap_have;   /* bytes it had */
 	gboolean reasm_incomplete; /* stream ended inside a PDU */
 	guint32 reasm_incomplete_frame;
+
+	/* Receive side (first pass fills them, on earlier frames too). */
+	struct unix_reader *readers; /* DATA: the reads of its bytes, in order */
+	wmem_array_t *sent_in;       /* RECV: guint32 frames of the sends read */
+	gboolean links_noted;
 } unix_frame_t;
+
+typedef struct unix_reader {
+	struct unix_reader *next;
+	guint32 frame, pid;
+	const char *comm;
+} unix_reader_t;
+
+/* A send, for matching reads (first pass). */
+typedef struct {
+	guint64 start, end; /* stream offsets covered */
+	guint32 frame;
+	void *fr;           /* its unix_frame_t */
+} unix_sent_t;
+
+/* Per writer socket: its sends, and how far readers read. */
+typedef struct {
+	GArray *sent;     /* unix_sent_t, in offset order */
+	guint cursor;     /* first send not wholly read */
+	guint64 read_end; /* highest offset read */
+	gboolean read_any;
+} unix_writer_t;
 
 /*
  * One call of a payload dissector, recorded on the first pass so that later
@@ -510,6 +546,8 @@ static GHashTable *unix_dirs;        /* direction key (guint64 *) -> unix_dir_t 
 static GHashTable *unix_msp_done;    /* reassembly id -> frame that completed it */
 static guint32 unix_msp_count;       /* last reassembly id handed out */
 static reassembly_table unix_reassembly_table;
+static GHashTable *unix_writers;     /* writer inode -> unix_writer_t */
+static gboolean unix_seen_recv;      /* the capture has receive records */
 
 static void
 unix_stream_free(gpointer p)
@@ -534,6 +572,8 @@ unix_init(void)
 	g_hash_table_remove_all(unix_dirs);
 	g_hash_table_remove_all(unix_msp_done);
 	unix_msp_count = 0;
+	g_hash_table_remove_all(unix_writers);
+	unix_seen_recv = FALSE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2054,6 +2094,160 @@ unix_any_consumed(const unix_frame_t *fr)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Receive side: who read what was sent                                      */
+/* ------------------------------------------------------------------------ */
+
+static void
+unix_writer_free(gpointer p)
+{
+	unix_writer_t *w = (unix_writer_t *)p;
+	g_array_free(w->sent, TRUE);
+	g_free(w);
+}
+
+static unix_writer_t *
+unix_get_writer(guint64 inode, gboolean create)
+{
+	unix_writer_t *w = (unix_writer_t *)g_hash_table_lookup(unix_writers, &inode);
+	if (!w && create) {
+		guint64 *k = g_new(guint64, 1);
+		*k = inode;
+		w = g_new0(unix_writer_t, 1);
+		w->sent = g_array_new(FALSE, FALSE, sizeof(unix_sent_t));
+		g_hash_table_insert(unix_writers, k, w);
+	}
+	return w;
+}
+
+/* First pass: remember a send's byte range. */
+static void
+unix_note_send(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
+{
+	unix_writer_t *w;
+	unix_sent_t e;
+	guint64 covered = rec->payload_avail;
+
+	if (!rec->has_socket || !rec->has_stream)
+		return;
+	if (unix_covers_message(rec->flags)) {
+		guint64 rest = rec->msg_len > rec->msg_offset ? (guint64)(rec->msg_len - rec->msg_offset) : 0;
+		if (rest > covered)
+			covered = rest;
+	}
+	if (!covered)
+		return;
+	w = unix_get_writer(rec->inode, TRUE);
+	if (rec->flags & UDS_F_FIRST_SEEN) {
+		g_array_set_size(w->sent, 0);
+		w->cursor = 0;
+	}
+	e.start = rec->stream_offset;
+	e.end = rec->stream_offset + covered;
+	e.frame = pinfo->num;
+	e.fr = fr;
+	g_array_append_val(w->sent, e);
+	if (rec->sock_type != 1 && rec->peer_inode && !(rec->flags & UDS_F_MORE)) {
+		/* Datagrams also queue at the receiving socket, in order. */
+		unix_writer_t *q = unix_get_writer(rec->peer_inode | UNIX_DIR_RECV, TRUE);
+		g_array_append_val(q->sent, e);
+	}
+}
+
+/*
+ * First pass: a read on a stream socket covers reader offsets [r0, r1),
+ * which for a connection made during the capture are the writer's offsets
+ * of the same bytes: link it with the sends it read.
+ */
+static void
+unix_note_recv(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
+{
+	unix_writer_t *w;
+	guint64 r0, r1;
+
+	unix_seen_recv = TRUE;
+	if (!rec->has_socket || !rec->has_stream || rec->msg_len == 0)
+		return;
+	if (rec->sock_type != 1) {
+		/* Datagrams: a read takes the oldest message queued at this socket. */
+		w = unix_get_writer(rec->inode | UNIX_DIR_RECV, FALSE);
+		if (!w || w->cursor >= w->sent->len)
+			return;
+		r0 = g_array_index(w->sent, unix_sent_t, w->cursor).start;
+		r1 = g_array_index(w->sent, unix_sent_t, w->cursor).end;
+		goto link;
+	}
+	if (rec->peer_inode == 0)
+		return;
+	w = unix_get_writer(rec->peer_inode, TRUE);
+	r0 = rec->stream_offset;
+	r1 = r0 + rec->msg_len;
+	w->read_any = TRUE;
+	if (r1 > w->read_end)
+		w->read_end = r1;
+link:
+	for (guint i = w->cursor; i < w->sent->len; i++) {
+		unix_sent_t *e = &g_array_index(w->sent, unix_sent_t, i);
+		unix_frame_t *sfr = (unix_frame_t *)e->fr;
+		unix_reader_t *rd, **pp;
+		if (e->start >= r1)
+			break;
+		if (e->end <= r0)
+			continue;
+		if (!fr->sent_in)
+			fr->sent_in = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+		wmem_array_append_one(fr->sent_in, e->frame);
+		rd = wmem_new0(wmem_file_scope(), unix_reader_t);
+		rd->frame = pinfo->num;
+		rd->pid = rec->has_task ? rec->pid : 0;
+		rd->comm = rec->has_task ? wmem_strdup(wmem_file_scope(), rec->comm) : "?";
+		for (pp = &sfr->readers; *pp; pp = &(*pp)->next)
+			;
+		*pp = rd;
+		if (e->end <= r1 && i == w->cursor)
+			w->cursor = i + 1;
+	}
+}
+
+static void
+unix_show_links(tvbuff_t *tvb, packet_info *pinfo, proto_tree *unix_tree, const unix_record_t *rec,
+    unix_frame_t *fr)
+{
+	if (rec->event == UDS_EV_DATA && fr->readers) {
+		for (unix_reader_t *rd = fr->readers; rd; rd = rd->next) {
+			proto_item *ti = proto_tree_add_none_format(unix_tree, hf_unix_reader, tvb, 0, 0,
+			    "Read by %s[%u] in frame %u", rd->comm, rd->pid, rd->frame);
+			proto_tree *t = proto_item_add_subtree(ti, ett_unix_reader);
+			proto_item_set_generated(ti);
+			proto_item_set_generated(proto_tree_add_uint(t, hf_unix_reader_pid, tvb, 0, 0, rd->pid));
+			proto_item_set_generated(proto_tree_add_string(t, hf_unix_reader_comm, tvb, 0, 0, rd->comm));
+			proto_item_set_generated(proto_tree_add_uint(t, hf_unix_reader_frame, tvb, 0, 0, rd->frame));
+		}
+	}
+	if (rec->event == UDS_EV_RECV && fr->sent_in) {
+		guint n = wmem_array_get_count(fr->sent_in);
+		for (guint i = 0; i < n; i++) {
+			guint32 f = *(guint32 *)wmem_array_index(fr->sent_in, i);
+			proto_item_set_generated(proto_tree_add_uint(unix_tree, hf_unix_sent_in, tvb, 0, 0, f));
+		}
+	}
+	if ((rec->event == UDS_EV_SHUTDOWN || rec->event == UDS_EV_CLOSE) && rec->has_stream &&
+	    rec->has_socket && rec->sock_type == 1 && unix_seen_recv &&
+	    (PINFO_FD_VISITED(pinfo) || (rec->flags & UDS_F_INFERRED))) {
+		unix_writer_t *w = unix_get_writer(rec->inode, FALSE);
+		guint64 read_end = w ? w->read_end : 0;
+		if (rec->stream_offset > read_end) {
+			proto_item *ui = proto_tree_add_uint64(unix_tree, hf_unix_unread, tvb, 0, 0,
+			    rec->stream_offset - read_end);
+			proto_item_set_generated(ui);
+			expert_add_info_format(pinfo, ui, &ei_unix_unread,
+			    "%" PRIu64 " bytes sent were never read (final offset %" PRIu64
+			    ", read up to %" PRIu64 ")", rec->stream_offset - read_end,
+			    rec->stream_offset, read_end);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Main dissector                                                            */
 /* ------------------------------------------------------------------------ */
 
@@ -2238,6 +2432,16 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 
 	/* Second walk: the tree and the expert info. */
 	unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
+
+	/* Who read what was sent. */
+	if (!PINFO_FD_VISITED(pinfo) && !fr->links_noted) {
+		fr->links_noted = TRUE;
+		if (rec.event == UDS_EV_DATA)
+			unix_note_send(pinfo, &rec, fr);
+		else if (rec.event == UDS_EV_RECV)
+			unix_note_recv(pinfo, &rec, fr);
+	}
+	unix_show_links(tvb, pinfo, unix_tree, &rec, fr);
 
 	/* Expert info from the flags and the analysis. */
 	if (fr->gap) {
@@ -2657,6 +2861,19 @@ proto_register_unix(void)
 		{ &hf_unix_segment_data, { "UNIX segment data", "unix.segment_data", FT_BYTES, BASE_NONE,
 		    NULL, 0x0, "Bytes of a PDU dissected in a later frame", HFILL } },
 
+		{ &hf_unix_reader, { "Reader", "unix.reader", FT_NONE, BASE_NONE, NULL, 0x0,
+		    "A read of this record's bytes", HFILL } },
+		{ &hf_unix_reader_pid, { "Reader PID", "unix.reader.pid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Process that read these bytes", HFILL } },
+		{ &hf_unix_reader_comm, { "Reader command", "unix.reader.comm", FT_STRING, BASE_NONE, NULL,
+		    0x0, NULL, HFILL } },
+		{ &hf_unix_reader_frame, { "Read in frame", "unix.reader.frame", FT_FRAMENUM, BASE_NONE,
+		    FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "The receive record of that read", HFILL } },
+		{ &hf_unix_sent_in, { "Sent in frame", "unix.sent_in", FT_FRAMENUM, BASE_NONE,
+		    FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "A send whose bytes this read returned", HFILL } },
+		{ &hf_unix_unread, { "Bytes never read", "unix.unread", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "Sent before the end of the stream but not read by any receive record", HFILL } },
+
 		{ &hf_unix_tlv_type, { "Type", "unix.tlv.type", FT_UINT16, BASE_DEC, VALS(unix_tlv_type_vals),
 		    0x0, NULL, HFILL } },
 		{ &hf_unix_tlv_length, { "Length", "unix.tlv.length", FT_UINT16, BASE_DEC, NULL, 0x0,
@@ -2818,6 +3035,7 @@ proto_register_unix(void)
 		&ett_unix_scm_rights_fd_flags,
 		&ett_unix_segments,
 		&ett_unix_segment,
+		&ett_unix_reader,
 	};
 
 	static ei_register_info ei[] = {
@@ -2857,6 +3075,8 @@ proto_register_unix(void)
 		    "Reassembly stopped by a gap in the stream", EXPFILL } },
 		{ &ei_unix_reasm_incomplete, { "unix.expert.reassembly_incomplete", PI_REASSEMBLE, PI_NOTE,
 		    "The stream ended inside a PDU", EXPFILL } },
+		{ &ei_unix_unread, { "unix.expert.unread", PI_SEQUENCE, PI_WARN,
+		    "Data sent but never read at the end of the stream", EXPFILL } },
 	};
 
 	module_t *unix_module;
@@ -2900,6 +3120,7 @@ proto_register_unix(void)
 	unix_stream_list = g_ptr_array_new_with_free_func(unix_stream_free);
 	unix_dirs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_msp_done = g_hash_table_new(g_direct_hash, g_direct_equal);
+	unix_writers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, unix_writer_free);
 	reassembly_table_register(&unix_reassembly_table, &unix_reasm_funcs);
 	register_init_routine(unix_init);
 }

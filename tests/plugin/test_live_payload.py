@@ -34,7 +34,7 @@ class Capture:
 
     def __init__(self, out, path, extra=()):
         self.out = out
-        self.args = [UDSDUMP, "-w", out, "--path", path] + list(extra)
+        self.args = [UDSDUMP, "-w", out] + (["--path", path] if path else []) + list(extra)
 
     def __enter__(self):
         self.p = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,

@@ -1,0 +1,135 @@
+"""Issue 9, dissector side: each send shows who read it and where
+(unix.reader.*), each read links back to the sends it returned
+(unix.sent_in), unread data at the end of a stream is an expert item.
+
+Live cases run tests/senders/recv_cases.py under udsdump (needs root and
+eBPF); expected pids, inodes and bytes come from the scenario's own log.
+"""
+
+import json
+import os
+import subprocess
+
+import synth as S
+from test_live import _live, workdir  # noqa: F401  (autouse fixture: skip without root/eBPF)
+from test_live_payload import Capture
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "..", "senders", "recv_cases.py")
+
+
+def run_case(ts, name):
+    d = workdir(ts, "recv-" + name)
+    pcap = os.path.join(ts.captures, "recv-%s.pcapng" % name)
+    with Capture(pcap, None, ["--recv", "meta"]):
+        p = subprocess.run(["/usr/bin/python3", CASES, name, d], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    return pcap, json.loads(p.stdout.decode().strip().splitlines()[-1])
+
+
+F = ["frame.number", "unix.event", "unix.task.pid", "unix.msg_len", "unix.reader.pid",
+     "unix.reader.comm", "unix.reader.frame", "unix.sent_in", "unix.peer_cred.pid"]
+
+
+def rows_for(ts, pcap, cond):
+    out = []
+    for r in ts.fields(pcap, F, cond, extra=["-2"]):
+        out.append(dict(zip(F, r)))
+    return out
+
+
+def check_link(data, recvs):
+    """data: one DATA row; recvs: RECV rows; the DATA names exactly the reads
+    that link back to it."""
+    reads = [r for r in recvs if data["frame.number"] in r["unix.sent_in"].split(",")]
+    assert reads, (data, recvs)
+    assert data["unix.reader.frame"].split(",") == [r["frame.number"] for r in reads]
+    assert data["unix.reader.pid"].split(",") == [r["unix.task.pid"] for r in reads]
+    return reads
+
+
+def test_fork_server_reader_is_the_child(ts):
+    pcap, log = run_case(ts, "fork-server")
+    sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["client_inode"])
+    recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["server_inode"])
+    assert len(sent) == 1 and sent[0]["unix.msg_len"] == str(len(b"PING from the client"))
+    reads = check_link(sent[0], recv)
+    # read by the child that really called recv(), not the accepting parent
+    assert {r["unix.task.pid"] for r in reads} == {str(log["child_pid"])}
+    assert sent[0]["unix.reader.comm"].split(",")[0] == "fs-child"
+    # the reply is read by the client
+    reply = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["server_inode"])
+    crecv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["client_inode"])
+    reads = check_link(reply[0], crecv)
+    assert {r["unix.task.pid"] for r in reads} == {str(log["client_pid"])}
+    # the text the GUI shows
+    _, out, _ = ts.run(["-2", "-r", pcap, "-V", "-Y", "frame.number == %s" % sent[0]["frame.number"]])
+    assert "Read by fs-child[%d] in frame %s" % (log["child_pid"], reads and
+                                                  sent[0]["unix.reader.frame"].split(",")[0]) in out
+
+
+def test_handoff_reads_attributed_to_second_process(ts):
+    pcap, log = run_case(ts, "handoff")
+    sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["writer_inode"])
+    recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["handed_inode"])
+    data = [s for s in sent if s["unix.msg_len"] == str(len(log["b_data"]))]
+    assert len(data) == 1
+    reads = check_link(data[0], recv)
+    assert {r["unix.task.pid"] for r in reads} == {str(log["b_pid"])}
+
+
+def test_passfd_and_passcred_reads_linked(ts):
+    for case in ("passfd", "passcred"):
+        pcap, log = run_case(ts, case)
+        sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["sender_inode"])
+        recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["receiver_inode"])
+        assert len(sent) == 1
+        reads = check_link(sent[0], recv)
+        assert len(reads) == 1
+
+
+def test_dgram_reader_of_logger(ts):
+    pcap, log = run_case(ts, "dgram-reader")
+    recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["reader_inode"])
+    assert recv and recv[0]["unix.task.pid"] == str(log["reader_pid"])
+    sent = rows_for(ts, pcap, "unix.event == 1 && unix.task.pid == %d" % log["logger_pid"])
+    assert len(sent) == 1 and sent[0]["unix.msg_len"] == str(len(log["data"]))
+    reads = check_link(sent[0], recv)
+    assert [r["unix.task.pid"] for r in reads] == [str(log["reader_pid"])]
+    assert sent[0]["unix.reader.comm"] == "log-reader"
+
+
+# ----------------------------------------------------------- synthetic
+
+
+def data(payload, off, ino=1, peer=2):
+    r = S.Record(S.EV_DATA, payload=payload)
+    r.socket(ino, peer).task(10, comm="w").stream(off, len(payload))
+    return r.build()
+
+
+def recv(n, off, ino=2, peer=1, pid=20, comm="r"):
+    r = S.Record(S.EV_RECV, flags=S.F_METADATA_ONLY)
+    r.socket(ino, peer).task(pid, comm=comm).stream(off, n, syscall=9)
+    return r.build()
+
+
+def end(event, off, flags=0, ino=1, peer=2):
+    r = S.Record(event, flags=flags)
+    r.socket(ino, peer).task(10, comm="w").stream(off, 0)
+    return r.build()
+
+
+def test_partial_reads_and_unread_at_end(ts):
+    # 100 + 50 bytes sent; reads of 30, 90 (spanning both sends); 30 unread
+    pcap = ts.capture([data(b"a" * 100, 0), recv(30, 0, pid=21, comm="r1"), data(b"b" * 50, 100),
+                       recv(90, 30, pid=22, comm="r2"), end(S.EV_CLOSE, 150)])
+    rows = {r["frame.number"]: r for r in rows_for(ts, pcap, "unix")}
+    assert rows["1"]["unix.reader.frame"] == "2,4" and rows["1"]["unix.reader.pid"] == "21,22"
+    assert rows["3"]["unix.reader.frame"] == "4" and rows["3"]["unix.reader.comm"] == "r2"
+    assert rows["2"]["unix.sent_in"] == "1" and rows["4"]["unix.sent_in"] == "1,3"
+    assert ts.fields(pcap, ["unix.unread"], "unix.expert.unread", extra=["-2"]) == [["30"]]
+    # all read: no expert
+    pcap = ts.capture([data(b"a" * 10, 0), recv(10, 0), end(S.EV_SHUTDOWN, 10, S.F_INFERRED)])
+    assert ts.frames(pcap, "unix.expert.unread", extra=["-2"]) == []
+    assert ts.frames(pcap, "unix.expert.unread") == []
