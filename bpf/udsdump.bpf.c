@@ -151,7 +151,15 @@ struct {
 	__type(value, struct cmsg_scratch);
 } cmsg_scratch SEC(".maps");
 
-/* Bytes this capture has seen sent on each socket, keyed by inode. */
+/* A task, as the records name it. */
+struct task_ident {
+	__u32 pid;
+	__u32 tid;
+	__u64 start_ns;
+	char comm[UDS_COMM_LEN];
+};
+
+/* Everything kept per socket, keyed by inode: one lookup per message. */
 struct sock_state {
 	__u64 bytes_sent;
 	__u64 bytes_read;
@@ -166,6 +174,10 @@ struct sock_state {
 	__u64 peer_addr_ptr;
 	__u32 info_sent;
 	__u32 path_ok;
+	/* The last task seen using the socket: "who holds the other end"
+	 * for the peer's records, and the start time of the current task
+	 * without reading it again. */
+	struct task_ident last;
 };
 
 #define SEEN_SEND 1u
@@ -186,20 +198,6 @@ struct {
 	__type(value, __u64);
 } writer_of SEC(".maps");
 
-/* The last task seen using each socket: "who holds the other end". */
-struct task_ident {
-	__u32 pid;
-	__u32 tid;
-	__u64 start_ns;
-	char comm[UDS_COMM_LEN];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct task_ident);
-} last_task SEC(".maps");
 
 /* sendmmsg fires once per message with no index: keep one per thread. */
 struct mmsg_cursor {
@@ -888,16 +886,27 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 	}
 }
 
-static __always_inline void remember_task(__u64 ino, __u32 pid, __u32 tid, struct task_struct *task)
+/* The state of socket ino (created if new), with the current task
+ * remembered as the last one seen using it. */
+static __always_inline struct sock_state *touch_state(__u64 ino, __u32 pid, __u32 tid,
+						      struct task_struct *task)
 {
-	struct task_ident *t = bpf_map_lookup_elem(&last_task, &ino);
+	struct sock_state *st = bpf_map_lookup_elem(&sock_states, &ino);
 
-	if (t && t->pid == pid && t->tid == tid)
-		return;
-	struct task_ident n = { .pid = pid, .tid = tid };
-	n.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	bpf_get_current_comm(n.comm, sizeof(n.comm));
-	bpf_map_update_elem(&last_task, &ino, &n, BPF_ANY);
+	if (!st) {
+		struct sock_state fresh = {};
+		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&sock_states, &ino);
+		if (!st)
+			return NULL;
+	}
+	if (st->last.pid != pid || st->last.tid != tid) {
+		st->last.pid = pid;
+		st->last.tid = tid;
+		st->last.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+		bpf_get_current_comm(st->last.comm, sizeof(st->last.comm));
+	}
+	return st;
 }
 
 /* The exclusions of a capture filter: "not pid N", "not uid N", "not comm X". */
@@ -933,15 +942,16 @@ static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
 
 /* Who did it (the current task), what SO_PEERCRED says, and the task
  * last seen holding the peer socket. */
-static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct task_struct *task,
+static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct sock_state *me,
 					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino)
 {
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
 	ev->uid = (__u32)uid_gid;
 	ev->gid = uid_gid >> 32;
-	ev->task_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	/* touch_state() has just made the current task this socket's last */
+	ev->task_start_ns = me->last.start_ns;
+	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
 	ev->peercred_pid = 0;
 	ev->peercred_uid = 0xffffffff;
 	ev->peercred_gid = 0xffffffff;
@@ -958,12 +968,12 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	ev->peer_task_start_ns = 0;
 	ev->peer_comm[0] = 0;
 	if (peer_ino) {
-		struct task_ident *pt = bpf_map_lookup_elem(&last_task, &peer_ino);
-		if (pt) {
-			ev->peer_pid = pt->pid;
-			ev->peer_tid = pt->tid;
-			ev->peer_task_start_ns = pt->start_ns;
-			__builtin_memcpy(ev->peer_comm, pt->comm, UDS_COMM_LEN);
+		struct sock_state *ps = bpf_map_lookup_elem(&sock_states, &peer_ino);
+		if (ps && ps->last.pid) {
+			ev->peer_pid = ps->last.pid;
+			ev->peer_tid = ps->last.tid;
+			ev->peer_task_start_ns = ps->last.start_ns;
+			__builtin_memcpy(ev->peer_comm, ps->last.comm, UDS_COMM_LEN);
 		}
 	}
 }
@@ -1039,7 +1049,9 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	ino = socket_ino(sock);
 	/* Before any filter: the peer's records name this task as the other
 	 * end even when this task's own traffic is filtered out. */
-	remember_task(ino, tgid, tid, task);
+	struct sock_state *state = touch_state(ino, tgid, tid, task);
+	if (!state)
+		return 0;
 
 	/* Cheap filters first. */
 	if (task_filtered_out(tgid, (__u32)uid_gid, type))
@@ -1049,9 +1061,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (peer && !peer_ino) {
 		/* The peer is closing (or not yet accepted): its inode, if we
 		 * saw it before, is still the one this socket talks to. */
-		struct sock_state *known = bpf_map_lookup_elem(&sock_states, &ino);
-		if (known)
-			peer_ino = known->peer_ino;
+		peer_ino = state->peer_ino;
 	}
 	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
 		return 0;
@@ -1063,14 +1073,6 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 
 	/* The socket's names: read only when user space has not been told
 	 * them, or a name may have changed (bind, connect, a new peer). */
-	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
-	if (!state) {
-		struct sock_state fresh = { .peer_ino = peer_ino };
-		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
-		state = bpf_map_lookup_elem(&sock_states, &ino);
-		if (!state)
-			return 0;
-	}
 	__u64 local_addr_ptr = (__u64)BPF_CORE_READ((struct unix_sock *)sk, addr);
 	__u64 peer_addr_ptr = peer ? (__u64)BPF_CORE_READ((struct unix_sock *)peer, addr) : 0;
 	bool need_info = !state->info_sent || state->local_addr_ptr != local_addr_ptr ||
@@ -1213,7 +1215,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	ev->peer_ino = peer_ino;
 	ev->msg_len = ret;
 	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
-	fill_identity(ev, sk, task, pid_tgid, uid_gid, peer_ino);
+	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino);
 
 	if (!recv && (__u64)ret < requested)
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
@@ -1325,7 +1327,7 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 		/* The reader holds this socket: it is "the other end" for
 		 * the records of its peer. */
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		remember_task(reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf());
+		touch_state(reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf());
 		return 0;
 	}
 	__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
@@ -1353,13 +1355,10 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 	ev->peercred_uid = 0xffffffff;
 	ev->peercred_gid = 0xffffffff;
 	/* The task is the writer, as last seen; the reader is its peer. */
-	struct task_ident *wt = bpf_map_lookup_elem(&last_task, &wino);
-	if (wt) {
-		ev->pid = wt->pid;
-		ev->tid = wt->tid;
-		ev->task_start_ns = wt->start_ns;
-		__builtin_memcpy(ev->comm, wt->comm, UDS_COMM_LEN);
-	}
+	ev->pid = state->last.pid;
+	ev->tid = state->last.tid;
+	ev->task_start_ns = state->last.start_ns;
+	__builtin_memcpy(ev->comm, state->last.comm, UDS_COMM_LEN);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	ev->peer_pid = pid_tgid >> 32;
 	ev->peer_tid = (__u32)pid_tgid;
@@ -1474,13 +1473,12 @@ static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
 		return;
 	__u16 type = BPF_CORE_READ(sock, type);
 	__u64 ino = socket_ino(sock);
-	remember_task(ino, tgid, (__u32)pid_tgid, task);
-	if (task_filtered_out(tgid, (__u32)uid_gid, type))
+	struct sock_state *state = touch_state(ino, tgid, (__u32)pid_tgid, task);
+	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type))
 		return;
 	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	__u64 peer_ino = sock_ino(peer);
-	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &ino);
-	if (peer && !peer_ino && state)
+	if (peer && !peer_ino)
 		peer_ino = state->peer_ino;
 	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
 		return;
@@ -1501,8 +1499,8 @@ static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
 	ev->sock_ino = ino;
 	ev->peer_ino = peer_ino;
 	/* bytes this capture saw sent so far: the final offset on close */
-	ev->stream_offset = state ? state->bytes_sent : 0;
-	fill_identity(ev, sk, task, pid_tgid, uid_gid, peer_ino);
+	ev->stream_offset = state->bytes_sent;
+	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino);
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 }
