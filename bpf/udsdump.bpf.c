@@ -1271,6 +1271,25 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 		emit_chunk(c, s, true);
 		return 0;
 	}
+	/* The common case, one buffer (or one iovec) and one record: copy it
+	 * straight, without the loop. */
+	if (!buf && iov_cnt == 1) {
+		struct user_iovec one;
+		if (!bpf_probe_read_user(&one, sizeof(one), (void *)iov_ptr) && one.len >= c->remaining)
+			buf = one.base;
+	}
+	if (buf && c->remaining <= UDS_CHUNK_MAX) {
+		__u64 n = c->remaining;
+		BOUND_MAX(n, UDS_CHUNK_MAX);
+		if (n && !bpf_probe_read_user(s->data, n, (void *)buf)) {
+			c->fill = n;
+		} else {
+			c->fault = 1; /* unreadable: the bytes are a gap */
+			c->fill = 0;
+		}
+		emit_chunk(c, s, true);
+		return 0;
+	}
 	/* one step per iovec load and one per copy, chunk boundaries included */
 	__u32 loops = 2 * iov_cnt + 2 * (c->remaining / UDS_CHUNK_MAX) + 4;
 	bpf_loop(loops, payload_step, NULL, 0);
