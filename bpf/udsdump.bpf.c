@@ -172,7 +172,8 @@ struct sock_state {
 	__u64 local_addr_ptr;
 	__u64 peer_sk_ptr;
 	__u64 peer_addr_ptr;
-	__u32 info_sent;
+	__u32 info_sent;  /* user space has these names */
+	__u32 names_read; /* path_ok is the verdict on these pointers */
 	__u32 path_ok;
 	/* The last task seen using the socket: "who holds the other end"
 	 * for the peer's records, and the start time of the current task
@@ -1075,19 +1076,26 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	 * them, or a name may have changed (bind, connect, a new peer). */
 	__u64 local_addr_ptr = (__u64)BPF_CORE_READ((struct unix_sock *)sk, addr);
 	__u64 peer_addr_ptr = peer ? (__u64)BPF_CORE_READ((struct unix_sock *)peer, addr) : 0;
-	bool need_info = !state->info_sent || state->local_addr_ptr != local_addr_ptr ||
-			 state->peer_sk_ptr != (__u64)peer || state->peer_addr_ptr != peer_addr_ptr;
-	if (need_info) {
+	bool names_in_scratch = false;
+	if (!state->names_read || state->local_addr_ptr != local_addr_ptr ||
+	    state->peer_sk_ptr != (__u64)peer || state->peer_addr_ptr != peer_addr_ptr) {
 		read_sock_addr(sk, &s->info.local_addr);
 		read_sock_addr(peer, &s->info.peer_addr);
+		names_in_scratch = true;
 		state->path_ok = sock_path_ok(sk, peer, &s->info);
 		state->local_addr_ptr = local_addr_ptr;
 		state->peer_sk_ptr = (__u64)peer;
 		state->peer_addr_ptr = peer_addr_ptr;
+		state->names_read = 1;
 		state->info_sent = 0;
 	}
 	s->dest.dest_addr.kind = UDS_ADDR_UNNAMED;
 	s->dest.dest_addr.len = 0;
+	/* A connected socket the path filter rejects: done, before decoding
+	 * the syscall. (Only an unconnected datagram socket's destination
+	 * can still match below.) */
+	if (cfg.path_filter && !state->path_ok && peer)
+		return 0;
 
 	/* Decode the syscall being served, if it is a send (or, on the
 	 * receive side, a read) on this very socket. */
@@ -1222,8 +1230,13 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	if (msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
 
-	if (!state->info_sent)
+	if (!state->info_sent) {
+		if (!names_in_scratch) { /* the last SOCKINFO was lost: again */
+			read_sock_addr(sk, &s->info.local_addr);
+			read_sock_addr(peer, &s->info.peer_addr);
+		}
 		state->info_sent = emit_sockinfo(s, ino);
+	}
 	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
 		s->dest.kind = UDS_RING_DEST;
 		s->dest.tid = tid;
