@@ -107,6 +107,10 @@ static bool p_fail(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
+	/* one line, even when it quotes a value holding control characters */
+	for (char *c = p->err; p->errlen && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return false;
 }
 
@@ -496,6 +500,7 @@ static bool add_path_literal(struct parser *p, const struct node *l, struct capt
 		v = dup_string(l->value);
 	}
 	if (!add_path_option(o, v, l->prim == P_PREFIX, &err)) {
+		free(v); /* not stored */
 		/* reword the option names of options.c for the filter */
 		if (err && strstr(err, "too many --path-prefix"))
 			return p_fail(p, "too many prefix conditions (at most %d)", UDS_MAX_PREFIX_FILTERS);
@@ -731,6 +736,9 @@ static void quote_value(const char *v, char *out, size_t cap)
 	for (const char *s = v; *s; s++)
 		if (isspace((unsigned char)*s) || strchr("()\"'!&|\\", *s))
 			plain = false;
+	/* a value spelled like an operator must stay a value */
+	if (!strcasecmp(v, "and") || !strcasecmp(v, "or") || !strcasecmp(v, "not"))
+		plain = false;
 	if (plain) {
 		snprintf(out, cap, "%s", v);
 		return;

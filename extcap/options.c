@@ -13,6 +13,10 @@ static char errbuf[256];
 static const char *fail(const char *fmt, const char *arg)
 {
 	snprintf(errbuf, sizeof(errbuf), fmt, arg);
+	/* one line, even when it quotes an argument holding control characters */
+	for (char *c = errbuf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return errbuf;
 }
 

@@ -7,7 +7,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 # The sanitizer build (ASan + UBSan) the tests also run.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUDSDUMP_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$(nproc)" --target udsdump
+cmake --build build-asan -j"$(nproc)" --target udsdump udsdump_plugin
 
 # Debian's python3 has pytest; a python3 earlier on PATH may not.
 PY=/usr/bin/python3

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: ring-buffer events -> on-wire records (extcap/record.c,
+ * uds_record_from_event and uds_record_loss). The input fills a struct
+ * uds_event, optionally the socket's names, a sendto destination, a struct
+ * uds_cmsg_event and a peer hint, the payload
+ * and the output capacity. Every record produced is checked by a small
+ * reader written from doc/FORMAT.md: magic, version, header_len = 16 + the
+ * TLVs exactly, known TLVs of their documented size, address kinds and
+ * lengths, payload_len and payload bytes as given, one SCM_RIGHTS_FD per
+ * passed descriptor (at most 253) in order. With room for the largest
+ * record the writer must not give up.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+#define FAIL(...)                                  \
+	do {                                       \
+		fprintf(stderr, "record check: "); \
+		fprintf(stderr, __VA_ARGS__);      \
+		fprintf(stderr, "\n");             \
+		abort();                           \
+	} while (0)
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	return rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static void check_record(const uint8_t *r, size_t len, const struct uds_event *ev,
+			 const uint8_t *payload, const struct uds_cmsg_event *cm)
+{
+	if (len < 16 || memcmp(r, "UDSK", 4) || r[4] != 1)
+		FAIL("bad header");
+	if (r[5] != (uint8_t)ev->event)
+		FAIL("event %u, want %u", r[5], (uint8_t)ev->event);
+	size_t hl = rd16(r + 6);
+	uint32_t pl = rd32(r + 12);
+	if (hl < 16 || hl + (size_t)pl != len)
+		FAIL("header_len %zu + payload_len %u != %zu", hl, pl, len);
+	if (pl != ev->data_len || (pl && memcmp(r + hl, payload, pl)))
+		FAIL("payload differs");
+	if ((rd32(r + 8) & ev->flags) != ev->flags)
+		FAIL("flags lost");
+	uint32_t want_fds = 0, n_fds = 0;
+	if (cm)
+		want_fds = cm->n_fds > UDS_FD_MAX ? UDS_FD_MAX : cm->n_fds;
+	int seen_socket = 0, seen_stream = 0;
+	size_t off = 16;
+	while (off < hl) {
+		if (off + 4 > hl)
+			FAIL("TLV header past header_len");
+		uint16_t t = rd16(r + off), l = rd16(r + off + 2);
+		const uint8_t *v = r + off + 4;
+		if (off + 4 + l > hl)
+			FAIL("TLV %u length %u past header_len", t, l);
+		switch (t) {
+		case UDS_TLV_SOCKET:
+			if (l != UDS_TLV_SOCKET_LEN || rd64(v) != ev->sock_ino || rd64(v + 8) != ev->peer_ino)
+				FAIL("SOCKET");
+			seen_socket++;
+			break;
+		case UDS_TLV_TASK:
+			if (l != UDS_TLV_TASK_LEN || rd32(v) != ev->pid)
+				FAIL("TASK");
+			break;
+		case UDS_TLV_PEER_CRED:
+			if (l != UDS_TLV_PEER_CRED_LEN)
+				FAIL("PEER_CRED");
+			break;
+		case UDS_TLV_PEER_TASK:
+			if (l != UDS_TLV_PEER_TASK_LEN || (v[16] != 1 && v[16] != 2))
+				FAIL("PEER_TASK");
+			break;
+		case UDS_TLV_LOCAL_ADDR:
+		case UDS_TLV_PEER_ADDR:
+		case UDS_TLV_DEST_ADDR:
+			if (l < 1 || l > 1 + UDS_ADDR_MAX || v[0] > 2 || (v[0] == 0 && l != 1))
+				FAIL("ADDR type %u len %u kind %u", t, l, v[0]);
+			break;
+		case UDS_TLV_STREAM:
+			if (l != UDS_TLV_STREAM_LEN || rd64(v) != ev->stream_offset || rd32(v + 8) != ev->msg_len)
+				FAIL("STREAM len %u offset %llu/%llu msg_len %u/%u", l,
+				     (unsigned long long)rd64(v), (unsigned long long)ev->stream_offset,
+				     rd32(v + 8), ev->msg_len);
+			seen_stream++;
+			break;
+		case UDS_TLV_SCM_RIGHTS_FD:
+			if (l < UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN || l > UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32)
+				FAIL("SCM_RIGHTS_FD length %u", l);
+			if (!cm || n_fds >= want_fds || (int32_t)rd32(v) != cm->all_fds[n_fds])
+				FAIL("SCM_RIGHTS_FD #%u", n_fds);
+			n_fds++;
+			break;
+		case UDS_TLV_SCM_CREDS:
+			if (l != UDS_TLV_SCM_CREDS_LEN || !cm || !cm->has_creds)
+				FAIL("SCM_CREDS");
+			break;
+		case UDS_TLV_CMSG_RAW:
+			if (l < UDS_TLV_CMSG_RAW_FIXED_LEN || l > UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX)
+				FAIL("CMSG_RAW");
+			break;
+		default:
+			FAIL("unexpected TLV type %u", t);
+		}
+		off += 4 + (size_t)l;
+	}
+	if (off != hl)
+		FAIL("TLVs end at %zu, header_len %zu", off, hl);
+	if (seen_socket != 1 || seen_stream != 1)
+		FAIL("SOCKET x%d, STREAM x%d", seen_socket, seen_stream);
+	if (n_fds != want_fds)
+		FAIL("%u SCM_RIGHTS_FD, %u passed", n_fds, want_fds);
+}
+
+static size_t take(const uint8_t **d, size_t *n, void *dst, size_t want)
+{
+	size_t k = *n < want ? *n : want;
+	memset(dst, 0, want);
+	memcpy(dst, *d, k);
+	*d += k;
+	*n -= k;
+	return k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct uds_event ev;
+	static struct uds_cmsg_event cm;
+	static uint8_t out[UDS_RECORD_META_MAX + 65536 + 64];
+	static struct uds_sock_names names;
+	struct uds_addr dest;
+	struct uds_peer_hint hint;
+	uint8_t ctl[4] = { 0 };
+	size_t cap, len;
+
+	take(&data, &size, ctl, sizeof(ctl));
+	take(&data, &size, &ev, sizeof(ev));
+	if (ctl[0] & 1)
+		take(&data, &size, &cm, sizeof(cm));
+	take(&data, &size, &hint, sizeof(hint));
+	if (ctl[0] & 4) {
+		take(&data, &size, &names.local, sizeof(names.local));
+		take(&data, &size, &names.peer, sizeof(names.peer));
+		uds_sock_names_encode(&names);
+	}
+	if (ctl[0] & 8)
+		take(&data, &size, &dest, sizeof(dest));
+	/* the payload is what is left (a real event's data_len matches it) */
+	if (size > 65536)
+		size = 65536;
+	ev.data_len = (uint32_t)size;
+	/* capacity: roomy, or as small as the fuzzer likes */
+	cap = (ctl[1] & 3) ? sizeof(out) : ((size_t)ctl[2] << 8 | ctl[3]);
+	if (cap > sizeof(out))
+		cap = sizeof(out);
+
+	len = uds_record_from_event(&ev, size ? data : NULL, (ctl[0] & 4) ? &names : NULL,
+				    (ctl[0] & 8) ? &dest : NULL, (ctl[0] & 1) ? &cm : NULL,
+				    (ctl[0] & 2) ? &hint : NULL, (uint32_t)ctl[1] << 8, out, cap);
+	if (len > cap)
+		FAIL("wrote %zu bytes into %zu", len, cap);
+	if (len)
+		check_record(out, len, &ev, data, (ctl[0] & 1) ? &cm : NULL);
+	else if (cap >= UDS_RECORD_META_MAX + (size_t)ev.data_len)
+		FAIL("gave up with room for the largest record (%zu >= %zu)", cap,
+		     (size_t)UDS_RECORD_META_MAX + ev.data_len);
+
+	uint64_t lv[4] = { ev.sock_ino, ev.peer_ino, ev.stream_offset, ev.task_start_ns };
+	len = uds_record_loss(lv[0], lv[1], lv[2], lv[3], out, cap);
+	if (len) {
+		if (len != 16 + 4 + 32 || rd16(out + 6) != 52 || out[5] != UDS_EV_LOSS || rd32(out + 12) != 0 ||
+		    rd16(out + 16) != UDS_TLV_LOSS || rd16(out + 18) != 32)
+			FAIL("LOSS record layout");
+		for (int i = 0; i < 4; i++)
+			if (rd64(out + 20 + 8 * i) != lv[i])
+				FAIL("LOSS value %d", i);
+	} else if (cap >= 52) {
+		FAIL("LOSS record not written into %zu bytes", cap);
+	}
+	return 0;
+}
