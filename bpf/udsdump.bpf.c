@@ -179,6 +179,11 @@ struct sock_state {
 	 * for the peer's records, and the start time of the current task
 	 * without reading it again. */
 	struct task_ident last;
+	/* SO_PEERCRED as last read, by the kernel objects it came from */
+	__u64 peercred_pid_ptr;
+	__u64 peercred_cred_ptr;
+	__u32 peercred_pid, peercred_uid, peercred_gid;
+	__u32 pad2;
 };
 
 #define SEEN_SEND 1u
@@ -953,17 +958,21 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	/* touch_state() has just made the current task this socket's last */
 	ev->task_start_ns = me->last.start_ns;
 	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
-	ev->peercred_pid = 0;
-	ev->peercred_uid = 0xffffffff;
-	ev->peercred_gid = 0xffffffff;
+	/* SO_PEERCRED: set at connect and never changed in place, so read
+	 * its values again only when the kernel objects change. */
 	struct pid *ppid = BPF_CORE_READ(sk, sk_peer_pid);
-	if (ppid)
-		ev->peercred_pid = BPF_CORE_READ(ppid, numbers[0].nr);
 	const struct cred *pcred = BPF_CORE_READ(sk, sk_peer_cred);
-	if (pcred) {
-		ev->peercred_uid = BPF_CORE_READ(pcred, uid.val);
-		ev->peercred_gid = BPF_CORE_READ(pcred, gid.val);
+	if (!me->peercred_pid_ptr || me->peercred_pid_ptr != (__u64)ppid ||
+	    me->peercred_cred_ptr != (__u64)pcred) {
+		me->peercred_pid = ppid ? BPF_CORE_READ(ppid, numbers[0].nr) : 0;
+		me->peercred_uid = pcred ? BPF_CORE_READ(pcred, uid.val) : 0xffffffff;
+		me->peercred_gid = pcred ? BPF_CORE_READ(pcred, gid.val) : 0xffffffff;
+		me->peercred_pid_ptr = ppid ? (__u64)ppid : 1;
+		me->peercred_cred_ptr = (__u64)pcred;
 	}
+	ev->peercred_pid = me->peercred_pid;
+	ev->peercred_uid = me->peercred_uid;
+	ev->peercred_gid = me->peercred_gid;
 	ev->peer_pid = 0;
 	ev->peer_tid = 0;
 	ev->peer_task_start_ns = 0;
