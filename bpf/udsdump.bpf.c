@@ -1070,8 +1070,14 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	peer_ino = sock_ino(peer);
 	if (peer && !peer_ino) {
 		/* The peer is closing (or not yet accepted): its inode, if we
-		 * saw it before, is still the one this socket talks to. */
+		 * saw it before, is still the one this socket talks to; a
+		 * reader that never saw it learns it from the writer's sends. */
 		peer_ino = state->peer_ino;
+		if (!peer_ino) {
+			__u64 *w = bpf_map_lookup_elem(&writer_of, &ino);
+			if (w)
+				peer_ino = *w;
+		}
 	}
 	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
 		return 0;

@@ -18,10 +18,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "..", "senders", "recv_cases.py")
 
 
-def run_case(ts, name):
+def run_case(ts, name, extra=()):
     d = workdir(ts, "recv-" + name)
     pcap = os.path.join(ts.captures, "recv-%s.pcapng" % name)
-    with Capture(pcap, None, ["--recv", "meta"]):
+    with Capture(pcap, None, ["--recv", "meta"] + list(extra)):
         p = subprocess.run(["/usr/bin/python3", CASES, name, d], capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     return pcap, json.loads(p.stdout.decode().strip().splitlines()[-1])
@@ -133,3 +133,16 @@ def test_partial_reads_and_unread_at_end(ts):
     pcap = ts.capture([data(b"a" * 10, 0), recv(10, 0), end(S.EV_SHUTDOWN, 10, S.F_INFERRED)])
     assert ts.frames(pcap, "unix.expert.unread", extra=["-2"]) == []
     assert ts.frames(pcap, "unix.expert.unread") == []
+
+
+def test_unread_data_at_close_live(ts):
+    """With --lifecycle the writer's close is recorded with its final offset:
+    the bytes no read covered are an expert item."""
+    pcap, log = run_case(ts, "unread", ["--lifecycle"])
+    rows = ts.fields(pcap, ["frame.number", "unix.unread"],
+                     "unix.event == 6 && unix.inode == %d" % log["writer_inode"],
+                     extra=["-2"])
+    assert len(rows) == 1, rows
+    assert rows[0][1] == str(log["sent"] - log["read"])
+    _, out, _ = ts.run(["-2", "-r", pcap, "-z", "expert,warn", "-q"])
+    assert "unix.expert.unread" in out or "never read" in out, out

@@ -11,6 +11,7 @@ describing what really happened (pids, inodes, fd numbers, bytes).
   passfd DIR           a regular file passed; sender's and receiver's fd
   dgram-reader DIR     a datagram server bound in DIR, reading what
                        `logger -u` sends to it
+  unread DIR           100 bytes sent, 40 read, both ends closed
 """
 import array
 import ctypes
@@ -143,6 +144,20 @@ def dgram_reader(d):
                       "path": path}))
 
 
+def unread(d):
+    """The writer sends 100 bytes and closes; the reader reads 40 of them
+    and closes too: 60 bytes are never read."""
+    a, b = socket.socketpair()
+    a.sendall(bytes(range(100)))
+    a_ino, b_ino = ino(a), ino(b)
+    a.close()
+    got = b.recv(40)
+    b.close()
+    print(json.dumps({"writer_inode": a_ino, "reader_inode": b_ino,
+                      "sent": 100, "read": len(got)}))
+
+
 if __name__ == "__main__":
     {"fork-server": fork_server, "handoff": handoff, "passcred": passcred,
-     "passfd": passfd, "dgram-reader": dgram_reader}[sys.argv[1]](sys.argv[2])
+     "passfd": passfd, "dgram-reader": dgram_reader,
+     "unread": unread}[sys.argv[1]](sys.argv[2])
