@@ -2292,7 +2292,10 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	proto_tree *unix_tree;
 	unix_record_t rec;
 	unix_frame_t *fr;
-	guint rec_len = tvb_reported_length(tvb);
+	/* Only what the file holds: a pcap snap length may have cut the
+	 * record, and nothing past the captured bytes may be trusted or handed
+	 * to reassembly. */
+	guint rec_len = tvb_captured_length(tvb);
 	const unix_addr_t *conn;
 	const char *path;
 	tvbuff_t *payload_tvb = NULL;
