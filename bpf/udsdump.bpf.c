@@ -873,6 +873,10 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 		}
 		off += (h.len + 7) & ~7ULL; /* CMSG_ALIGN */
 	}
+	/* The kernel accepted every control message of a send: if any is left
+	 * after the ones we parse, say that the record does not show them all. */
+	if (!recv && off + sizeof(h) <= clen)
+		s->ev.flags |= UDS_F_CMSG_TRUNCATED;
 	if (!s->ev.n_fds && !s->ev.has_creds && !s->ev.n_raw && !s->ev.flags)
 		return;
 	if (s->ev.n_fd_info) {
