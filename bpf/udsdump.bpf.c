@@ -27,6 +27,12 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Read-only view of a kernel object (6.2+): fields are then read by direct
+ * CO-RE-relocated loads, which the verifier turns into inline fault-safe
+ * loads, instead of one bpf_probe_read_kernel() helper call per field. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KVIEW(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
 #define AF_UNIX 1
 #define SOCK_STREAM 1
 #define SOL_SOCKET 1
@@ -288,14 +294,14 @@ static __always_inline __u64 socket_ino(struct socket *sock)
 {
 	if (!sock)
 		return 0;
-	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+	return KVIEW(struct socket_alloc, sock)->vfs_inode.i_ino;
 }
 
 static __always_inline __u64 sock_ino(struct sock *sk)
 {
 	if (!sk)
 		return 0;
-	return socket_ino(BPF_CORE_READ(sk, sk_socket));
+	return socket_ino(KVIEW(struct sock, sk)->sk_socket);
 }
 
 /* The struct file behind descriptor fd of task, or NULL. */
@@ -307,10 +313,10 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, int f
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	fdt = KVIEW(struct task_struct, task)->files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
 		return NULL;
 	return f;
@@ -964,8 +970,9 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
 	/* SO_PEERCRED: set at connect and never changed in place, so read
 	 * its values again only when the kernel objects change. */
-	struct pid *ppid = BPF_CORE_READ(sk, sk_peer_pid);
-	const struct cred *pcred = BPF_CORE_READ(sk, sk_peer_cred);
+	struct sock *ksk = KVIEW(struct sock, sk);
+	struct pid *ppid = ksk->sk_peer_pid;
+	const struct cred *pcred = ksk->sk_peer_cred;
 	if (!me->peercred_pid_ptr || me->peercred_pid_ptr != (__u64)ppid ||
 	    me->peercred_cred_ptr != (__u64)pcred) {
 		me->peercred_pid = ppid ? BPF_CORE_READ(ppid, numbers[0].nr) : 0;
@@ -1046,7 +1053,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	__u64 uid_gid = bpf_get_current_uid_gid();
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct sock *ksk = KVIEW(struct sock, sk);
+	struct socket *sock = ksk->sk_socket;
 	struct sock *peer;
 	struct data_scratch *s;
 	struct uds_event *ev;
@@ -1055,7 +1063,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 
 	if (!sock)
 		return 0;
-	type = BPF_CORE_READ(sock, type);
+	type = sock->type;
 	if (ret == 0 && type == SOCK_STREAM)
 		return 0;
 	if (tgid == cfg.self_pid)
@@ -1070,7 +1078,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	/* Cheap filters first. */
 	if (task_filtered_out(tgid, (__u32)uid_gid, type))
 		return 0;
-	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	peer = KVIEW(struct unix_sock, sk)->peer;
 	peer_ino = sock_ino(peer);
 	if (peer && !peer_ino) {
 		/* The peer is closing (or not yet accepted): its inode, if we
@@ -1093,8 +1101,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 
 	/* The socket's names: read only when user space has not been told
 	 * them, or a name may have changed (bind, connect, a new peer). */
-	__u64 local_addr_ptr = (__u64)BPF_CORE_READ((struct unix_sock *)sk, addr);
-	__u64 peer_addr_ptr = peer ? (__u64)BPF_CORE_READ((struct unix_sock *)peer, addr) : 0;
+	__u64 local_addr_ptr = (__u64)KVIEW(struct unix_sock, sk)->addr;
+	__u64 peer_addr_ptr = peer ? (__u64)KVIEW(struct unix_sock, peer)->addr : 0;
 	bool names_in_scratch = false;
 	if (!state->names_read || state->local_addr_ptr != local_addr_ptr ||
 	    state->peer_sk_ptr != (__u64)peer || state->peer_addr_ptr != peer_addr_ptr) {
@@ -1118,9 +1126,9 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 
 	/* Decode the syscall being served, if it is a send (or, on the
 	 * receive side, a read) on this very socket. */
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = BPF_CORE_READ(regs, orig_ax);
-	int fd = BPF_CORE_READ(regs, di);
+	struct pt_regs *regs = KVIEW(struct pt_regs, (void *)bpf_task_pt_regs(task));
+	long nr = regs->orig_ax;
+	int fd = regs->di;
 	__u16 sys = UDS_SYS_UNKNOWN;
 	__u64 buf = 0, iov_ptr = 0, control = 0, clen = 0;
 	__u32 iov_cnt = 0, msg_flags = 0;
@@ -1140,36 +1148,36 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	}
 	if (by_buf || by_iov || by_msg || by_mmsg) {
 		struct file *f = task_fd_file(task, fd);
-		if (!f || BPF_CORE_READ(f, private_data) != (void *)sock)
+		if (!f || KVIEW(struct file, f)->private_data != (void *)sock)
 			by_buf = by_iov = by_msg = by_mmsg = false; /* registers of something else */
 	}
 	if (by_buf) {
 		sys = nr == NR_write ? UDS_SYS_WRITE
 		      : nr == NR_sendto ? UDS_SYS_SENDTO
 		      : nr == NR_read ? UDS_SYS_READ : UDS_SYS_RECVFROM;
-		buf = BPF_CORE_READ(regs, si);
-		requested = BPF_CORE_READ(regs, dx);
+		buf = regs->si;
+		requested = regs->dx;
 		if (nr == NR_sendto || nr == NR_recvfrom)
-			msg_flags = BPF_CORE_READ(regs, r10);
+			msg_flags = regs->r10;
 		if (nr == NR_sendto)
-			read_user_addr(BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9), &s->dest.dest_addr);
+			read_user_addr(regs->r8, regs->r9, &s->dest.dest_addr);
 	} else if (by_iov) {
 		sys = recv ? UDS_SYS_READV : UDS_SYS_WRITEV;
-		iov_ptr = BPF_CORE_READ(regs, si);
-		iov_cnt = BPF_CORE_READ(regs, dx);
+		iov_ptr = regs->si;
+		iov_cnt = regs->dx;
 	} else if (by_msg || by_mmsg) {
 		struct user_msghdr_x mh;
 		__u64 mh_ptr;
 
 		if (by_msg) {
 			sys = recv ? UDS_SYS_RECVMSG : UDS_SYS_SENDMSG;
-			mh_ptr = BPF_CORE_READ(regs, si);
-			msg_flags = BPF_CORE_READ(regs, dx);
+			mh_ptr = regs->si;
+			msg_flags = regs->dx;
 		} else {
 			/* struct mmsghdr is a user_msghdr plus a u32 (64 bytes);
 			 * the tracepoint fires once per message with no index. */
-			__u64 vec = BPF_CORE_READ(regs, si);
-			__u32 vlen = BPF_CORE_READ(regs, dx);
+			__u64 vec = regs->si;
+			__u32 vlen = regs->dx;
 			__u32 key = recv ? (tid | RECV_CURSOR_BIT) : tid;
 			struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &key);
 			__u32 idx = 0;
@@ -1183,7 +1191,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 				bpf_map_update_elem(&mmsg_cursors, &key, &next, BPF_ANY);
 			sys = recv ? UDS_SYS_RECVMMSG : UDS_SYS_SENDMMSG;
 			mh_ptr = vec + (__u64)idx * 64;
-			msg_flags = BPF_CORE_READ(regs, r10);
+			msg_flags = regs->r10;
 		}
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)mh_ptr)) {
 			sys = UDS_SYS_UNKNOWN;
@@ -1338,7 +1346,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 
 static __always_inline int on_send(struct sock *sk, int ret)
 {
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+	if (KVIEW(struct sock, sk)->__sk_common.skc_family != AF_UNIX)
 		return 0;
 	if (ret < 0) {
 		/* sendmmsg stops at an error: its next call starts at 0 */
@@ -1359,7 +1367,8 @@ int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
  * the writer's final offset is recorded as an inferred SHUTDOWN. */
 static __always_inline int on_recv(struct sock *sk, int ret)
 {
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+	struct sock *ksk = KVIEW(struct sock, sk);
+	if (ksk->__sk_common.skc_family != AF_UNIX)
 		return 0;
 	if (ret < 0) {
 		/* recvmmsg stops at an error: its next call starts at 0 */
@@ -1367,10 +1376,10 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 		bpf_map_delete_elem(&mmsg_cursors, &key);
 		return 0;
 	}
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct socket *sock = ksk->sk_socket;
 	if (!sock)
 		return 0;
-	__u16 type = BPF_CORE_READ(sock, type);
+	__u16 type = sock->type;
 	__u64 reader = socket_ino(sock);
 	if (ret > 0 || type != SOCK_STREAM) {
 		if (cfg.recv_mode != UDS_RECV_NONE)
