@@ -149,8 +149,9 @@ enum uds_syscall {
  *   16 u64 inode       i_ino (for sockets: the socket inode, as ss shows)
  *   24 u64 dev         s_dev of the inode's superblock (kernel encoding)
  *   32 path bytes      regular files/dirs: absolute path within its mount
- *                      namespace as far as walked; others: the dentry name
- *                      ("[eventfd]", "memfd:x", "pipe:[123]" ...)
+ *                      namespace as far as walked; others: the name the
+ *                      kernel gives ("anon_inode:[eventfd]", "memfd:x",
+ *                      "pipe:[123]", "socket:[456]"), as doc/FORMAT.md says
  */
 enum uds_file_kind {
 	UDS_FILE_UNKNOWN = 0,
