@@ -628,6 +628,31 @@ static __always_inline __u64 iov_total(__u64 iov_ptr, __u32 cnt)
 }
 
 /* One step of the path walk of describe_fd(). */
+/* Put d's name in front of what the walk has written so far, with a '/'
+ * before it unless it is the last component; false (walk cut short) when
+ * it does not fit. */
+static __always_inline bool prepend_name(struct cmsg_scratch *cs, struct dentry *d, bool slash)
+{
+	struct qstr q = BPF_CORE_READ(d, d_name);
+	__u32 l = q.len;
+	__u32 pos = cs->walk.pos;
+
+	if (pos > UDS_FD_PATH_MAX || l + slash > pos || l > UDS_FD_PATH_MAX - 2) {
+		cs->walk.stop = 1;
+		return false;
+	}
+	pos -= l;
+	BOUND(l, UDS_FD_PATH_MAX - 1);
+	BOUND(pos, UDS_FD_PATH_MAX - 1);
+	bpf_probe_read_kernel(&cs->path[pos], l, q.name);
+	if (slash) {
+		pos -= 1;
+		cs->path[pos & (UDS_FD_PATH_MAX - 1)] = '/';
+	}
+	cs->walk.pos = pos;
+	return true;
+}
+
 static long path_step(__u32 i, void *unused)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -640,31 +665,20 @@ static long path_step(__u32 i, void *unused)
 	if (w->done || w->stop)
 		return 1;
 	struct dentry *d = w->d;
-	struct vfsmount *vmnt = w->vmnt;
 	struct mount *mnt = w->mnt;
+	struct vfsmount *vmnt = w->vmnt;
 	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
-	if (d == mnt_root || d == parent) {
-		struct mount *mparent = BPF_CORE_READ(mnt, mnt_parent);
-		if (d != mnt_root) {
-			/* A disconnected pseudo dentry (memfd, a deleted file's
-			 * orphan): its own name is all the path there is. */
-			struct qstr pq = BPF_CORE_READ(d, d_name);
-			__u32 pl = pq.len;
-			__u32 ppos = w->pos;
-			if (ppos > UDS_FD_PATH_MAX || pl > ppos || pl > UDS_FD_PATH_MAX - 2) {
-				w->stop = 1;
-				return 1;
-			}
-			ppos -= pl;
-			BOUND(pl, UDS_FD_PATH_MAX - 1);
-			BOUND(ppos, UDS_FD_PATH_MAX - 1);
-			bpf_probe_read_kernel(&cs->path[ppos], pl, pq.name);
-			w->pos = ppos;
+	if (d == parent && d != mnt_root) {
+		/* A disconnected pseudo dentry (memfd, a deleted file's
+		 * orphan): its own name is all the path there is. */
+		if (prepend_name(cs, d, false))
 			w->done = 1;
-			return 1;
-		}
+		return 1;
+	}
+	if (d == mnt_root) {
+		struct mount *mparent = BPF_CORE_READ(mnt, mnt_parent);
 		if (mparent == mnt) {
 			w->done = 1; /* the global root */
 			return 1;
@@ -674,20 +688,8 @@ static long path_step(__u32 i, void *unused)
 		w->vmnt = (struct vfsmount *)((char *)mparent + bpf_core_field_offset(struct mount, mnt));
 		return 0;
 	}
-	struct qstr q = BPF_CORE_READ(d, d_name);
-	__u32 l = q.len;
-	__u32 pos = w->pos;
-	if (pos > UDS_FD_PATH_MAX || l + 1 > pos || l > UDS_FD_PATH_MAX - 2) {
-		w->stop = 1; /* does not fit: cut short */
-		return 1;
-	}
-	pos -= l;
-	BOUND(l, UDS_FD_PATH_MAX - 1);
-	BOUND(pos, UDS_FD_PATH_MAX - 1);
-	bpf_probe_read_kernel(&cs->path[pos], l, q.name);
-	pos -= 1;
-	cs->path[pos & (UDS_FD_PATH_MAX - 1)] = '/';
-	w->pos = pos;
+	if (!prepend_name(cs, d, true))
+		return 1; /* does not fit: cut short */
 	w->d = parent;
 	return 0;
 }

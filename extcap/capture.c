@@ -440,25 +440,22 @@ static void keep_pending(struct capture *c, const void *data, size_t size)
 	c->pending[slot] = copy;
 }
 
-/* The destination of the message in progress on (tid, ino); released
- * with the message's last record. */
-static const struct uds_addr *dest_of(struct capture *c, uint32_t tid, uint64_t ino, bool last)
+/* The destination of the message in progress on (tid, ino), copied into
+ * out; forgotten with the message's last record. */
+static bool dest_of(struct capture *c, uint32_t tid, uint64_t ino, bool last, struct uds_addr *out)
 {
 	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
 		struct uds_dest_event *d = c->dests[i];
 		if (d && d->tid == tid && d->sock_ino == ino) {
+			*out = d->dest_addr;
 			if (last) {
-				/* hand it over for this record, then forget it */
-				static struct uds_addr held;
-				held = d->dest_addr;
 				g_free(d);
 				c->dests[i] = NULL;
-				return &held;
 			}
-			return &d->dest_addr;
+			return true;
 		}
 	}
-	return NULL;
+	return false;
 }
 
 static void keep_dest(struct capture *c, const struct uds_dest_event *e)
@@ -542,9 +539,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	gint64 key = (gint64)ev->sock_ino;
 	const struct uds_sock_names *names = g_hash_table_lookup(c->names, &key);
+	struct uds_addr dest_buf;
 	const struct uds_addr *dest = NULL;
-	if (ev->event == UDS_EV_DATA)
-		dest = dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE));
+	if (ev->event == UDS_EV_DATA &&
+	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
+		dest = &dest_buf;
 	size_t len = uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL, extra,
 					   c->rec, c->rec_cap);
 	g_free(cm);
