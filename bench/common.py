@@ -219,6 +219,54 @@ class Udsdump:
         }
 
 
+FLOOR_RE = re.compile(r"floor: (\d+) records, (\d+) bytes")
+
+
+def snapshot_floor(path, into):
+    """Copy bench/floor's udsdump-floor (built beside udsdump), or None."""
+    if not path:
+        path = os.environ.get("UDSDUMP_FLOOR") or os.path.join(
+            REPO, "build", "bench-floor", "udsdump-floor")
+    if not os.path.exists(path):
+        return None
+    dst = os.path.join(into, "udsdump-floor")
+    shutil.copy2(path, dst)
+    return dst
+
+
+class Floor:
+    """bench/floor's program in mode "empty" or "copy": the least any eBPF
+    capture of the same sends costs. stop() returns the same keys as
+    Udsdump.stop() (records: what the ring carried, lost 0, no file)."""
+
+    def __init__(self, binary, mode, log):
+        self.cmd = [binary, mode]
+        self.log = log
+        self.out = None
+
+    def start(self):
+        self.logf = open(self.log, "w")
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(self.cmd, stdout=self.logf,
+                                  stderr=self.logf)
+        wait_for_file_text(self.log, "udsdump-floor: attached", 60, self.p)
+        return self
+
+    def stop(self):
+        os.kill(self.p.pid, signal.SIGINT)
+        code, ru = wait4(self.p.pid)
+        wall = time.monotonic() - self.t0
+        self.logf.close()
+        with open(self.log, errors="replace") as f:
+            text = f.read()
+        m = FLOOR_RE.search(text)
+        if code != 0 or not m:
+            raise RuntimeError("udsdump-floor exited %d:\n%s" % (code, text))
+        return {"records": int(m.group(1)), "lost": 0,
+                "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
+                "wall_s": wall, "file_bytes": 0}
+
+
 # ------------------------------------------------------------------ pcapng
 
 def iter_pcapng(path):

@@ -12,6 +12,14 @@ clients, without and with pipelining (-P 16), in three modes:
             no receive side: --recv none
   filtered  udsdump with --path pointing at another socket: the hooks run
             for every send but nothing is recorded (the cost of the hooks)
+  floor-empty, floor-copy
+            not udsdump: bench/floor's programs on the same two tracepoints,
+            returning at once (empty), or doing the least any capture with
+            payload can do (copy: a timestamp, a ring reservation, the
+            caller's buffer copied in, drained on a 10 ms timer and
+            discarded). udsdump cannot cost less than floor-copy: if
+            floor-copy misses the target, the kernel's hook and ring costs
+            on this machine stand in its way.
 
 Rounds alternate the modes (the order rotates each round); the figures are
 medians over the rounds and the ratios are median(mode) / median(bare).
@@ -92,16 +100,30 @@ def main():
                     help="udsdump binary (default $UDSDUMP or build/udsdump)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="skip the floor-empty/floor-copy modes")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated modes to run (bare is always run)")
+    ap.add_argument("--configs", default="c50,c50-P16",
+                    help="comma-separated: c50, c50-P16")
     a = ap.parse_args()
     common.need_root()
     rounds = a.rounds or (1 if a.quick else 5)
     n = a.requests or (20000 if a.quick else 200000)
-    configs = [("c50", 50, 1), ("c50-P16", 50, 16)]
+    configs = [c for c in (("c50", 50, 1), ("c50-P16", 50, 16))
+               if c[0] in a.configs.split(",")]
 
     d = common.workdir("udsbench-redis.")
     udsdump = common.snapshot_udsdump(a.udsdump, d)
     modes = modes_for(udsdump)
-    capmodes = [m for m in modes if m not in ("bare", "filtered")]
+    floor = None if a.no_floor else common.snapshot_floor(None, d)
+    if floor:
+        modes = modes + ("floor-empty", "floor-copy")
+    if a.only:
+        modes = ("bare",) + tuple(m for m in modes
+                                  if m in a.only.split(",") and m != "bare")
+    capmodes = [m for m in modes if m not in ("bare", "filtered")
+                and not m.startswith("floor")]
     common.header("capture overhead (redis over a Unix socket)",
                   "redis-benchmark -t set,get -d 256 -n %d -c 50 [-P 16], "
                   "%d round(s), modes %s" % (n, rounds, "/".join(modes)))
@@ -123,7 +145,11 @@ def main():
             for name, clients, pipe in configs:
                 for mode in order:
                     cap = None
-                    if mode != "bare":
+                    if mode.startswith("floor"):
+                        cap = common.Floor(floor, mode.split("-")[1],
+                                           os.path.join(d, "floor.log"))
+                        cap.start()
+                    elif mode != "bare":
                         out = os.path.join(d, "cap.pcapng")
                         args = {"all": [], "sends": ["--recv", "none"],
                                 "filtered": ["--path", other]}[mode]
@@ -143,7 +169,8 @@ def main():
                                  " file %.0f MB" % (st["records"], st["lost"],
                                                     st["cpu_s"],
                                                     st["file_bytes"] / 1e6))
-                        os.unlink(cap.out)
+                        if cap.out:
+                            os.unlink(cap.out)
                     print(line)
                     sys.stdout.flush()
     finally:
@@ -191,6 +218,17 @@ def main():
                       zip(results[name][mode], results[name]["bare"])]
             print("  %s %s/bare per round: %s" % (
                 name, mode, " ".join("%.3f" % p for p in paired)))
+    if floor and "floor-copy" in modes:
+        # The verdict on the target: can any eBPF capture meet it here?
+        for name, _, _ in configs:
+            base = common.median([x["SET+GET"] for x in results[name]["bare"]])
+            fc = common.median([x["SET+GET"] for x in
+                                results[name]["floor-copy"]]) / base
+            print("FLOOR redis %s: the least capture (floor-copy) keeps %.3f "
+                  "of bare: the %.2f target is %s on this machine by any "
+                  "eBPF capture of these sends" % (
+                      name, fc, TARGET,
+                      "reachable" if fc >= TARGET else "NOT reachable"))
     for name, _, pipe in configs:
         for mode in capmodes:
             cs = caps[name][mode]

@@ -165,8 +165,9 @@ struct task_ident {
 	char comm[UDS_COMM_LEN];
 };
 
-/* Everything kept per socket, keyed by inode: one lookup per message. */
+/* Everything kept per socket: one lookup per message. */
 struct sock_state {
+	__u64 ino; /* of the socket this state belongs to */
 	__u64 bytes_sent;
 	__u64 bytes_read;
 	__u64 peer_ino;
@@ -195,12 +196,22 @@ struct sock_state {
 #define SEEN_SEND 1u
 #define SEEN_RECV 2u
 
+/* The state by socket inode (when cfg.sk_storage is off). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct sock_state);
 } sock_states SEC(".maps");
+
+/* The state in the socket itself (cfg.sk_storage): found from the socket
+ * pointer without hashing, and freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} sk_states SEC(".maps");
 
 /* Reader inode -> writer inode, to find the writer at end of file. */
 struct {
@@ -507,7 +518,12 @@ static __always_inline __u64 wakeup_flags(void)
 {
 	/* Batch: wake the reader only once a good part of the ring is full;
 	 * it also polls on a short timer. A wakeup per record costs more
-	 * than the copy. */
+	 * than the copy. The fill level is looked at every 8th record of a
+	 * CPU only: the query reads the ring's shared positions, a cache line
+	 * the reader keeps writing. */
+	struct uds_kernel_stats *st = get_stats();
+	if (st && (st->records_emitted & 7))
+		return BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
@@ -904,20 +920,55 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 	}
 }
 
-/* The state of socket ino (created if new), with the current task
- * remembered as the last one seen using it. */
-static __always_inline struct sock_state *touch_state(__u64 ino, __u32 pid, __u32 tid,
-						      struct task_struct *task)
+/* The state of socket sk (inode ino), created if new and asked for.
+ * With cfg.sk_storage, sk must be a socket pointer the verifier trusts:
+ * callers that only have an untrusted one pass trusted_sk = false (a
+ * compile-time constant), and those programs only load with the hash. */
+static __always_inline struct sock_state *state_of(struct sock *sk, __u64 ino, bool create,
+						   const bool trusted_sk)
 {
-	struct sock_state *st = bpf_map_lookup_elem(&sock_states, &ino);
+	struct sock_state *st;
 
-	if (!st) {
-		struct sock_state fresh = {};
+	if (trusted_sk && cfg.sk_storage) {
+		st = bpf_sk_storage_get(&sk_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+		if (st && !st->ino)
+			st->ino = ino;
+		return st;
+	}
+	st = bpf_map_lookup_elem(&sock_states, &ino);
+	if (!st && create) {
+		struct sock_state fresh = { .ino = ino };
 		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&sock_states, &ino);
-		if (!st)
-			return NULL;
 	}
+	return st;
+}
+
+/* The peer's state, if it has one: it is not created here. */
+static __always_inline struct sock_state *peer_state_of(struct sock *sk, __u64 peer_ino, const bool trusted_sk)
+{
+	if (trusted_sk && cfg.sk_storage) {
+		/* the helper's result is a unix_sock the verifier knows, so its
+		 * peer pointer is one bpf_sk_storage_get() accepts */
+		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+		if (!u || !u->peer)
+			return NULL;
+		return bpf_sk_storage_get(&sk_states, u->peer, 0, 0);
+	}
+	if (!peer_ino)
+		return NULL;
+	return bpf_map_lookup_elem(&sock_states, &peer_ino);
+}
+
+/* The state of socket sk (created if new), with the current task
+ * remembered as the last one seen using it. */
+static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino, __u32 pid, __u32 tid,
+						      struct task_struct *task, const bool trusted_sk)
+{
+	struct sock_state *st = state_of(sk, ino, true, trusted_sk);
+
+	if (!st)
+		return NULL;
 	if (st->last.pid != pid || st->last.tid != tid) {
 		st->last.pid = pid;
 		st->last.tid = tid;
@@ -961,7 +1012,7 @@ static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
 /* Who did it (the current task), what SO_PEERCRED says, and the task
  * last seen holding the peer socket. */
 static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct sock_state *me,
-					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino)
+					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino, const bool trusted_sk)
 {
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
@@ -991,7 +1042,7 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	ev->peer_task_start_ns = 0;
 	ev->peer_comm[0] = 0;
 	if (peer_ino) {
-		struct sock_state *ps = bpf_map_lookup_elem(&sock_states, &peer_ino);
+		struct sock_state *ps = peer_state_of(sk, peer_ino, trusted_sk);
 		if (ps && ps->last.pid) {
 			ev->peer_pid = ps->last.pid;
 			ev->peer_tid = ps->last.tid;
@@ -1049,7 +1100,7 @@ static __always_inline bool emit_sockinfo(struct data_scratch *s, __u64 ino)
 	return false;
 }
 
-static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
+static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const bool trusted_sk)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1073,7 +1124,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	ino = socket_ino(sock);
 	/* Before any filter: the peer's records name this task as the other
 	 * end even when this task's own traffic is filtered out. */
-	struct sock_state *state = touch_state(ino, tgid, tid, task);
+	struct sock_state *state = touch_state(sk, ino, tgid, tid, task, trusted_sk);
 	if (!state)
 		return 0;
 
@@ -1087,7 +1138,11 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 		 * saw it before, is still the one this socket talks to; a
 		 * reader that never saw it learns it from the writer's sends. */
 		peer_ino = state->peer_ino;
-		if (!peer_ino) {
+		if (!peer_ino && trusted_sk && cfg.sk_storage) {
+			struct sock_state *ps = peer_state_of(sk, 0, trusted_sk);
+			if (ps)
+				peer_ino = ps->ino;
+		} else if (!peer_ino) {
 			__u64 *w = bpf_map_lookup_elem(&writer_of, &ino);
 			if (w)
 				peer_ino = *w;
@@ -1239,7 +1294,9 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 		state->seen |= dir; /* a lost race only repeats the flag */
 		flags |= UDS_F_FIRST_SEEN;
 	}
-	if (peer_ino && !recv && new_peer)
+	/* (with sk_storage, the reader finds the writer through its peer
+	 * pointer instead) */
+	if (peer_ino && !recv && new_peer && !(trusted_sk && cfg.sk_storage))
 		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
 
 
@@ -1252,7 +1309,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	ev->peer_ino = peer_ino;
 	ev->msg_len = ret;
 	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
-	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino);
+	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, trusted_sk);
 
 	if (!recv && (__u64)ret < requested)
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
@@ -1346,7 +1403,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv)
 	return 0;
 }
 
-static __always_inline int on_send(struct sock *sk, int ret)
+static __always_inline int on_send(struct sock *sk, int ret, const bool trusted_sk)
 {
 	if (KVIEW(struct sock, sk)->__sk_common.skc_family != AF_UNIX)
 		return 0;
@@ -1356,18 +1413,18 @@ static __always_inline int on_send(struct sock *sk, int ret)
 		bpf_map_delete_elem(&mmsg_cursors, &tid);
 		return 0;
 	}
-	return handle_msg(sk, ret, false);
+	return handle_msg(sk, ret, false, trusted_sk);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 {
-	return on_send(sk, ret);
+	return on_send(sk, ret, true);
 }
 
 /* A read. End of file seen by a stream reader means the writer is done:
  * the writer's final offset is recorded as an inferred SHUTDOWN. */
-static __always_inline int on_recv(struct sock *sk, int ret)
+static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_sk)
 {
 	struct sock *ksk = KVIEW(struct sock, sk);
 	if (ksk->__sk_common.skc_family != AF_UNIX)
@@ -1385,20 +1442,28 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 	__u64 reader = socket_ino(sock);
 	if (ret > 0 || type != SOCK_STREAM) {
 		if (cfg.recv_mode != UDS_RECV_NONE)
-			return handle_msg(sk, ret, true);
+			return handle_msg(sk, ret, true, trusted_sk);
 		/* The reader holds this socket: it is "the other end" for
 		 * the records of its peer. */
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		touch_state(reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf());
+		touch_state(sk, reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf(), trusted_sk);
 		return 0;
 	}
-	__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
-	if (!writer)
+	struct sock_state *state;
+	if (trusted_sk && cfg.sk_storage) {
+		/* the writer is the reader's peer: still referenced by it */
+		state = peer_state_of(sk, 0, trusted_sk);
+	} else {
+		__u64 *writer = bpf_map_lookup_elem(&writer_of, &reader);
+		if (!writer)
+			return 0;
+		__u64 wino = *writer;
+		state = bpf_map_lookup_elem(&sock_states, &wino);
+	}
+	/* only a writer whose sends were recorded (past the filters) */
+	if (!state || state->eof_reported || !(state->seen & SEEN_SEND))
 		return 0;
-	__u64 wino = *writer;
-	struct sock_state *state = bpf_map_lookup_elem(&sock_states, &wino);
-	if (!state || state->eof_reported)
-		return 0;
+	__u64 wino = state->ino;
 	state->eof_reported = 1;
 
 	struct data_scratch *s = get_data_scratch();
@@ -1438,7 +1503,7 @@ static __always_inline int on_recv(struct sock *sk, int ret)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
-	return on_recv(sk, ret);
+	return on_recv(sk, ret, true);
 }
 
 /*
@@ -1465,9 +1530,9 @@ static long mmsg_step(__u32 i, struct mmsg_walk *w)
 	if (len > 0x7fffffff)
 		return 1;
 	if (w->recv)
-		on_recv(w->sk, (int)len);
+		on_recv(w->sk, (int)len, false);
 	else
-		on_send(w->sk, (int)len);
+		on_send(w->sk, (int)len, false);
 	return 0;
 }
 
@@ -1503,7 +1568,7 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (ret < 0 || ret > 0x7fffffff)
 		return 0;
-	return recv ? on_recv(sk, (int)ret) : on_send(sk, (int)ret);
+	return recv ? on_recv(sk, (int)ret, false) : on_send(sk, (int)ret, false);
 }
 
 /*
@@ -1535,7 +1600,7 @@ static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
 		return;
 	__u16 type = BPF_CORE_READ(sock, type);
 	__u64 ino = socket_ino(sock);
-	struct sock_state *state = touch_state(ino, tgid, (__u32)pid_tgid, task);
+	struct sock_state *state = touch_state(sk, ino, tgid, (__u32)pid_tgid, task, false);
 	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type))
 		return;
 	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
@@ -1562,7 +1627,7 @@ static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
 	ev->peer_ino = peer_ino;
 	/* bytes this capture saw sent so far: the final offset on close */
 	ev->stream_offset = state->bytes_sent;
-	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino);
+	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, false);
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 }

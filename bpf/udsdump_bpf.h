@@ -50,6 +50,12 @@ struct uds_bpf_config {
 	__u32 payload;       /* 0: metadata only */
 	__u32 wakeup_bytes;  /* wake the reader once this much is queued */
 	__u32 recv_mode;     /* receive side: UDS_RECV_* */
+	/* Per-socket state in socket local storage (sk_storage), found
+	 * through the socket itself, instead of the inode-keyed hash. Only
+	 * the sock tracepoints hand us a socket pointer the verifier trusts,
+	 * so the syscall programs (--hook=syscalls, --lifecycle) use the
+	 * hash, and then every program does. */
+	__u32 sk_storage;
 	__u32 has_pid, pid;
 	__u32 has_uid, uid;
 	__u32 sock_type;     /* 0 = any */

@@ -777,6 +777,9 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 				"(added in 6.3): use --hook=syscalls\n");
 		goto out;
 	}
+	/* Socket-local state needs the socket pointers only the sock
+	 * tracepoints give: with any syscall program, all use the hash. */
+	cfg->sk_storage = hook == HOOK_SOCK && !o->lifecycle;
 	bpf_program__set_autoload(c.skel->progs.uds_send, hook == HOOK_SOCK);
 	bpf_program__set_autoload(c.skel->progs.uds_recv, hook == HOOK_SOCK);
 	bpf_program__set_autoload(c.skel->progs.uds_sys_exit, hook == HOOK_SYSCALLS);

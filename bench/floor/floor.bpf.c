@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The floor of any eBPF capture of Unix-socket sends on this kernel, for
+ * bench/redis_overhead.py: what the same two tracepoints cost when the
+ * programs do (1) nothing at all, or (2) the least a capture with payload
+ * can do: take a timestamp, reserve ring space and copy the caller's
+ * buffer into it (write/sendto only; no identity, no names, no offsets,
+ * no filters, no fd proof). udsdump itself can only cost more than (2);
+ * if (2) misses a target, the kernel's hook and ring-buffer costs stand in
+ * the way of that target, not udsdump's own work.
+ */
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KVIEW(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
+#define AF_UNIX 1
+#define NR_write 1
+#define NR_sendto 44
+#define FLOOR_MAX 4096 /* a redis request or reply of -d 256 fits */
+
+const volatile int copy_payload = 0;
+
+struct floor_event {
+	__u64 ts;
+	__u64 sk;
+	__u32 len;
+	__u32 pad;
+	__u8 data[FLOOR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} floor_events SEC(".maps");
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
+{
+	if (!copy_payload)
+		return 0;
+	if (KVIEW(struct sock, sk)->__sk_common.skc_family != AF_UNIX || ret <= 0)
+		return 0;
+	struct pt_regs *regs = KVIEW(struct pt_regs, (void *)bpf_task_pt_regs(bpf_get_current_task_btf()));
+	long nr = regs->orig_ax;
+	__u32 n = (nr == NR_write || nr == NR_sendto) ? (__u32)ret : 0;
+	if (n > FLOOR_MAX)
+		n = FLOOR_MAX;
+	/* the size class a capture would reserve: header + payload */
+	struct floor_event *ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev) - FLOOR_MAX + 512, 0);
+	if (n > 512 || !ev) {
+		if (ev)
+			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	ev->ts = bpf_ktime_get_boot_ns();
+	ev->sk = (__u64)sk;
+	ev->len = n;
+	if (n && bpf_probe_read_user(ev->data, n & 511, (void *)regs->si))
+		ev->len = 0;
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(floor_recv, struct sock *sk, int ret, int flags)
+{
+	return 0;
+}
