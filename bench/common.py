@@ -235,14 +235,14 @@ def snapshot_floor(path, into):
 
 
 class Floor:
-    """bench/floor's program in mode "empty" or "copy": the least any eBPF
-    capture of the same sends costs. stop() returns the same keys as
-    Udsdump.stop() (records: what the ring carried, lost 0, no file)."""
+    """bench/floor's program in mode "empty", "copy" or "write" (to out):
+    the least any eBPF capture of the same sends costs. stop() returns the
+    same keys as Udsdump.stop() (records: what the ring carried, lost 0)."""
 
-    def __init__(self, binary, mode, log):
-        self.cmd = [binary, mode]
+    def __init__(self, binary, mode, log, out=None):
+        self.cmd = [binary, mode] + ([out] if mode == "write" else [])
         self.log = log
-        self.out = None
+        self.out = out if mode == "write" else None
 
     def start(self):
         self.logf = open(self.log, "w")
@@ -264,7 +264,8 @@ class Floor:
             raise RuntimeError("udsdump-floor exited %d:\n%s" % (code, text))
         return {"records": int(m.group(1)), "lost": 0,
                 "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
-                "wall_s": wall, "file_bytes": 0}
+                "wall_s": wall,
+                "file_bytes": os.path.getsize(self.out) if self.out else 0}
 
 
 # ------------------------------------------------------------------ pcapng

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * udsdump-floor MODE: attach floor.bpf.c's programs (MODE "empty": they
- * return at once; "copy": the least a capture with payload can do) and
- * drain the ring on a 10 ms timer, as udsdump does, counting records,
- * until SIGINT/SIGTERM. Prints "floor: N records, B bytes" at the end.
+ * udsdump-floor MODE [FILE]: attach floor.bpf.c's programs (MODE "empty":
+ * they return at once; "copy": the least a capture with payload can do;
+ * "write": the same, and every record is also appended to FILE through a
+ * 1 MiB buffer, the least a capture to a file can do) and drain the ring
+ * on a 10 ms timer, as udsdump does, counting records, until
+ * SIGINT/SIGTERM. Prints "floor: N records, B bytes" at the end.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "floor.skel.h"
 
 static volatile sig_atomic_t stop;
 static unsigned long long records, bytes;
+static FILE *out;
 
 static void on_signal(int sig)
 {
@@ -24,24 +28,33 @@ static void on_signal(int sig)
 static int on_event(void *ctx, void *data, size_t len)
 {
 	(void)ctx;
-	(void)data;
 	records++;
 	bytes += len;
+	if (out && fwrite(data, 1, len, out) != len)
+		return -EIO;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 || (strcmp(argv[1], "empty") && strcmp(argv[1], "copy"))) {
-		fprintf(stderr, "usage: udsdump-floor empty|copy\n");
+	bool write_mode = argc == 3 && strcmp(argv[1], "write") == 0;
+	if (!write_mode && (argc != 2 || (strcmp(argv[1], "empty") && strcmp(argv[1], "copy")))) {
+		fprintf(stderr, "usage: udsdump-floor empty|copy|write FILE\n");
 		return 2;
+	}
+	if (write_mode) {
+		out = fopen(argv[2], "w");
+		if (!out || setvbuf(out, NULL, _IOFBF, 1 << 20)) {
+			fprintf(stderr, "udsdump-floor: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
 	}
 	struct floor_bpf *skel = floor_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "udsdump-floor: cannot open the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	skel->rodata->copy_payload = strcmp(argv[1], "copy") == 0;
+	skel->rodata->copy_payload = strcmp(argv[1], "empty") != 0;
 	int err = floor_bpf__load(skel);
 	if (!err)
 		err = floor_bpf__attach(skel);
@@ -69,8 +82,12 @@ int main(int argc, char **argv)
 	}
 	floor_bpf__detach(skel);
 	ring_buffer__consume(rb);
+	if (out && fclose(out)) {
+		fprintf(stderr, "udsdump-floor: %s: %s\n", argv[2], strerror(errno));
+		err = -EIO;
+	}
 	printf("floor: %llu records, %llu bytes\n", records, bytes);
 	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);
-	return 0;
+	return err < 0 && err != -EINTR ? 1 : 0;
 }
