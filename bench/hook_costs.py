@@ -70,6 +70,9 @@ def main():
     d = common.workdir("udsbench-hooks.")
     udsdump = common.snapshot_udsdump(a.udsdump, d)
     modes = modes_for(udsdump)
+    floor = common.snapshot_floor(None, d)
+    if floor:  # the least any capture costs, for comparison (redis_overhead.py)
+        modes = modes + ("floor-copy", "floor-write")
     common.header("hook costs (BPF run-time stats, redis c50)",
                   "redis-benchmark -t set,get -d 256 -n %d -c 50, %d "
                   "round(s), modes %s" % (n, rounds, "/".join(modes)))
@@ -95,10 +98,16 @@ def main():
                     rows[mode].append({"cpu": cpu, "progs": {}, "ucpu": 0})
                     continue
                 before = max([p["id"] for p in progs()] or [0])
-                args = {"all": [], "sends": ["--recv", "none"],
-                        "filtered": ["--path", other]}[mode]
-                cap = common.Udsdump(udsdump, os.path.join(d, "c.pcapng"),
-                                     args, os.path.join(d, "u.log")).start()
+                if mode.startswith("floor"):
+                    cap = common.Floor(floor, mode.split("-")[1],
+                                       os.path.join(d, "f.log"),
+                                       os.path.join(d, "f.out")).start()
+                else:
+                    args = {"all": [], "sends": ["--recv", "none"],
+                            "filtered": ["--path", other]}[mode]
+                    cap = common.Udsdump(udsdump,
+                                         os.path.join(d, "c.pcapng"), args,
+                                         os.path.join(d, "u.log")).start()
                 try:
                     cpu = workload(sock, n, redis.pid)
                     # ours: the first programs loaded after 'before' (other
@@ -106,11 +115,12 @@ def main():
                     ps = {}
                     for p in sorted(progs(), key=lambda p: p["id"]):
                         if p["id"] > before and p.get("name", "").startswith(
-                                "uds") and p["name"] not in ps:
+                                ("uds", "floor")) and p["name"] not in ps:
                             ps[p["name"]] = p
                 finally:
                     st = cap.stop()
-                os.unlink(cap.out)
+                if cap.out:
+                    os.unlink(cap.out)
                 rows[mode].append({"cpu": cpu, "ucpu": st["cpu_s"],
                                    "progs": ps})
     finally:
