@@ -32,6 +32,7 @@
 #include <epan/show_exception.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
+#include <wsutil/to_str.h>
 #include <wiretap/wtap.h>
 
 #include <udsdump/record.h>
@@ -360,6 +361,7 @@ typedef struct {
 	guint8 kind;
 	const char *display; /* "/path", "@name" or "(unnamed)"; never NULL if present */
 	gboolean named;
+	gboolean display_fs; /* display lives as long as the file (unix_addr_display) */
 } unix_addr_t;
 
 typedef struct {
@@ -402,6 +404,11 @@ typedef struct {
 	guint n_fds;
 	gboolean has_creds;
 	guint n_cmsg_raw;
+
+	/* The first walk met something the second one reports (expert info):
+	 * it must run even without a tree. */
+	gboolean needs_build;
+	const char *comm_fs; /* comm, file scope (set by unix_analyse) */
 } unix_record_t;
 
 /*
@@ -513,7 +520,9 @@ typedef struct {
 /* A connection (unix.stream): the pair of socket keys, once known. */
 typedef struct {
 	char *key_a, *key_b; /* the two socket keys, once a record names both */
-	char *first_key;     /* socket key of the stream's first record: side A */
+	guint64 first_inode; /* socket of the stream's first record: side A */
+	gboolean has_first;
+	const char *conv_key[2]; /* "s:<stream>:A" and ":B" (file scope), once made */
 	guint8 proto;        /* UNIX_HOW_HTTP or UNIX_HOW_RESP once detected */
 } unix_stream_t;
 
@@ -530,14 +539,59 @@ typedef struct {
 } unix_sock_state_t;
 
 /*
+ * Per socket inode, first pass (file scope): the strings unix_analyse makes
+ * for the socket's records, made once and shared by the records while they
+ * stay the same, and the state that used to be looked up in several tables.
+ */
+typedef struct unix_sock unix_sock_t;
+struct unix_sock {
+	guint64 inode;
+	const char *key;          /* "i:<inode>" */
+	const char *inode_label;  /* "inode:<inode>", once needed */
+	/* Label of the task of this socket's last record with a TASK. */
+	guint32 task_pid;
+	const char *task_comm, *task_label;
+	/* Label made from the last PEER_TASK / PEER_CRED of its records. */
+	guint32 pt_pid;
+	const char *pt_comm, *pt_label;
+	guint32 pc_pid;
+	const char *pc_label;
+	/* The task this capture last saw sending on it ("comm[pid]"). */
+	const char *sender_label;
+	/* The peer of its last record, and the stream of that pair. */
+	guint64 peer_inode;
+	unix_sock_t *peer;
+	gboolean pair_valid;
+	guint32 pair_stream;
+	/* Gap detection on its byte count. */
+	unix_sock_state_t gap;
+};
+
+/*
  * File-scoped tables. They are GLib tables (not wmem file scope) because the
  * address-type callbacks may be called after the last packet (conversation
  * and endpoint tables are printed at the end); they are emptied when a new
  * file is opened.
  */
+/*
+ * Displayed socket names, kept for the file: a socket's records repeat its
+ * names, so the few names of a capture are escaped once, not per record.
+ * A small most-recently-used list; names longer than a sun_path are not
+ * kept (the caller escapes them into pinfo->pool).
+ */
+#define UNIX_NAME_CACHE 8
+#define UNIX_NAME_CACHE_MAX 128
+typedef struct {
+	guint8 kind;
+	guint len;
+	guint8 *bytes;
+	const char *display;
+} unix_name_cache_t;
+static unix_name_cache_t unix_name_cache[UNIX_NAME_CACHE];
+static guint unix_name_cache_n;
+
 static GHashTable *unix_streams;     /* "keyA|keyB" -> stream index + 1 */
-static GHashTable *unix_sock_states; /* inode (guint64 *) -> unix_sock_state_t */
-static GHashTable *unix_sender_labels; /* inode (guint64 *) -> "comm[pid]" */
+static wmem_map_t *unix_socks;       /* inode (guint64 *) -> unix_sock_t, file scope */
 static GHashTable *unix_end_labels;  /* address key -> label for columns */
 static GHashTable *unix_inode_streams; /* inode -> unix_inode_stream_t */
 static GPtrArray *unix_stream_list;  /* stream index -> unix_stream_t */
@@ -555,7 +609,6 @@ unix_stream_free(gpointer p)
 	unix_stream_t *st = (unix_stream_t *)p;
 	g_free(st->key_a);
 	g_free(st->key_b);
-	g_free(st->first_key);
 	g_free(st);
 }
 
@@ -563,8 +616,7 @@ static void
 unix_init(void)
 {
 	g_hash_table_remove_all(unix_streams);
-	g_hash_table_remove_all(unix_sock_states);
-	g_hash_table_remove_all(unix_sender_labels);
+	unix_name_cache_n = 0;
 	g_hash_table_remove_all(unix_end_labels);
 	g_hash_table_remove_all(unix_inode_streams);
 	g_ptr_array_set_size(unix_stream_list, 0);
@@ -627,6 +679,71 @@ static const char *
 unix_task_label(wmem_allocator_t *scope, const char *comm, guint32 pid)
 {
 	return wmem_strdup_printf(scope, "%s[%u]", comm ? comm : "", pid);
+}
+
+/*
+ * A comm[16] field as tvb_get_stringzpad(ENC_ASCII) returns it (the bytes up
+ * to the first NUL; a byte >= 0x80 becomes U+FFFD): plain ASCII, the usual
+ * case, is copied without going through a string buffer byte by byte.
+ */
+static const char *
+unix_get_comm(wmem_allocator_t *scope, tvbuff_t *tvb, int off)
+{
+	const guint8 *p = tvb_get_ptr(tvb, off, UDS_COMM_LEN);
+	guint n;
+
+	for (n = 0; n < UDS_COMM_LEN && p[n]; n++)
+		if (p[n] >= 0x80)
+			return (const char *)tvb_get_stringzpad(scope, tvb, off, UDS_COMM_LEN, ENC_ASCII);
+	return wmem_strndup(scope, (const char *)p, n);
+}
+
+
+static const char *
+unix_make_display(wmem_allocator_t *scope, guint8 kind, const guint8 *p, guint nlen)
+{
+	char *esc = unix_escape_name(scope, p, nlen);
+	if (kind == UDS_ADDR_ABSTRACT) {
+		const char *d = wmem_strdup_printf(scope, "@%s", esc);
+		wmem_free(scope, esc);
+		return d;
+	}
+	return esc;
+}
+
+/* The display of a named address (kind pathname or abstract). */
+static const char *
+unix_addr_display(packet_info *pinfo, guint8 kind, const guint8 *p, guint nlen,
+    gboolean *file_scope)
+{
+	unix_name_cache_t e;
+
+	if (nlen > UNIX_NAME_CACHE_MAX) {
+		*file_scope = FALSE;
+		return unix_make_display(pinfo->pool, kind, p, nlen);
+	}
+	for (guint i = 0; i < unix_name_cache_n; i++) {
+		unix_name_cache_t *c = &unix_name_cache[i];
+		if (c->kind == kind && c->len == nlen && (nlen == 0 || memcmp(c->bytes, p, nlen) == 0)) {
+			if (i) { /* to the front */
+				e = *c;
+				memmove(&unix_name_cache[1], &unix_name_cache[0], i * sizeof e);
+				unix_name_cache[0] = e;
+			}
+			*file_scope = TRUE;
+			return unix_name_cache[0].display;
+		}
+	}
+	e.kind = kind;
+	e.len = nlen;
+	e.bytes = (guint8 *)wmem_memdup(wmem_file_scope(), p, nlen);
+	e.display = unix_make_display(wmem_file_scope(), kind, p, nlen);
+	if (unix_name_cache_n < UNIX_NAME_CACHE)
+		unix_name_cache_n++;
+	memmove(&unix_name_cache[1], &unix_name_cache[0], (unix_name_cache_n - 1) * sizeof e);
+	unix_name_cache[0] = e;
+	*file_scope = TRUE;
+	return e.display;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -705,6 +822,16 @@ static int
 unix_addr_name_res_len(void)
 {
 	return 256;
+}
+
+/* The label columns show for an address key (kept unless it changed). */
+static void
+unix_set_end_label(const char *key, const char *label)
+{
+	const char *cur = (const char *)g_hash_table_lookup(unix_end_labels, key);
+	if (cur && strcmp(cur, label) == 0)
+		return;
+	g_hash_table_replace(unix_end_labels, g_strdup(key), g_strdup(label));
 }
 
 static void
@@ -792,26 +919,24 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	}
 	kind = tvb_get_guint8(tvb, voff);
 	nlen = len - 1u;
-	a->present = TRUE;
-	a->kind = kind;
-	a->named = FALSE;
-	if (kind == UDS_ADDR_PATHNAME || kind == UDS_ADDR_ABSTRACT) {
-		const guint8 *p = tvb_get_ptr(tvb, voff + 1, nlen);
-		char *esc = unix_escape_name(pinfo->pool, p, nlen);
-		if (kind == UDS_ADDR_ABSTRACT)
-			a->display = wmem_strdup_printf(pinfo->pool, "@%s", esc);
-		else
-			a->display = esc;
+	if (!build) {
+		/* The second walk (build) sees the same bytes: *a is set by then. */
+		a->present = TRUE;
+		a->kind = kind;
+		a->named = FALSE;
+		a->display_fs = FALSE;
 		/* An empty pathname is no name at all. */
-		a->named = kind == UDS_ADDR_ABSTRACT || nlen > 0;
-		if (!a->named)
+		if (kind == UDS_ADDR_ABSTRACT || (kind == UDS_ADDR_PATHNAME && nlen > 0)) {
+			const guint8 *p = tvb_get_ptr(tvb, voff + 1, nlen);
+			a->display = unix_addr_display(pinfo, kind, p, nlen, &a->display_fs);
+			a->named = TRUE;
+		} else {
 			a->display = "(unnamed)";
-	} else {
-		a->display = "(unnamed)";
-	}
-
-	if (!build)
+		}
+		if (kind > UDS_ADDR_ABSTRACT || (kind == UDS_ADDR_UNNAMED && nlen > 0))
+			rec->needs_build = TRUE;
 		return;
+	}
 	proto_tree_add_item(sub, hf_kind, tvb, voff, 1, ENC_NA);
 	proto_tree_add_string(sub, hf_name, tvb, voff + 1, nlen, a->display);
 	proto_item_append_text(ti, ": %s", a->display);
@@ -943,6 +1068,7 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 		if (type == UDS_TLV_SCM_RIGHTS_FD) {
 			n_fds++;
 			rec->n_fds = n_fds;
+			rec->needs_build = TRUE; /* descriptors may be unresolved */
 			if (build) {
 				if (!rights_item) {
 					rights_start = off;
@@ -965,6 +1091,7 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			ti = unix_tlv_tree(tree, tvb, off, type, len, &sub);
 		if (repeated) {
 			/* Only the first one counts. */
+			rec->needs_build = TRUE;
 			if (build)
 				expert_add_info_format(pinfo, ti, &ei_unix_tlv_repeated,
 				    "%s TLV repeated; only the first is used",
@@ -1000,8 +1127,8 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			rec->uid = tvb_get_letohl(tvb, voff + 8);
 			rec->gid = tvb_get_letohl(tvb, voff + 12);
 			rec->start_ns = tvb_get_letoh64(tvb, voff + 16);
-			rec->comm = (const char *)tvb_get_stringzpad(pinfo->pool, tvb, voff + 24,
-			    UDS_COMM_LEN, ENC_ASCII);
+			if (!build)
+				rec->comm = unix_get_comm(pinfo->pool, tvb, voff + 24);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
@@ -1038,8 +1165,8 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			rec->pt_tid = tvb_get_letohl(tvb, voff + 4);
 			rec->pt_start_ns = tvb_get_letoh64(tvb, voff + 8);
 			rec->pt_source = tvb_get_guint8(tvb, voff + 16);
-			rec->pt_comm = (const char *)tvb_get_stringzpad(pinfo->pool, tvb, voff + 20,
-			    UDS_COMM_LEN, ENC_ASCII);
+			if (!build)
+				rec->pt_comm = unix_get_comm(pinfo->pool, tvb, voff + 20);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_peer_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
@@ -1138,6 +1265,7 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 
 		default:
 			/* Unknown types are skipped by their length. */
+			rec->needs_build = TRUE;
 			if (build) {
 				if (len)
 					proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
@@ -1278,48 +1406,100 @@ unix_assign_stream(const unix_record_t *rec, const char *this_key, const char *p
 	return stream;
 }
 
+static unix_sock_t *
+unix_get_sock(guint64 inode)
+{
+	unix_sock_t *sk = (unix_sock_t *)wmem_map_lookup(unix_socks, &inode);
+	if (!sk) {
+		sk = wmem_new0(wmem_file_scope(), unix_sock_t);
+		sk->inode = inode;
+		sk->key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, inode);
+		wmem_map_insert(unix_socks, &sk->inode, sk);
+	}
+	return sk;
+}
+
+static const char *
+unix_sock_inode_label(unix_sock_t *sk)
+{
+	if (!sk->inode_label)
+		sk->inode_label = wmem_strdup_printf(wmem_file_scope(), "inode:%" PRIu64, sk->inode);
+	return sk->inode_label;
+}
+
+/* "comm[pid]", the cached one while comm and pid stay the same. */
+static const char *
+unix_cached_task_label(guint32 pid, const char *comm, guint32 *c_pid, const char **c_comm,
+    const char **c_label)
+{
+	if (!comm)
+		comm = "";
+	if (!*c_label || *c_pid != pid || strcmp(*c_comm, comm) != 0) {
+		*c_pid = pid;
+		*c_comm = wmem_strdup(wmem_file_scope(), comm);
+		*c_label = unix_task_label(wmem_file_scope(), comm, pid);
+	}
+	return *c_label;
+}
+
 static unix_frame_t *
-unix_analyse(packet_info *pinfo, const unix_record_t *rec)
+unix_analyse(packet_info *pinfo, unix_record_t *rec)
 {
 	unix_frame_t *fr = wmem_new0(wmem_file_scope(), unix_frame_t);
+	unix_sock_t *sk, *peer = NULL;
 	const char *this_key, *peer_key = NULL;
 	const char *this_label, *peer_label;
-	const char *known;
 
 	if (!rec->has_socket)
 		return fr;
 
 	/* This socket's end. */
-	this_key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, rec->inode);
-	this_label = rec->has_task ? unix_task_label(wmem_file_scope(), rec->comm, rec->pid)
-	    : wmem_strdup_printf(wmem_file_scope(), "inode:%" PRIu64, rec->inode);
+	sk = unix_get_sock(rec->inode);
+	this_key = sk->key;
+	if (rec->has_task) {
+		this_label = unix_cached_task_label(rec->pid, rec->comm, &sk->task_pid, &sk->task_comm,
+		    &sk->task_label);
+		rec->comm_fs = sk->task_comm;
+	} else {
+		this_label = unix_sock_inode_label(sk);
+	}
 	if (rec->has_task && rec->event != UDS_EV_RECV) {
 		/* Remember who sends on this inode, for records whose peer is it. */
-		guint64 *k = g_new(guint64, 1);
-		*k = rec->inode;
-		g_hash_table_insert(unix_sender_labels, k, g_strdup(this_label));
+		sk->sender_label = this_label;
 	}
 
 	/* The other end. */
 	if (rec->peer_inode != 0) {
-		peer_key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, rec->peer_inode);
+		if (sk->peer && sk->peer_inode == rec->peer_inode) {
+			peer = sk->peer;
+		} else {
+			peer = unix_get_sock(rec->peer_inode);
+			sk->peer = peer;
+			sk->peer_inode = rec->peer_inode;
+			sk->pair_valid = FALSE;
+		}
+		peer_key = peer->key;
 	} else if (rec->dest.present && rec->dest.named) {
 		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->dest.display);
 	} else if (rec->peer.present && rec->peer.named) {
 		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->peer.display);
 	}
 	if (rec->has_peer_task) {
-		peer_label = unix_task_label(wmem_file_scope(), rec->pt_comm, rec->pt_pid);
-	} else if (rec->peer_inode != 0 &&
-	    (known = (const char *)g_hash_table_lookup(unix_sender_labels, &rec->peer_inode)) != NULL) {
+		peer_label = unix_cached_task_label(rec->pt_pid, rec->pt_comm, &sk->pt_pid, &sk->pt_comm,
+		    &sk->pt_label);
+	} else if (peer && peer->sender_label) {
 		/* The task this capture last saw sending on the peer socket. */
-		peer_label = wmem_strdup(wmem_file_scope(), known);
+		peer_label = peer->sender_label;
 	} else if (rec->has_peer_cred) {
-		peer_label = wmem_strdup_printf(wmem_file_scope(), "pid:%u", rec->pc_pid);
-	} else if (rec->peer_inode != 0) {
-		peer_label = wmem_strdup_printf(wmem_file_scope(), "inode:%" PRIu64, rec->peer_inode);
+		if (!sk->pc_label || sk->pc_pid != rec->pc_pid) {
+			sk->pc_pid = rec->pc_pid;
+			sk->pc_label = wmem_strdup_printf(wmem_file_scope(), "pid:%u", rec->pc_pid);
+		}
+		peer_label = sk->pc_label;
+	} else if (peer) {
+		peer_label = unix_sock_inode_label(peer);
 	} else if (peer_key) {
-		peer_label = wmem_strdup(wmem_file_scope(), peer_key + 2);
+		peer_label = peer_key + 2;
 	} else {
 		peer_label = "(unknown)";
 	}
@@ -1337,7 +1517,16 @@ unix_analyse(packet_info *pinfo, const unix_record_t *rec)
 		fr->dst_label = peer_label;
 	}
 
-	fr->stream = unix_assign_stream(rec, this_key, peer_key);
+	/* The stream of a pair of inodes never changes once assigned. */
+	if (peer && sk->pair_valid) {
+		fr->stream = sk->pair_stream;
+	} else {
+		fr->stream = unix_assign_stream(rec, this_key, peer_key);
+		if (peer) {
+			sk->pair_valid = TRUE;
+			sk->pair_stream = fr->stream;
+		}
+	}
 	fr->has_stream = TRUE;
 	fr->peer_unknown = rec->peer_inode == 0 && !(rec->dest.present && rec->dest.named);
 	{
@@ -1348,27 +1537,31 @@ unix_analyse(packet_info *pinfo, const unix_record_t *rec)
 		 * each connection once.
 		 */
 		unix_stream_t *st = unix_get_stream(fr->stream);
+		const char *own, *other;
 		gboolean own_a = TRUE;
 		if (st) {
-			if (!st->first_key)
-				st->first_key = g_strdup(this_key);
-			own_a = strcmp(st->first_key, this_key) == 0;
+			if (!st->has_first) {
+				st->has_first = TRUE;
+				st->first_inode = rec->inode;
+			}
+			own_a = st->first_inode == rec->inode;
+			if (!st->conv_key[0]) {
+				st->conv_key[0] = wmem_strdup_printf(wmem_file_scope(), "s:%u:A", fr->stream);
+				st->conv_key[1] = wmem_strdup_printf(wmem_file_scope(), "s:%u:B", fr->stream);
+			}
+			own = st->conv_key[own_a ? 0 : 1];
+			other = st->conv_key[own_a ? 1 : 0];
+		} else {
+			own = wmem_strdup_printf(wmem_file_scope(), "s:%u:A", fr->stream);
+			other = wmem_strdup_printf(wmem_file_scope(), "s:%u:B", fr->stream);
 		}
-		const char *own = wmem_strdup_printf(wmem_file_scope(), "s:%u:%c", fr->stream, own_a ? 'A' : 'B');
-		const char *other = wmem_strdup_printf(wmem_file_scope(), "s:%u:%c", fr->stream, own_a ? 'B' : 'A');
 		fr->conv_src_key = rec->event == UDS_EV_RECV ? other : own;
 		fr->conv_dst_key = rec->event == UDS_EV_RECV ? own : other;
 	}
 
 	/* Gap detection on the sending socket's byte count. */
 	if (rec->has_stream && (rec->event == UDS_EV_DATA || rec->event == UDS_EV_CLOSE)) {
-		unix_sock_state_t *st = (unix_sock_state_t *)g_hash_table_lookup(unix_sock_states, &rec->inode);
-		if (!st) {
-			guint64 *k = g_new(guint64, 1);
-			*k = rec->inode;
-			st = g_new0(unix_sock_state_t, 1);
-			g_hash_table_insert(unix_sock_states, k, st);
-		}
+		unix_sock_state_t *st = &sk->gap;
 		if (rec->flags & UDS_F_FIRST_SEEN)
 			st->valid = FALSE;
 		if (st->valid && rec->stream_offset > st->expected) {
@@ -2199,7 +2392,8 @@ link:
 		rd = wmem_new0(wmem_file_scope(), unix_reader_t);
 		rd->frame = pinfo->num;
 		rd->pid = rec->has_task ? rec->pid : 0;
-		rd->comm = rec->has_task ? wmem_strdup(wmem_file_scope(), rec->comm) : "?";
+		rd->comm = !rec->has_task ? "?" : rec->comm_fs ? rec->comm_fs
+		    : wmem_strdup(wmem_file_scope(), rec->comm);
 		for (pp = &sfr->readers; *pp; pp = &(*pp)->next)
 			;
 		*pp = rd;
@@ -2385,26 +2579,26 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	conn = unix_conn_addr(&rec);
 	path = conn ? conn->display : "(unnamed)";
 	if (!fr->path)
-		fr->path = wmem_strdup(wmem_file_scope(), path);
+		fr->path = !conn || conn->display_fs ? path : wmem_strdup(wmem_file_scope(), path);
 
 	/* Addresses, for the columns, conversations and follow. */
 	if (fr->src_key) {
 		unix_set_address(&pinfo->src, fr->src_key);
-		g_hash_table_replace(unix_end_labels, g_strdup(fr->src_key), g_strdup(fr->src_label));
+		unix_set_end_label(fr->src_key, fr->src_label);
 	}
 	if (fr->dst_key) {
 		unix_set_address(&pinfo->dst, fr->dst_key);
-		g_hash_table_replace(unix_end_labels, g_strdup(fr->dst_key), g_strdup(fr->dst_label));
+		unix_set_end_label(fr->dst_key, fr->dst_label);
 	}
 	if (fr->conv_src_key && fr->src_label)
-		g_hash_table_replace(unix_end_labels, g_strdup(fr->conv_src_key), g_strdup(fr->src_label));
+		unix_set_end_label(fr->conv_src_key, fr->src_label);
 	if (fr->conv_dst_key && fr->dst_label)
-		g_hash_table_replace(unix_end_labels, g_strdup(fr->conv_dst_key), g_strdup(fr->dst_label));
+		unix_set_end_label(fr->conv_dst_key, fr->dst_label);
 	copy_address_shallow(&pinfo->net_src, &pinfo->src);
 	copy_address_shallow(&pinfo->net_dst, &pinfo->dst);
 
-	/* Summary (generated) fields. */
-	if (rec.has_socket) {
+	/* Summary (generated) fields: nothing but tree items. */
+	if (rec.has_socket && unix_tree) {
 		proto_item *gi;
 		gi = proto_tree_add_uint(unix_tree, hf_unix_stream, tvb, 0, 0, fr->stream);
 		proto_item_set_generated(gi);
@@ -2433,8 +2627,10 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		    fr->dst_label ? fr->dst_label : "?", path);
 	}
 
-	/* Second walk: the tree and the expert info. */
-	unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
+	/* Second walk: the tree and the expert info (without a tree, only when
+	 * the first walk met something it reports). */
+	if (unix_tree || rec.needs_build || rec.malformed)
+		unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
 
 	/* Who read what was sent. */
 	if (!PINFO_FD_VISITED(pinfo) && !fr->links_noted) {
@@ -2484,15 +2680,24 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		else
 			col_set_str(pinfo->cinfo, COL_INFO, "LOSS");
 	} else {
-		wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
-		if (rec.event != UDS_EV_DATA)
-			wmem_strbuf_append_printf(info, "%s ",
-			    val_to_str(rec.event, unix_event_vals, "Event %u"));
-		if (rec.has_socket)
-			wmem_strbuf_append_printf(info, "%s -> %s %s", fr->src_label,
-			    fr->dst_label ? fr->dst_label : "?", path);
-		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV || rec.payload_avail)
-			wmem_strbuf_append_printf(info, " Len=%u", rec.payload_avail);
+		wmem_strbuf_t *info = wmem_strbuf_sized_new(pinfo->pool, 160, 0);
+		if (rec.event != UDS_EV_DATA) {
+			wmem_strbuf_append(info, val_to_str(rec.event, unix_event_vals, "Event %u"));
+			wmem_strbuf_append_c(info, ' ');
+		}
+		if (rec.has_socket) {
+			wmem_strbuf_append(info, fr->src_label);
+			wmem_strbuf_append(info, " -> ");
+			wmem_strbuf_append(info, fr->dst_label ? fr->dst_label : "?");
+			wmem_strbuf_append_c(info, ' ');
+			wmem_strbuf_append(info, path);
+		}
+		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV || rec.payload_avail) {
+			char num[16];
+			guint32_to_str_buf(rec.payload_avail, num, sizeof num);
+			wmem_strbuf_append(info, " Len=");
+			wmem_strbuf_append(info, num);
+		}
 		if (rec.n_fds)
 			wmem_strbuf_append_printf(info, " SCM_RIGHTS=%u", rec.n_fds);
 		if (rec.has_creds)
@@ -3116,8 +3321,8 @@ proto_register_unix(void)
 	    unix_follow_address_filter, unix_follow_port_to_display, unix_follow_tap_listener);
 
 	unix_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	unix_sock_states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	unix_sender_labels = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	unix_socks = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
+	    g_int64_equal);
 	unix_end_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	unix_inode_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_stream_list = g_ptr_array_new_with_free_func(unix_stream_free);
