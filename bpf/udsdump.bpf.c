@@ -615,6 +615,77 @@ static long payload_step(__u32 i, void *unused)
 	return 0;
 }
 
+/* One chunk of a one-buffer message straight into the ring: reserve a
+ * size class that holds it, put the header in, copy the caller's bytes
+ * into the reservation and submit. One copy of the payload instead of two
+ * (user -> scratch -> ring); the reservation's unused tail is ring space
+ * only (the event says how many bytes are payload). */
+#define RESERVE_CLASS(cls)                                                             \
+	do {                                                                           \
+		rec = bpf_ringbuf_reserve(&events, sizeof(struct uds_event) + (cls), 0); \
+		if (rec) {                                                             \
+			__builtin_memcpy(rec, &s->ev, sizeof(struct uds_event));       \
+			BOUND_MAX(n, (cls));                                           \
+			if (n && bpf_probe_read_user((void *)rec + sizeof(struct uds_event), n, \
+						     (void *)src))                        \
+				fault = 1;                                             \
+		}                                                                      \
+	} while (0)
+
+static long direct_step(__u32 i, void *unused)
+{
+	struct data_scratch *s = get_data_scratch();
+	struct payload_ctx *c;
+	struct uds_event *rec = NULL;
+	__u32 n, fault = 0;
+	__u64 src;
+	bool last;
+
+	if (!s)
+		return 1;
+	c = &s->pc;
+	if (c->done)
+		return 1;
+	n = c->remaining > UDS_CHUNK_MAX ? UDS_CHUNK_MAX : c->remaining;
+	last = n == c->remaining;
+	src = c->cur_base;
+	s->ev.data_len = n;
+	s->ev.msg_offset = c->msg_off;
+	s->ev.stream_offset = c->stream_off;
+	s->ev.flags = c->base_flags | (last ? 0 : UDS_F_MORE);
+	if (n <= 256)
+		RESERVE_CLASS(256);
+	else if (n <= 1024)
+		RESERVE_CLASS(1024);
+	else if (n <= 4096)
+		RESERVE_CLASS(4096);
+	else
+		RESERVE_CLASS(UDS_CHUNK_MAX);
+	c->base_flags &= ~UDS_F_FIRST_SEEN;
+	c->emitted++;
+	if (!rec) {
+		count_emit(false, n);
+	} else {
+		if (fault) {
+			/* unreadable: these bytes and the rest are a gap */
+			rec->data_len = 0;
+			rec->flags = (rec->flags & ~UDS_F_MORE) | UDS_F_READ_FAULT;
+			last = true;
+		}
+		bpf_ringbuf_submit(rec, wakeup_flags());
+		count_emit(true, n);
+	}
+	c->msg_off += n;
+	c->stream_off += n;
+	c->cur_base += n;
+	c->remaining -= n;
+	if (last || !c->remaining) {
+		c->done = 1;
+		return 1;
+	}
+	return 0;
+}
+
 struct iovsum_ctx {
 	__u64 iov_ptr;
 	__u32 cnt;
@@ -1377,16 +1448,10 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 		if (!bpf_probe_read_user(&one, sizeof(one), (void *)iov_ptr) && one.len >= c->remaining)
 			buf = one.base;
 	}
-	if (buf && c->remaining <= UDS_CHUNK_MAX) {
-		__u64 n = c->remaining;
-		BOUND_MAX(n, UDS_CHUNK_MAX);
-		if (n && !bpf_probe_read_user(s->data, n, (void *)buf)) {
-			c->fill = n;
-		} else {
-			c->fault = 1; /* unreadable: the bytes are a gap */
-			c->fill = 0;
-		}
-		emit_chunk(c, s, true);
+	if (buf) {
+		/* one chunk per step, each copied once, straight into the ring */
+		c->cur_base = buf;
+		bpf_loop(c->remaining / UDS_CHUNK_MAX + 1, direct_step, NULL, 0);
 		return 0;
 	}
 	/* one step per iovec load and one per copy, chunk boundaries included */
