@@ -33,6 +33,7 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 #include <wsutil/to_str.h>
+#include <wsutil/pint.h>
 #include <wiretap/wtap.h>
 
 #include <udsdump/record.h>
@@ -408,41 +409,61 @@ typedef struct {
 	/* The first walk met something the second one reports (expert info):
 	 * it must run even without a tree. */
 	gboolean needs_build;
+	int comm_off, pt_comm_off; /* where TASK's and PEER_TASK's comm[16] are */
 	const char *comm_fs; /* comm, file scope (set by unix_analyse) */
+	struct unix_sock *sock; /* its socket's cache (first pass, set by unix_analyse) */
 } unix_record_t;
 
 /*
  * Per-frame state computed on the first pass, so that a second pass (and
  * random access in the GUI) gives the same answer.
  */
+/* What only a few frames have (bytes missing), apart to keep frames small. */
 typedef struct {
-	gboolean has_stream;
-	guint32 stream;
 	guint64 gap;           /* bytes missing before this record; 0: none */
 	guint64 gap_expected;  /* offset the previous record ended at */
-	const char *src_key, *dst_key;     /* address bytes (NUL-terminated) */
-	const char *src_label, *dst_label; /* "comm[pid]", "pid:N", "inode:N" */
-	gboolean peer_unknown; /* no peer inode and no destination name */
-	const char *path;      /* unix.path, for Decode As */
-	const char *conv_src_key, *conv_dst_key; /* "s:<stream>:A|B", for the tap */
-
-	/* Payload handoff, decided on the first pass and replayed after. */
-	struct unix_call *calls, *calls_tail; /* subdissector calls, in order */
-	gboolean payload_planned;
-	gboolean payload_as_data; /* RECV bytes also captured as DATA: not again */
-	guint32 seg_id;           /* reassembly this record's bytes (tail) went into */
 	guint64 reasm_gap;        /* a pending PDU was dropped: bytes missing */
 	guint64 reasm_gap_at;     /* stream offset the missing bytes start at */
 	guint32 reasm_gap_frame;  /* first frame of the dropped PDU */
 	guint32 reasm_gap_have;   /* bytes it had */
 	gboolean reasm_incomplete; /* stream ended inside a PDU */
 	guint32 reasm_incomplete_frame;
+} unix_frame_extra_t;
+
+static const unix_frame_extra_t unix_no_extra; /* all zero */
+
+typedef struct {
+	guint32 stream;
+	guint32 seg_id;           /* reassembly this record's bytes (tail) went into */
+	guint8 has_stream;
+	guint8 payload_planned;
+	guint8 payload_as_data;   /* RECV bytes also captured as DATA: not again */
+	guint8 links_noted;
+	guint32 sent1;            /* RECV: the first send read (0: none) */
+	const char *src_key, *dst_key;     /* address keys (unix_new_key) */
+	const char *src_label, *dst_label; /* "comm[pid]", "pid:N", "inode:N" */
+	const char *path;      /* unix.path, for Decode As */
+	const char *conv_src_key, *conv_dst_key; /* "s:<stream>:A|B", for the tap */
+
+	/* Payload handoff, decided on the first pass and replayed after. */
+	struct unix_call *calls;  /* subdissector calls, in order */
 
 	/* Receive side (first pass fills them, on earlier frames too). */
 	struct unix_reader *readers; /* DATA: the reads of its bytes, in order */
-	wmem_array_t *sent_in;       /* RECV: guint32 frames of the sends read */
-	gboolean links_noted;
+	wmem_array_t *sent_in;       /* RECV: guint32 frames of the sends read after sent1 */
+
+	unix_frame_extra_t *x;    /* NULL: nothing missing (read through UNIX_FX) */
 } unix_frame_t;
+
+#define UNIX_FX(fr) ((fr)->x ? (const unix_frame_extra_t *)(fr)->x : &unix_no_extra)
+
+static unix_frame_extra_t *
+unix_frame_x(unix_frame_t *fr)
+{
+	if (!fr->x)
+		fr->x = wmem_new0(wmem_file_scope(), unix_frame_extra_t);
+	return fr->x;
+}
 
 typedef struct unix_reader {
 	struct unix_reader *next;
@@ -524,6 +545,12 @@ typedef struct {
 	gboolean has_first;
 	const char *conv_key[2]; /* "s:<stream>:A" and ":B" (file scope), once made */
 	guint8 proto;        /* UNIX_HOW_HTTP or UNIX_HOW_RESP once detected */
+	/* Info texts "[EVENT ]src -> dst path" made for its records (file scope),
+	 * by the (file scope) strings they were made of. */
+	struct {
+		const char *ev, *src, *dst, *path, *text;
+	} info[4];
+	guint info_next;
 } unix_stream_t;
 
 /* Which stream a socket inode belongs to. */
@@ -550,9 +577,11 @@ struct unix_sock {
 	const char *inode_label;  /* "inode:<inode>", once needed */
 	/* Label of the task of this socket's last record with a TASK. */
 	guint32 task_pid;
+	guint8 task_raw[UDS_COMM_LEN];
 	const char *task_comm, *task_label;
 	/* Label made from the last PEER_TASK / PEER_CRED of its records. */
 	guint32 pt_pid;
+	guint8 pt_raw[UDS_COMM_LEN];
 	const char *pt_comm, *pt_label;
 	guint32 pc_pid;
 	const char *pc_label;
@@ -565,6 +594,8 @@ struct unix_sock {
 	guint32 pair_stream;
 	/* Gap detection on its byte count. */
 	unix_sock_state_t gap;
+	/* Its entries in unix_dirs and unix_writers (keyed on the inode), once used. */
+	void *dir, *writer;
 };
 
 /*
@@ -592,7 +623,20 @@ static guint unix_name_cache_n;
 
 static GHashTable *unix_streams;     /* "keyA|keyB" -> stream index + 1 */
 static wmem_map_t *unix_socks;       /* inode (guint64 *) -> unix_sock_t, file scope */
+static wmem_map_t *unix_labels;      /* label text -> its one copy, file scope */
 static GHashTable *unix_end_labels;  /* address key -> label for columns */
+static guint unix_end_gen = 1;       /* changes whenever unix_end_labels does */
+
+/* An address key string (see unix_new_key) and its label memo. */
+typedef struct {
+	const char *label; /* the (file scope) label last set or found equal */
+	guint gen;         /* unix_end_gen then */
+	char str[];
+} unix_key_t;
+#define UNIX_KEY(s) ((unix_key_t *)(void *)((char *)(s) - offsetof(unix_key_t, str)))
+
+/* The keys of the frame dissected last (file scope; NULL outside a file). */
+static const char *unix_cur_keys[2];
 static GHashTable *unix_inode_streams; /* inode -> unix_inode_stream_t */
 static GPtrArray *unix_stream_list;  /* stream index -> unix_stream_t */
 static guint32 unix_stream_count;
@@ -612,12 +656,22 @@ unix_stream_free(gpointer p)
 	g_free(st);
 }
 
+/* Before the file's memory goes: no pointer into it may stay. */
+static void
+unix_cleanup(void)
+{
+	unix_cur_keys[0] = unix_cur_keys[1] = NULL;
+	unix_name_cache_n = 0;
+}
+
 static void
 unix_init(void)
 {
 	g_hash_table_remove_all(unix_streams);
 	unix_name_cache_n = 0;
 	g_hash_table_remove_all(unix_end_labels);
+	unix_end_gen++;
+	unix_cur_keys[0] = unix_cur_keys[1] = NULL;
 	g_hash_table_remove_all(unix_inode_streams);
 	g_ptr_array_set_size(unix_stream_list, 0);
 	unix_stream_count = 0;
@@ -801,6 +855,20 @@ unix_addr_col_filter(const address *addr, gboolean is_src)
 	return NULL;
 }
 
+/*
+ * The last labels looked up (columns ask for the same two ends again and
+ * again), valid while unix_end_labels has not changed.
+ */
+#define UNIX_RES_CACHE 4
+#define UNIX_RES_KEY_MAX 32
+static struct {
+	guint gen;
+	int len;
+	char key[UNIX_RES_KEY_MAX];
+	const char *label;
+} unix_res_cache[UNIX_RES_CACHE];
+static guint unix_res_next;
+
 static const gchar *
 unix_addr_name_res(const address *addr)
 {
@@ -809,12 +877,32 @@ unix_addr_name_res(const address *addr)
 
 	if (addr->len < 3 || key[addr->len - 1] != '\0')
 		return "?";
+	/* The ends of the frame just dissected (the columns ask right after). */
+	if (key == unix_cur_keys[0] || key == unix_cur_keys[1]) {
+		unix_key_t *k = UNIX_KEY(key);
+		if (k->label && k->gen == unix_end_gen)
+			return k->label;
+	}
+	if (addr->len <= UNIX_RES_KEY_MAX) {
+		for (guint i = 0; i < UNIX_RES_CACHE; i++)
+			if (unix_res_cache[i].gen == unix_end_gen && unix_res_cache[i].len == addr->len &&
+			    memcmp(unix_res_cache[i].key, key, addr->len) == 0)
+				return unix_res_cache[i].label;
+	}
 	label = (const char *)g_hash_table_lookup(unix_end_labels, key);
-	if (label)
-		return label;
-	/* Not seen (yet): fall back to a stable string kept in the table. */
-	label = key[0] == 'i' ? g_strdup_printf("inode:%s", key + 2) : g_strdup(key + 2);
-	g_hash_table_insert(unix_end_labels, g_strdup(key), (gpointer)label);
+	if (!label) {
+		/* Not seen (yet): fall back to a stable string kept in the table. */
+		label = key[0] == 'i' ? g_strdup_printf("inode:%s", key + 2) : g_strdup(key + 2);
+		g_hash_table_insert(unix_end_labels, g_strdup(key), (gpointer)label);
+		unix_end_gen++;
+	}
+	if (addr->len <= UNIX_RES_KEY_MAX) {
+		guint i = unix_res_next++ % UNIX_RES_CACHE;
+		unix_res_cache[i].gen = unix_end_gen;
+		unix_res_cache[i].len = addr->len;
+		memcpy(unix_res_cache[i].key, key, addr->len);
+		unix_res_cache[i].label = label;
+	}
 	return label;
 }
 
@@ -824,14 +912,51 @@ unix_addr_name_res_len(void)
 	return 256;
 }
 
+/*
+ * An address key (file scope) that remembers which label it last saw in
+ * unix_end_labels: while the table has not changed since, setting the same
+ * label again costs nothing. Every key a unix_frame_t holds is one of these.
+ */
+
+static const char *
+unix_new_key(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static const char *
+unix_new_key(const char *fmt, ...)
+{
+	va_list ap;
+	char *tmp;
+	size_t n;
+	unix_key_t *k;
+
+	va_start(ap, fmt);
+	tmp = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	n = strlen(tmp) + 1;
+	k = (unix_key_t *)wmem_alloc(wmem_file_scope(), sizeof *k + n);
+	k->label = NULL;
+	k->gen = 0;
+	memcpy(k->str, tmp, n);
+	g_free(tmp);
+	return k->str;
+}
+
 /* The label columns show for an address key (kept unless it changed). */
 static void
 unix_set_end_label(const char *key, const char *label)
 {
-	const char *cur = (const char *)g_hash_table_lookup(unix_end_labels, key);
-	if (cur && strcmp(cur, label) == 0)
+	unix_key_t *k = UNIX_KEY(key);
+	const char *cur;
+
+	if (k->label == label && k->gen == unix_end_gen)
 		return;
-	g_hash_table_replace(unix_end_labels, g_strdup(key), g_strdup(label));
+	cur = (const char *)g_hash_table_lookup(unix_end_labels, key);
+	if (!cur || strcmp(cur, label) != 0) {
+		g_hash_table_replace(unix_end_labels, g_strdup(key), g_strdup(label));
+		unix_end_gen++;
+	}
+	k->label = label;
+	k->gen = unix_end_gen;
 }
 
 static void
@@ -1028,6 +1153,10 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 	proto_tree *rights_tree = NULL;
 	int rights_start = 0;
 	guint n_fds = 0;
+	/* The header is in the record (header_len <= captured length, checked
+	 * by the caller), and every read below is inside a length checked
+	 * against header_len first: read it directly. */
+	const guint8 *hp = tvb_get_ptr(tvb, 0, end);
 
 	while (off < end) {
 		guint16 type, len;
@@ -1045,8 +1174,8 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			}
 			break;
 		}
-		type = tvb_get_letohs(tvb, off);
-		len = tvb_get_letohs(tvb, off + 2);
+		type = pletoh16(hp + off);
+		len = pletoh16(hp + off + 2);
 		voff = off + UDS_TLV_HDR_LEN;
 		if (len > end - voff) {
 			rec->malformed = TRUE;
@@ -1105,9 +1234,9 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_SOCKET_LEN, build, rec))
 				break;
 			rec->has_socket = TRUE;
-			rec->inode = tvb_get_letoh64(tvb, voff);
-			rec->peer_inode = tvb_get_letoh64(tvb, voff + 8);
-			rec->sock_type = tvb_get_letohs(tvb, voff + 16);
+			rec->inode = pletoh64(hp + voff);
+			rec->peer_inode = pletoh64(hp + voff + 8);
+			rec->sock_type = pletoh16(hp + voff + 16);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_inode, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
@@ -1122,12 +1251,15 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_TASK_LEN, build, rec))
 				break;
 			rec->has_task = TRUE;
-			rec->pid = tvb_get_letohl(tvb, voff);
-			rec->tid = tvb_get_letohl(tvb, voff + 4);
-			rec->uid = tvb_get_letohl(tvb, voff + 8);
-			rec->gid = tvb_get_letohl(tvb, voff + 12);
-			rec->start_ns = tvb_get_letoh64(tvb, voff + 16);
+			rec->pid = pletoh32(hp + voff);
+			rec->tid = pletoh32(hp + voff + 4);
+			rec->uid = pletoh32(hp + voff + 8);
+			rec->gid = pletoh32(hp + voff + 12);
+			rec->start_ns = pletoh64(hp + voff + 16);
+			/* comm: made into a string only when needed (tree, labels). */
 			if (!build)
+				rec->comm_off = voff + 24;
+			else if (!rec->comm)
 				rec->comm = unix_get_comm(pinfo->pool, tvb, voff + 24);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
@@ -1145,9 +1277,9 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_CRED_LEN, build, rec))
 				break;
 			rec->has_peer_cred = TRUE;
-			rec->pc_pid = tvb_get_letohl(tvb, voff);
-			rec->pc_uid = tvb_get_letohl(tvb, voff + 4);
-			rec->pc_gid = tvb_get_letohl(tvb, voff + 8);
+			rec->pc_pid = pletoh32(hp + voff);
+			rec->pc_uid = pletoh32(hp + voff + 4);
+			rec->pc_gid = pletoh32(hp + voff + 8);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
@@ -1161,11 +1293,13 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_TASK_LEN, build, rec))
 				break;
 			rec->has_peer_task = TRUE;
-			rec->pt_pid = tvb_get_letohl(tvb, voff);
-			rec->pt_tid = tvb_get_letohl(tvb, voff + 4);
-			rec->pt_start_ns = tvb_get_letoh64(tvb, voff + 8);
-			rec->pt_source = tvb_get_guint8(tvb, voff + 16);
+			rec->pt_pid = pletoh32(hp + voff);
+			rec->pt_tid = pletoh32(hp + voff + 4);
+			rec->pt_start_ns = pletoh64(hp + voff + 8);
+			rec->pt_source = hp[voff + 16];
 			if (!build)
+				rec->pt_comm_off = voff + 20;
+			else if (!rec->pt_comm)
 				rec->pt_comm = unix_get_comm(pinfo->pool, tvb, voff + 20);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
@@ -1194,11 +1328,11 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_STREAM_LEN, build, rec))
 				break;
 			rec->has_stream = TRUE;
-			rec->stream_offset = tvb_get_letoh64(tvb, voff);
-			rec->msg_len = tvb_get_letohl(tvb, voff + 8);
-			rec->msg_offset = tvb_get_letohl(tvb, voff + 12);
-			rec->requested_len = tvb_get_letohl(tvb, voff + 16);
-			rec->syscall = tvb_get_letohs(tvb, voff + 20);
+			rec->stream_offset = pletoh64(hp + voff);
+			rec->msg_len = pletoh32(hp + voff + 8);
+			rec->msg_offset = pletoh32(hp + voff + 12);
+			rec->requested_len = pletoh32(hp + voff + 16);
+			rec->syscall = pletoh16(hp + voff + 20);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
@@ -1249,10 +1383,10 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_LOSS_LEN, build, rec))
 				break;
 			rec->has_loss = TRUE;
-			rec->loss_records = tvb_get_letoh64(tvb, voff);
-			rec->loss_bytes = tvb_get_letoh64(tvb, voff + 8);
-			rec->loss_total_records = tvb_get_letoh64(tvb, voff + 16);
-			rec->loss_total_bytes = tvb_get_letoh64(tvb, voff + 24);
+			rec->loss_records = pletoh64(hp + voff);
+			rec->loss_bytes = pletoh64(hp + voff + 8);
+			rec->loss_total_records = pletoh64(hp + voff + 16);
+			rec->loss_total_bytes = pletoh64(hp + voff + 24);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
@@ -1413,7 +1547,7 @@ unix_get_sock(guint64 inode)
 	if (!sk) {
 		sk = wmem_new0(wmem_file_scope(), unix_sock_t);
 		sk->inode = inode;
-		sk->key = wmem_strdup_printf(wmem_file_scope(), "i:%" PRIu64, inode);
+		sk->key = unix_new_key("i:%" PRIu64, inode);
 		wmem_map_insert(unix_socks, &sk->inode, sk);
 	}
 	return sk;
@@ -1427,23 +1561,44 @@ unix_sock_inode_label(unix_sock_t *sk)
 	return sk->inode_label;
 }
 
-/* "comm[pid]", the cached one while comm and pid stay the same. */
+/*
+ * One copy of each label text in the file: both ends of a connection name
+ * the same tasks, and equal labels being the same pointer lets
+ * unix_set_end_label and unix_addr_name_res answer without a lookup.
+ */
 static const char *
-unix_cached_task_label(guint32 pid, const char *comm, guint32 *c_pid, const char **c_comm,
-    const char **c_label)
+unix_intern_label(char *label)
 {
-	if (!comm)
-		comm = "";
-	if (!*c_label || *c_pid != pid || strcmp(*c_comm, comm) != 0) {
+	const char *have = (const char *)wmem_map_lookup(unix_labels, label);
+	if (have) {
+		wmem_free(wmem_file_scope(), label);
+		return have;
+	}
+	wmem_map_insert(unix_labels, label, label);
+	return label;
+}
+
+/*
+ * "comm[pid]" for the comm[16] at off, the cached one while the comm bytes
+ * and the pid stay the same; *c_comm is the comm as a string (file scope).
+ */
+static const char *
+unix_cached_task_label(tvbuff_t *tvb, int off, guint32 pid, guint8 *c_raw, guint32 *c_pid,
+    const char **c_comm, const char **c_label)
+{
+	const guint8 *raw = tvb_get_ptr(tvb, off, UDS_COMM_LEN);
+
+	if (!*c_label || *c_pid != pid || memcmp(c_raw, raw, UDS_COMM_LEN) != 0) {
 		*c_pid = pid;
-		*c_comm = wmem_strdup(wmem_file_scope(), comm);
-		*c_label = unix_task_label(wmem_file_scope(), comm, pid);
+		memcpy(c_raw, raw, UDS_COMM_LEN);
+		*c_comm = unix_get_comm(wmem_file_scope(), tvb, off);
+		*c_label = unix_intern_label((char *)unix_task_label(wmem_file_scope(), *c_comm, pid));
 	}
 	return *c_label;
 }
 
 static unix_frame_t *
-unix_analyse(packet_info *pinfo, unix_record_t *rec)
+unix_analyse(packet_info *pinfo, tvbuff_t *tvb, unix_record_t *rec)
 {
 	unix_frame_t *fr = wmem_new0(wmem_file_scope(), unix_frame_t);
 	unix_sock_t *sk, *peer = NULL;
@@ -1455,10 +1610,11 @@ unix_analyse(packet_info *pinfo, unix_record_t *rec)
 
 	/* This socket's end. */
 	sk = unix_get_sock(rec->inode);
+	rec->sock = sk;
 	this_key = sk->key;
 	if (rec->has_task) {
-		this_label = unix_cached_task_label(rec->pid, rec->comm, &sk->task_pid, &sk->task_comm,
-		    &sk->task_label);
+		this_label = unix_cached_task_label(tvb, rec->comm_off, rec->pid, sk->task_raw,
+		    &sk->task_pid, &sk->task_comm, &sk->task_label);
 		rec->comm_fs = sk->task_comm;
 	} else {
 		this_label = unix_sock_inode_label(sk);
@@ -1480,20 +1636,21 @@ unix_analyse(packet_info *pinfo, unix_record_t *rec)
 		}
 		peer_key = peer->key;
 	} else if (rec->dest.present && rec->dest.named) {
-		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->dest.display);
+		peer_key = unix_new_key("p:%s", rec->dest.display);
 	} else if (rec->peer.present && rec->peer.named) {
-		peer_key = wmem_strdup_printf(wmem_file_scope(), "p:%s", rec->peer.display);
+		peer_key = unix_new_key("p:%s", rec->peer.display);
 	}
 	if (rec->has_peer_task) {
-		peer_label = unix_cached_task_label(rec->pt_pid, rec->pt_comm, &sk->pt_pid, &sk->pt_comm,
-		    &sk->pt_label);
+		peer_label = unix_cached_task_label(tvb, rec->pt_comm_off, rec->pt_pid, sk->pt_raw,
+		    &sk->pt_pid, &sk->pt_comm, &sk->pt_label);
 	} else if (peer && peer->sender_label) {
 		/* The task this capture last saw sending on the peer socket. */
 		peer_label = peer->sender_label;
 	} else if (rec->has_peer_cred) {
 		if (!sk->pc_label || sk->pc_pid != rec->pc_pid) {
 			sk->pc_pid = rec->pc_pid;
-			sk->pc_label = wmem_strdup_printf(wmem_file_scope(), "pid:%u", rec->pc_pid);
+			sk->pc_label = unix_intern_label(wmem_strdup_printf(wmem_file_scope(), "pid:%u",
+			    rec->pc_pid));
 		}
 		peer_label = sk->pc_label;
 	} else if (peer) {
@@ -1528,7 +1685,6 @@ unix_analyse(packet_info *pinfo, unix_record_t *rec)
 		}
 	}
 	fr->has_stream = TRUE;
-	fr->peer_unknown = rec->peer_inode == 0 && !(rec->dest.present && rec->dest.named);
 	{
 		/*
 		 * Conversation-table ends: side A is the socket of the stream's
@@ -1546,14 +1702,14 @@ unix_analyse(packet_info *pinfo, unix_record_t *rec)
 			}
 			own_a = st->first_inode == rec->inode;
 			if (!st->conv_key[0]) {
-				st->conv_key[0] = wmem_strdup_printf(wmem_file_scope(), "s:%u:A", fr->stream);
-				st->conv_key[1] = wmem_strdup_printf(wmem_file_scope(), "s:%u:B", fr->stream);
+				st->conv_key[0] = unix_new_key("s:%u:A", fr->stream);
+				st->conv_key[1] = unix_new_key("s:%u:B", fr->stream);
 			}
 			own = st->conv_key[own_a ? 0 : 1];
 			other = st->conv_key[own_a ? 1 : 0];
 		} else {
-			own = wmem_strdup_printf(wmem_file_scope(), "s:%u:A", fr->stream);
-			other = wmem_strdup_printf(wmem_file_scope(), "s:%u:B", fr->stream);
+			own = unix_new_key("s:%u:A", fr->stream);
+			other = unix_new_key("s:%u:B", fr->stream);
 		}
 		fr->conv_src_key = rec->event == UDS_EV_RECV ? other : own;
 		fr->conv_dst_key = rec->event == UDS_EV_RECV ? own : other;
@@ -1565,8 +1721,8 @@ unix_analyse(packet_info *pinfo, unix_record_t *rec)
 		if (rec->flags & UDS_F_FIRST_SEEN)
 			st->valid = FALSE;
 		if (st->valid && rec->stream_offset > st->expected) {
-			fr->gap = rec->stream_offset - st->expected;
-			fr->gap_expected = st->expected;
+			unix_frame_x(fr)->gap = rec->stream_offset - st->expected;
+			unix_frame_x(fr)->gap_expected = st->expected;
 		}
 		if (rec->event == UDS_EV_DATA) {
 			if (unix_covers_message(rec->flags)) {
@@ -1606,6 +1762,13 @@ unix_looks_like_http(tvbuff_t *tvb)
 		"CONNECT ", "TRACE ", "HTTP/1.", NULL
 	};
 	guint avail = tvb_captured_length(tvb);
+	guint8 c;
+	if (avail == 0)
+		return FALSE;
+	/* Every method (and "HTTP/1.") starts with one of these. */
+	c = tvb_get_guint8(tvb, 0);
+	if (c != 'G' && c != 'P' && c != 'D' && c != 'H' && c != 'O' && c != 'C' && c != 'T')
+		return FALSE;
 	for (int i = 0; methods[i]; i++) {
 		guint n = (guint)strlen(methods[i]);
 		if (avail >= n && tvb_memeql(tvb, 0, (const guint8 *)methods[i], n) == 0)
@@ -1777,10 +1940,11 @@ unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	pinfo->desegment_len = 0;
 
 	TRY {
-		dissector_handle_t da = fr && fr->path ?
-		    dissector_get_string_handle(unix_path_table, fr->path) : NULL;
 		gboolean done = FALSE;
 		guint8 h = *how;
+		/* Decode As on the path: looked up only when it can matter. */
+		dissector_handle_t da = (h == UNIX_HOW_UNDECIDED || h == UNIX_HOW_DECODE_AS) &&
+		    fr && fr->path ? dissector_get_string_handle(unix_path_table, fr->path) : NULL;
 
 		if (h == UNIX_HOW_UNDECIDED) {
 			/* First pass: decide, and remember for the later passes. */
@@ -1925,11 +2089,10 @@ unix_add_call(unix_frame_t *fr, guint8 kind)
 {
 	unix_call_t *c = wmem_new0(wmem_file_scope(), unix_call_t);
 	c->kind = kind;
-	if (fr->calls_tail)
-		fr->calls_tail->next = c;
-	else
-		fr->calls = c;
-	fr->calls_tail = c;
+	unix_call_t **pp = &fr->calls;
+	while (*pp) /* one or two calls */
+		pp = &(*pp)->next;
+	*pp = c;
 	return c;
 }
 
@@ -2012,10 +2175,11 @@ unix_msp_start(unix_dir_t *d, tvbuff_t *t, guint32 off, guint32 n, packet_info *
 static void
 unix_note_gap(unix_frame_t *fr, unix_dir_t *d, guint64 missing, guint64 at)
 {
-	fr->reasm_gap = missing;
-	fr->reasm_gap_at = at;
-	fr->reasm_gap_frame = d->first_frame;
-	fr->reasm_gap_have = d->have;
+	unix_frame_extra_t *x = unix_frame_x(fr);
+	x->reasm_gap = missing;
+	x->reasm_gap_at = at;
+	x->reasm_gap_frame = d->first_frame;
+	x->reasm_gap_have = d->have;
 	d->msp = FALSE;
 }
 
@@ -2225,8 +2389,8 @@ unix_stream_fin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
 	unix_make_call(c, tvb, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
 	if (dlen && doff == 0) {
 		c->done = FALSE;
-		fr->reasm_incomplete = TRUE;
-		fr->reasm_incomplete_frame = d->first_frame;
+		unix_frame_x(fr)->reasm_incomplete = TRUE;
+		unix_frame_x(fr)->reasm_incomplete_frame = d->first_frame;
 	} else {
 		c->consumed = TRUE;
 		g_hash_table_insert(unix_msp_done, GUINT_TO_POINTER(d->id), GUINT_TO_POINTER(pinfo->num));
@@ -2257,10 +2421,14 @@ unix_payload_first(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, proto_tr
 			return;
 		}
 		key = rec->inode | UNIX_DIR_RECV;
+		d = unix_get_dir(key, TRUE);
+	} else if (rec->sock) {
+		if (!rec->sock->dir)
+			rec->sock->dir = unix_get_dir(rec->inode, TRUE);
+		d = (unix_dir_t *)rec->sock->dir;
 	} else {
-		key = rec->inode;
+		d = unix_get_dir(rec->inode, TRUE);
 	}
-	d = unix_get_dir(key, TRUE);
 	if (rec->sock_type == 1)
 		unix_reassemble_stream(seg, pinfo, tree, unix_tree, rec, fr, d, rec->stream_offset, more);
 	else
@@ -2329,7 +2497,13 @@ unix_note_send(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 	}
 	if (!covered)
 		return;
-	w = unix_get_writer(rec->inode, TRUE);
+	if (rec->sock) {
+		if (!rec->sock->writer)
+			rec->sock->writer = unix_get_writer(rec->inode, TRUE);
+		w = (unix_writer_t *)rec->sock->writer;
+	} else {
+		w = unix_get_writer(rec->inode, TRUE);
+	}
 	if (rec->flags & UDS_F_FIRST_SEEN) {
 		g_array_set_size(w->sent, 0);
 		w->cursor = 0;
@@ -2371,7 +2545,14 @@ unix_note_recv(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 	}
 	if (rec->peer_inode == 0)
 		return;
-	w = unix_get_writer(rec->peer_inode, TRUE);
+	if (rec->sock && rec->sock->peer && rec->sock->peer_inode == rec->peer_inode) {
+		unix_sock_t *peer = rec->sock->peer;
+		if (!peer->writer)
+			peer->writer = unix_get_writer(rec->peer_inode, TRUE);
+		w = (unix_writer_t *)peer->writer;
+	} else {
+		w = unix_get_writer(rec->peer_inode, TRUE);
+	}
 	r0 = rec->stream_offset;
 	r1 = r0 + rec->msg_len;
 	w->read_any = TRUE;
@@ -2386,14 +2567,18 @@ link:
 			break;
 		if (e->end <= r0)
 			continue;
-		if (!fr->sent_in)
-			fr->sent_in = wmem_array_new(wmem_file_scope(), sizeof(guint32));
-		wmem_array_append_one(fr->sent_in, e->frame);
+		if (!fr->sent1) {
+			fr->sent1 = e->frame;
+		} else {
+			if (!fr->sent_in)
+				fr->sent_in = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+			wmem_array_append_one(fr->sent_in, e->frame);
+		}
 		rd = wmem_new0(wmem_file_scope(), unix_reader_t);
 		rd->frame = pinfo->num;
 		rd->pid = rec->has_task ? rec->pid : 0;
 		rd->comm = !rec->has_task ? "?" : rec->comm_fs ? rec->comm_fs
-		    : wmem_strdup(wmem_file_scope(), rec->comm);
+		    : rec->comm ? wmem_strdup(wmem_file_scope(), rec->comm) : "?";
 		for (pp = &sfr->readers; *pp; pp = &(*pp)->next)
 			;
 		*pp = rd;
@@ -2417,8 +2602,9 @@ unix_show_links(tvbuff_t *tvb, packet_info *pinfo, proto_tree *unix_tree, const 
 			proto_item_set_generated(proto_tree_add_uint(t, hf_unix_reader_frame, tvb, 0, 0, rd->frame));
 		}
 	}
-	if (rec->event == UDS_EV_RECV && fr->sent_in) {
-		guint n = wmem_array_get_count(fr->sent_in);
+	if (rec->event == UDS_EV_RECV && fr->sent1) {
+		guint n = fr->sent_in ? wmem_array_get_count(fr->sent_in) : 0;
+		proto_item_set_generated(proto_tree_add_uint(unix_tree, hf_unix_sent_in, tvb, 0, 0, fr->sent1));
 		for (guint i = 0; i < n; i++) {
 			guint32 f = *(guint32 *)wmem_array_index(fr->sent_in, i);
 			proto_item_set_generated(proto_tree_add_uint(unix_tree, hf_unix_sent_in, tvb, 0, 0, f));
@@ -2479,6 +2665,82 @@ unix_add_header(proto_tree *tree, tvbuff_t *tvb, proto_item **hl_item, proto_ite
 	*pl_item = proto_tree_add_item(tree, hf_unix_payload_len, tvb, 12, 4, ENC_LITTLE_ENDIAN);
 }
 
+#define UNIX_INFO_NPARTS 16
+
+/*
+ * The Info column: the parts (and tail, if any) joined in pinfo->pool, and
+ * the column pointed at it (col_set_str copies nothing); what col_add_str
+ * would show, which cuts the text at COL_MAX_INFO_LEN - 1 bytes.
+ */
+/*
+ * Parts 0-6 of the Info text ("[EVENT ]src -> dst path") as one string kept
+ * by the stream while they stay the same strings: parts 0-6 become that
+ * string and six empty ones.
+ */
+static void
+unix_info_prefix(const unix_frame_t *fr, const char **ip, guint8 event)
+{
+	unix_stream_t *st;
+	const char *ev = event == UDS_EV_DATA ? "" : try_val_to_str(event, unix_event_vals);
+	const char *text;
+
+	if (!ev || !fr->has_stream || !fr->src_label || !fr->path ||
+	    !(st = unix_get_stream(fr->stream)))
+		return; /* not all of them are file scope strings */
+	for (guint i = 0; i < G_N_ELEMENTS(st->info); i++) {
+		if (st->info[i].text && st->info[i].ev == ev && st->info[i].src == fr->src_label &&
+		    st->info[i].dst == ip[4] && st->info[i].path == fr->path) {
+			text = st->info[i].text;
+			goto found;
+		}
+	}
+	{
+		guint i = st->info_next++ % G_N_ELEMENTS(st->info);
+		text = wmem_strconcat(wmem_file_scope(), ev, *ev ? " " : "", fr->src_label, " -> ",
+		    ip[4], " ", fr->path, NULL);
+		st->info[i].ev = ev;
+		st->info[i].src = fr->src_label;
+		st->info[i].dst = ip[4];
+		st->info[i].path = fr->path;
+		st->info[i].text = text;
+	}
+found:
+	ip[0] = text;
+	for (guint i = 1; i <= 6; i++)
+		ip[i] = "";
+}
+
+static void
+unix_set_info(packet_info *pinfo, const char **parts, const char *tail)
+{
+	gsize len[UNIX_INFO_NPARTS + 1], total = 0, pos = 0;
+	const char *p[UNIX_INFO_NPARTS + 1];
+	guint n = UNIX_INFO_NPARTS;
+	char *s;
+
+	if (!pinfo->cinfo)
+		return;
+	memcpy(p, parts, sizeof(p[0]) * UNIX_INFO_NPARTS);
+	if (tail)
+		p[n++] = tail;
+	for (guint i = 0; i < n; i++) {
+		if (!p[i])
+			p[i] = "(null)"; /* as printf showed it */
+		len[i] = p[i][0] ? strlen(p[i]) : 0;
+		total += len[i];
+	}
+	s = (char *)wmem_alloc(pinfo->pool, total + 1);
+	for (guint i = 0; i < n; i++) {
+		memcpy(s + pos, p[i], len[i]);
+		pos += len[i];
+	}
+	s[total] = '\0';
+	if (total < COL_MAX_INFO_LEN)
+		col_set_str(pinfo->cinfo, COL_INFO, s);
+	else
+		col_add_str(pinfo->cinfo, COL_INFO, s);
+}
+
 static int
 dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -2493,10 +2755,15 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	const unix_addr_t *conn;
 	const char *path;
 	tvbuff_t *payload_tvb = NULL;
-	const char *unix_info = "";
+	/* Info column text in parts (LOSS records: none of them). */
+	const char *ip[UNIX_INFO_NPARTS];
+	char num_len[16], num_fds[16], num_gap[24];
+	const unix_frame_extra_t *fx;
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
 	col_clear(pinfo->cinfo, COL_INFO);
+	for (guint i = 0; i < UNIX_INFO_NPARTS; i++)
+		ip[i] = "";
 
 	ti = proto_tree_add_item(tree, proto_unix, tvb, 0, -1, ENC_NA);
 	unix_tree = proto_item_add_subtree(ti, ett_unix);
@@ -2540,7 +2807,12 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	rec.flags = tvb_get_letohl(tvb, 8);
 	rec.payload_len = tvb_get_letohl(tvb, 12);
 
-	unix_add_header(unix_tree, tvb, &hl_item, &pl_item);
+	if (unix_tree) {
+		unix_add_header(unix_tree, tvb, &hl_item, &pl_item);
+	} else {
+		/* Without a tree the items would be NULL: expert info takes those. */
+		hl_item = pl_item = NULL;
+	}
 
 	if (rec.header_len < UDS_REC_HDR_LEN || rec.header_len > rec_len) {
 		expert_add_info_format(pinfo, hl_item, &ei_unix_bad_header_len,
@@ -2568,7 +2840,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	unix_walk_tlvs(tvb, pinfo, NULL, &rec, FALSE);
 
 	if (!PINFO_FD_VISITED(pinfo)) {
-		fr = unix_analyse(pinfo, &rec);
+		fr = unix_analyse(pinfo, tvb, &rec);
 		p_add_proto_data(wmem_file_scope(), pinfo, proto_unix, 0, fr);
 	} else {
 		fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
@@ -2590,6 +2862,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		unix_set_address(&pinfo->dst, fr->dst_key);
 		unix_set_end_label(fr->dst_key, fr->dst_label);
 	}
+	unix_cur_keys[0] = fr->src_key;
+	unix_cur_keys[1] = fr->dst_key;
 	if (fr->conv_src_key && fr->src_label)
 		unix_set_end_label(fr->conv_src_key, fr->src_label);
 	if (fr->conv_dst_key && fr->dst_label)
@@ -2643,13 +2917,14 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	unix_show_links(tvb, pinfo, unix_tree, &rec, fr);
 
 	/* Expert info from the flags and the analysis. */
-	if (fr->gap) {
-		proto_item *gi = proto_tree_add_uint64(unix_tree, hf_unix_gap, tvb, 0, 0, fr->gap);
+	fx = UNIX_FX(fr);
+	if (fx->gap) {
+		proto_item *gi = proto_tree_add_uint64(unix_tree, hf_unix_gap, tvb, 0, 0, fx->gap);
 		proto_item_set_generated(gi);
 		expert_add_info_format(pinfo, gi, &ei_unix_gap,
 		    "%" PRIu64 " bytes missing before this record (stream offset %" PRIu64
 		    ", previous record ended at %" PRIu64 ")",
-		    fr->gap, rec.stream_offset, fr->gap_expected);
+		    fx->gap, rec.stream_offset, fx->gap_expected);
 	}
 	if (rec.flags & UDS_F_TRUNCATED)
 		expert_add_info_format(pinfo, ti, &ei_unix_truncated,
@@ -2680,34 +2955,40 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		else
 			col_set_str(pinfo->cinfo, COL_INFO, "LOSS");
 	} else {
-		wmem_strbuf_t *info = wmem_strbuf_sized_new(pinfo->pool, 160, 0);
+		/* The parts of the Info text, copied into the column once. */
 		if (rec.event != UDS_EV_DATA) {
-			wmem_strbuf_append(info, val_to_str(rec.event, unix_event_vals, "Event %u"));
-			wmem_strbuf_append_c(info, ' ');
+			ip[0] = val_to_str(rec.event, unix_event_vals, "Event %u");
+			ip[1] = " ";
 		}
 		if (rec.has_socket) {
-			wmem_strbuf_append(info, fr->src_label);
-			wmem_strbuf_append(info, " -> ");
-			wmem_strbuf_append(info, fr->dst_label ? fr->dst_label : "?");
-			wmem_strbuf_append_c(info, ' ');
-			wmem_strbuf_append(info, path);
+			ip[2] = fr->src_label; /* NULL shows as "(null)", as printf did */
+			ip[3] = " -> ";
+			ip[4] = fr->dst_label ? fr->dst_label : "?";
+			ip[5] = " ";
+			ip[6] = path;
+			unix_info_prefix(fr, ip, rec.event);
 		}
 		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV || rec.payload_avail) {
-			char num[16];
-			guint32_to_str_buf(rec.payload_avail, num, sizeof num);
-			wmem_strbuf_append(info, " Len=");
-			wmem_strbuf_append(info, num);
+			guint32_to_str_buf(rec.payload_avail, num_len, sizeof num_len);
+			ip[7] = " Len=";
+			ip[8] = num_len;
 		}
-		if (rec.n_fds)
-			wmem_strbuf_append_printf(info, " SCM_RIGHTS=%u", rec.n_fds);
+		if (rec.n_fds) {
+			guint32_to_str_buf(rec.n_fds, num_fds, sizeof num_fds);
+			ip[9] = " SCM_RIGHTS=";
+			ip[10] = num_fds;
+		}
 		if (rec.has_creds)
-			wmem_strbuf_append(info, " SCM_CREDENTIALS");
+			ip[11] = " SCM_CREDENTIALS";
 		if (rec.flags & UDS_F_TRUNCATED)
-			wmem_strbuf_append(info, " [truncated]");
-		if (fr->gap)
-			wmem_strbuf_append_printf(info, " [%" PRIu64 " bytes missing]", fr->gap);
-		unix_info = wmem_strbuf_get_str(info);
-		col_add_str(pinfo->cinfo, COL_INFO, unix_info);
+			ip[12] = " [truncated]";
+		if (fx->gap) {
+			guint64_to_str_buf(fx->gap, num_gap, sizeof num_gap);
+			ip[13] = " [";
+			ip[14] = num_gap;
+			ip[15] = " bytes missing]";
+		}
+		unix_set_info(pinfo, ip, NULL);
 	}
 	if (rec.malformed)
 		col_append_str(pinfo->cinfo, COL_INFO, " [Malformed]");
@@ -2763,27 +3044,28 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	}
 	if ((fr->seg_id || fr->calls) && !unix_any_consumed(fr) && !fr->payload_as_data) {
 		col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
-		col_add_fstr(pinfo->cinfo, COL_INFO, "%s [UNIX segment of a reassembled PDU]", unix_info);
+		unix_set_info(pinfo, ip, " [UNIX segment of a reassembled PDU]");
 		if (payload_tvb && !fr->calls) {
 			proto_tree_add_bytes_format(unix_tree, hf_unix_segment_data, payload_tvb, 0, -1, NULL,
 			    "UNIX segment data (%u byte%s)", rec.payload_avail,
 			    plurality(rec.payload_avail, "", "s"));
 		}
 	}
-	if (fr->reasm_gap || fr->reasm_incomplete) {
+	fx = UNIX_FX(fr);
+	if (fx->reasm_gap || fx->reasm_incomplete) {
 		proto_item *ei = proto_tree_add_item(unix_tree, hf_unix_segment_data, tvb, 0, 0, ENC_NA);
 		proto_item_set_generated(ei);
-		if (fr->reasm_gap) {
-			proto_item_set_text(ei, "[Reassembly stopped: %" PRIu64 " bytes missing]", fr->reasm_gap);
+		if (fx->reasm_gap) {
+			proto_item_set_text(ei, "[Reassembly stopped: %" PRIu64 " bytes missing]", fx->reasm_gap);
 			expert_add_info_format(pinfo, ei, &ei_unix_reasm_gap,
 			    "Reassembly stopped by a gap: %" PRIu64 " bytes missing at stream offset %" PRIu64
 			    "; the PDU begun in frame %u (%u bytes) is not dissected",
-			    fr->reasm_gap, fr->reasm_gap_at, fr->reasm_gap_frame, fr->reasm_gap_have);
+			    fx->reasm_gap, fx->reasm_gap_at, fx->reasm_gap_frame, fx->reasm_gap_have);
 		} else {
 			proto_item_set_text(ei, "[Stream ended inside a PDU]");
 			expert_add_info_format(pinfo, ei, &ei_unix_reasm_incomplete,
 			    "The stream ended before the PDU begun in frame %u was complete",
-			    fr->reasm_incomplete_frame);
+			    fx->reasm_incomplete_frame);
 		}
 	}
 	return tvb_captured_length(tvb);
@@ -3323,6 +3605,8 @@ proto_register_unix(void)
 	unix_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	unix_socks = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
 	    g_int64_equal);
+	unix_labels = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
+	    g_str_equal);
 	unix_end_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	unix_inode_streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	unix_stream_list = g_ptr_array_new_with_free_func(unix_stream_free);
@@ -3331,6 +3615,7 @@ proto_register_unix(void)
 	unix_writers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, unix_writer_free);
 	reassembly_table_register(&unix_reassembly_table, &unix_reasm_funcs);
 	register_init_routine(unix_init);
+	register_cleanup_routine(unix_cleanup);
 }
 
 void
