@@ -22,7 +22,10 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define AF_UNIX 1
 #define NR_write 1
 #define NR_sendto 44
-#define FLOOR_MAX 4096 /* a redis request or reply of -d 256 fits */
+#define FLOOR_MAX 16384 /* udsdump's chunk size */
+
+/* an upper bound the verifier sees (clang would drop a plain one) */
+#define CLAMP(x, max) asm volatile("if %0 <= %1 goto +1\n\t%0 = %1\n\t" : "+r"(x) : "i"(max))
 
 const volatile int copy_payload = 0;
 
@@ -49,20 +52,27 @@ int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 	struct pt_regs *regs = KVIEW(struct pt_regs, (void *)bpf_task_pt_regs(bpf_get_current_task_btf()));
 	long nr = regs->orig_ax;
 	__u32 n = (nr == NR_write || nr == NR_sendto) ? (__u32)ret : 0;
-	if (n > FLOOR_MAX)
-		n = FLOOR_MAX;
-	/* the size class a capture would reserve: header + payload */
-	struct floor_event *ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev) - FLOOR_MAX + 512, 0);
-	if (n > 512 || !ev) {
-		if (ev)
-			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
-		return 0;
+	struct floor_event *ev;
+	/* two size classes, as udsdump reserves (a longer message would be
+	 * cut into FLOOR_MAX chunks; these workloads do not send any) */
+	if (n <= 512) {
+		ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev) - FLOOR_MAX + 512, 0);
+		if (!ev)
+			return 0;
+		CLAMP(n, 512);
+		if (n && bpf_probe_read_user(ev->data, n, (void *)regs->si))
+			n = 0;
+	} else {
+		ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev), 0);
+		if (!ev)
+			return 0;
+		CLAMP(n, FLOOR_MAX);
+		if (bpf_probe_read_user(ev->data, n, (void *)regs->si))
+			n = 0;
 	}
 	ev->ts = bpf_ktime_get_boot_ns();
 	ev->sk = (__u64)sk;
 	ev->len = n;
-	if (n && bpf_probe_read_user(ev->data, n & 511, (void *)regs->si))
-		ev->len = 0;
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	return 0;
 }

@@ -30,7 +30,10 @@ static int on_event(void *ctx, void *data, size_t len)
 	(void)ctx;
 	records++;
 	bytes += len;
-	if (out && fwrite(data, 1, len, out) != len)
+	/* what the record holds: header and payload, not the class's tail */
+	const struct { unsigned long long ts, sk; unsigned int len, pad; } *h = data;
+	size_t keep = len >= sizeof(*h) && sizeof(*h) + h->len <= len ? sizeof(*h) + h->len : len;
+	if (out && fwrite(data, 1, keep, out) != keep)
 		return -EIO;
 	return 0;
 }
