@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -124,6 +125,23 @@ bool capture_preflight(void)
 		return false;
 	}
 	return true;
+}
+
+/* The traffic we capture can keep every CPU busy (its senders are
+ * runnable all the time), and the fair scheduler then gives us one share
+ * among them: too little to drain the ring, and the kernel drops records
+ * (measured: 64 connections from 4 processes on 2 CPUs lost 18% at nice 0,
+ * nothing at -10, at the same message rate). So take a higher priority
+ * while we still may (CAP_SYS_NICE: root), unless the user chose a nice
+ * value; without the privilege we stay as we are. */
+#define CAPTURE_NICE (-10)
+
+static void raise_priority(void)
+{
+	errno = 0;
+	int cur = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && cur == 0)
+		(void)setpriority(PRIO_PROCESS, 0, CAPTURE_NICE);
 }
 
 /* Once the programs are attached, nothing else needs privilege: the ring
@@ -809,6 +827,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
 		goto out;
 	}
+	raise_priority();
 	if (drop_all_capabilities() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
 		goto out;
