@@ -185,8 +185,13 @@ class Udsdump:
     """One udsdump capture: start, wait for 'capturing', stop with SIGINT.
 
     stop() returns a dict: records, lost (from --summary), cpu_s (user +
-    system, from wait4's rusage), maxrss_kb (peak RSS), wall_s.
+    system, from wait4's rusage), maxrss_kb (peak RSS), wall_s, file_bytes.
     """
+
+    READY = CAPTURING       # what the log says once it is capturing
+    RESULT = SUMMARY_RE     # what it says at the end: records (, lost)
+    NAME = "udsdump"
+    STDOUT_TO_LOG = False
 
     def __init__(self, binary, out, args, log):
         self.cmd = [binary, "-w", out, "--summary"] + list(args)
@@ -196,10 +201,14 @@ class Udsdump:
     def start(self):
         self.logf = open(self.log, "w")
         self.t0 = time.monotonic()
-        self.p = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
-                                  stderr=self.logf)
-        wait_for_file_text(self.log, CAPTURING, 60, self.p)
+        self.p = subprocess.Popen(
+            self.cmd, stderr=self.logf,
+            stdout=self.logf if self.STDOUT_TO_LOG else subprocess.DEVNULL)
+        wait_for_file_text(self.log, self.READY, 60, self.p)
         return self
+
+    def lost(self, m):
+        return int(m.group(2))
 
     def stop(self):
         os.kill(self.p.pid, signal.SIGINT)
@@ -209,17 +218,15 @@ class Udsdump:
         self.logf.close()
         with open(self.log, errors="replace") as f:
             text = f.read()
-        m = SUMMARY_RE.search(text)
+        m = self.RESULT.search(text)
         if code != 0 or not m:
-            raise RuntimeError("udsdump exited %d:\n%s" % (code, text))
+            raise RuntimeError("%s exited %d:\n%s" % (self.NAME, code, text))
         return {
-            "records": int(m.group(1)), "lost": int(m.group(2)),
+            "records": int(m.group(1)), "lost": self.lost(m),
             "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
-            "wall_s": wall, "file_bytes": os.path.getsize(self.out),
+            "wall_s": wall,
+            "file_bytes": os.path.getsize(self.out) if self.out else 0,
         }
-
-
-FLOOR_RE = re.compile(r"floor: (\d+) records, (\d+) bytes")
 
 
 def snapshot_floor(path, into):
@@ -234,38 +241,23 @@ def snapshot_floor(path, into):
     return dst
 
 
-class Floor:
+class Floor(Udsdump):
     """bench/floor's program in mode "empty", "copy" or "write" (to out):
     the least any eBPF capture of the same sends costs. stop() returns the
     same keys as Udsdump.stop() (records: what the ring carried, lost 0)."""
+
+    READY = "udsdump-floor: attached"
+    RESULT = re.compile(r"floor: (\d+) records, (\d+) bytes")
+    NAME = "udsdump-floor"
+    STDOUT_TO_LOG = True  # its result line
 
     def __init__(self, binary, mode, log, out=None):
         self.cmd = [binary, mode] + ([out] if mode == "write" else [])
         self.log = log
         self.out = out if mode == "write" else None
 
-    def start(self):
-        self.logf = open(self.log, "w")
-        self.t0 = time.monotonic()
-        self.p = subprocess.Popen(self.cmd, stdout=self.logf,
-                                  stderr=self.logf)
-        wait_for_file_text(self.log, "udsdump-floor: attached", 60, self.p)
-        return self
-
-    def stop(self):
-        os.kill(self.p.pid, signal.SIGINT)
-        code, ru = wait4(self.p.pid)
-        wall = time.monotonic() - self.t0
-        self.logf.close()
-        with open(self.log, errors="replace") as f:
-            text = f.read()
-        m = FLOOR_RE.search(text)
-        if code != 0 or not m:
-            raise RuntimeError("udsdump-floor exited %d:\n%s" % (code, text))
-        return {"records": int(m.group(1)), "lost": 0,
-                "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
-                "wall_s": wall,
-                "file_bytes": os.path.getsize(self.out) if self.out else 0}
+    def lost(self, m):
+        return 0
 
 
 # ------------------------------------------------------------------ pcapng

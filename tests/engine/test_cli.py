@@ -309,3 +309,27 @@ def test_failure_leaves_no_broken_file_or_a_valid_one(tmp_path):
     if out.exists():
         cap = udsrec.read_capture(str(out))
         assert cap.block_types[0] == udsrec.PCAPNG_SHB
+
+
+def _nice_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.parametrize("prefix,expected", [((), -10), (("nice", "-n", "5"), 5)])
+def test_reader_priority(tmp_path, prefix, expected):
+    """Run as root, udsdump reads the ring at nice -10 (else the load it
+    captures starves it and the kernel drops records); a nice value the
+    user chose is left alone."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (CAP_SYS_NICE) to raise its priority")
+    p = subprocess.Popen(list(prefix) + [UDSDUMP, "-w", str(tmp_path / "n.pcapng")],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stderr.readline()
+        assert CAPTURING in line, line
+        assert _nice_of(p.pid) == expected
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(30)
+    assert p.returncode == 0
