@@ -346,8 +346,7 @@ struct capture {
 	const struct capture_options *o;
 	struct udsdump_bpf *skel;
 	struct pcapng_writer w;
-	uint8_t *rec;
-	size_t rec_cap;
+	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
 	GHashTable *existing;
 	GHashTable *summary; /* inode -> struct sock_summary */
@@ -387,13 +386,27 @@ static int64_t boot_to_realtime(void)
 	return best;
 }
 
+/* Where the next record is built: straight in the pcapng writer's buffer,
+ * so it is not copied again. NULL once writing has failed. */
+static uint8_t *record_space(struct capture *c)
+{
+	uint8_t *space;
+
+	if (c->write_errno)
+		return NULL;
+	space = pcapng_packet_space(&c->w, (uint32_t)c->rec_cap);
+	if (!space)
+		c->write_errno = c->w.error ? c->w.error : EIO;
+	return space;
+}
+
+/* Commit the record of len bytes built at record_space(). */
 static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32_t dir)
 {
 	if (c->write_errno || !len)
 		return;
-	if (pcapng_write_packet(&c->w, (uint64_t)((int64_t)ts_boot + c->boot_to_real_ns), c->rec,
-				(uint32_t)len, (uint32_t)len, dir) != 0)
-		c->write_errno = c->w.error ? c->w.error : EIO;
+	pcapng_commit_packet(&c->w, (uint64_t)((int64_t)ts_boot + c->boot_to_real_ns), (uint32_t)len,
+			     (uint32_t)len, dir);
 }
 
 static void account(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names,
@@ -562,8 +575,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
-	size_t len = uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL, extra,
-					   c->rec, c->rec_cap);
+	uint8_t *space = record_space(c);
+	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
+						   extra, space, c->rec_cap)
+			   : 0;
 	g_free(cm);
 	write_record(c, ev->ts_boot_ns, len,
 		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
@@ -612,8 +627,10 @@ static void report_loss(struct capture *c)
 	read_kernel_stats(c, &st);
 	if (st.records_lost == c->lost_records)
 		return;
-	size_t len = uds_record_loss(st.records_lost - c->lost_records, st.bytes_lost - c->lost_bytes,
-				     st.records_lost, st.bytes_lost, c->rec, c->rec_cap);
+	uint8_t *space = record_space(c);
+	size_t len = space ? uds_record_loss(st.records_lost - c->lost_records, st.bytes_lost - c->lost_bytes,
+					     st.records_lost, st.bytes_lost, space, c->rec_cap)
+			   : 0;
 	c->lost_records = st.records_lost;
 	c->lost_bytes = st.bytes_lost;
 	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
@@ -729,7 +746,6 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	c.names = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c.peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c.rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
-	c.rec = g_malloc(c.rec_cap);
 	c.boot_to_real_ns = boot_to_realtime();
 	if (pcapng_open(&c.w, out_fd, 1 << 20) != 0) {
 		fprintf(stderr, "udsdump: out of memory\n");
@@ -902,7 +918,6 @@ out:
 	}
 	g_hash_table_destroy(c.names);
 	pcapng_free(&c.w);
-	g_free(c.rec);
 	g_hash_table_destroy(c.existing);
 	g_hash_table_destroy(c.summary);
 	g_hash_table_destroy(c.peers.owner);

@@ -130,13 +130,24 @@ int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *app
 	return 0;
 }
 
-int pcapng_write_packet(struct pcapng_writer *w, uint64_t ts_ns, const void *data, uint32_t len,
-			uint32_t orig_len, uint32_t epb_flags)
+static size_t epb_len(uint32_t len)
 {
-	size_t blen = 28 + pad4(len) + opt_size(4) + 4 + 4;
+	return 28 + pad4(len) + opt_size(4) + 4 + 4;
+}
 
-	if (reserve(w, blen))
-		return -1;
+uint8_t *pcapng_packet_space(struct pcapng_writer *w, uint32_t max_len)
+{
+	if (reserve(w, epb_len(max_len)))
+		return NULL;
+	return w->buf + w->len + 28; /* after the EPB header */
+}
+
+void pcapng_commit_packet(struct pcapng_writer *w, uint64_t ts_ns, uint32_t len, uint32_t orig_len,
+			  uint32_t epb_flags)
+{
+	size_t blen = epb_len(len);
+	size_t start = w->len;
+
 	put32(w, BT_EPB);
 	put32(w, (uint32_t)blen);
 	put32(w, 0); /* interface 0 */
@@ -144,12 +155,11 @@ int pcapng_write_packet(struct pcapng_writer *w, uint64_t ts_ns, const void *dat
 	put32(w, (uint32_t)ts_ns);
 	put32(w, len);
 	put32(w, orig_len);
-	put(w, data, len);
+	w->len = start + 28 + len; /* the data is already in place */
 	put_zero(w, pad4(len) - len);
 	put_opt(w, OPT_EPB_FLAGS, &epb_flags, 4);
 	put32(w, OPT_ENDOFOPT);
 	put32(w, (uint32_t)blen);
-	return 0;
 }
 
 int pcapng_write_stats(struct pcapng_writer *w, uint64_t ts_ns, uint64_t start_ns, uint64_t recv,

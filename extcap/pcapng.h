@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A small pcapng writer for one interface: SHB, IDB, EPBs and a closing
- * ISB. Blocks are buffered and written whole; if the disk fills up, the
+ * A small pcapng writer for one interface: SHB, IDB, EPBs (built in place)
+ * and a closing ISB. Blocks are buffered and written whole; if the disk fills up, the
  * file is cut back to the last complete block so it stays readable.
  */
 #ifndef UDSDUMP_PCAPNG_H
@@ -25,8 +25,13 @@ struct pcapng_writer {
 int pcapng_open(struct pcapng_writer *w, int fd, size_t bufsize);
 int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *appl, uint16_t linktype,
 			uint32_t snaplen, const char *if_name, const char *if_descr);
-int pcapng_write_packet(struct pcapng_writer *w, uint64_t ts_ns, const void *data, uint32_t len,
-			uint32_t orig_len, uint32_t epb_flags);
+/* A packet built in place, without a copy: the space for up to max_len
+ * bytes of packet data in the buffer (NULL on a write error), then
+ * pcapng_commit_packet() with the length actually written there. Nothing
+ * else may be written in between. */
+uint8_t *pcapng_packet_space(struct pcapng_writer *w, uint32_t max_len);
+void pcapng_commit_packet(struct pcapng_writer *w, uint64_t ts_ns, uint32_t len, uint32_t orig_len,
+			  uint32_t epb_flags);
 int pcapng_write_stats(struct pcapng_writer *w, uint64_t ts_ns, uint64_t start_ns, uint64_t recv,
 		       uint64_t drop);
 /* Write buffered blocks; 0 or -errno. */
