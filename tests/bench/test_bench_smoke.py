@@ -65,6 +65,13 @@ def test_redis_overhead():
             assert "redis %s %s/bare" % (cfg, mode) in r, out
             assert r["redis %s %s/bare" % (cfg, mode)] > 0
     assert re.search(r"^CHECK redis c50 all records: .* OK$", out, re.M)
+    # the floor programs ran beside udsdump, and the copy floor really
+    # carried the sends (a record per redis write)
+    for mode in ("floor-empty", "floor-copy", "floor-write"):
+        assert r["redis c50 %s/bare" % mode] > 0, out
+    m = re.search(r"^round 1 c50 +floor-copy .* udsdump: (\d+) records", out, re.M)
+    assert m and int(m.group(1)) >= 2 * 2 * 5000, out
+    assert re.search(r"^FLOOR redis c50: .* keeps [\d.]+ of bare", out, re.M), out
 
 
 def test_bulk():
