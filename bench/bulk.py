@@ -10,7 +10,6 @@ against the pattern written), and udsdump's CPU time and peak RSS (wait4
 rusage, the figures /usr/bin/time -v prints).
 """
 
-import argparse
 import ctypes
 import os
 import shutil
@@ -79,20 +78,13 @@ def verify(ino, off, payload):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--quick", action="store_true",
-                    help="short smoke run (64 MiB, one round)")
-    ap.add_argument("--rounds", type=int, default=None)
+    ap = common.bench_args(__doc__, "short smoke run (64 MiB, one round)")
     ap.add_argument("--mib", type=int, default=None,
                     help="MiB to transfer (default 1024)")
-    ap.add_argument("--udsdump", default=None)
-    ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    common.need_root()
     rounds = a.rounds or (1 if a.quick else 3)
     total = (a.mib or (64 if a.quick else 1024)) << 20
-    d = common.workdir("udsbench-bulk.")
-    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    d, udsdump = common.bench_setup(a, "udsbench-bulk.")
     common.header("bulk (stream socketpair, 64 KiB writes)",
                   "%d MiB per run, %d round(s) of bare/captured, udsdump "
                   "--comm %s, full payload" % (total >> 20, rounds,

@@ -11,6 +11,7 @@ Every benchmark script prints:
     target does not: the benchmark still lands and says by how much.
 """
 
+import argparse
 import os
 import platform
 import re
@@ -74,6 +75,26 @@ def need_root():
     if os.geteuid() != 0:
         print("this benchmark needs root (eBPF capture)", file=sys.stderr)
         sys.exit(2)
+
+
+def bench_args(doc, quick_help):
+    """The options every benchmark has: --quick, --rounds, --udsdump,
+    --keep. The caller adds its own and parses."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[1])
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--udsdump", default=None,
+                    help="udsdump binary (default $UDSDUMP or build/udsdump)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the work directory")
+    return ap
+
+
+def bench_setup(a, prefix):
+    """Root check, a work directory and the udsdump snapshot in it."""
+    need_root()
+    d = workdir(prefix)
+    return d, snapshot_udsdump(a.udsdump, d)
 
 
 def median(xs):

@@ -13,12 +13,10 @@ tcp.port==PORT,resp: what tshark does on port 6379). Target: the udsdump
 capture dissects in <= 1.0x the time of the TCP one.
 """
 
-import argparse
 import os
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -130,21 +128,15 @@ class Tshark:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--quick", action="store_true",
-                    help="short smoke run (2000 requests per test, 1 round)")
-    ap.add_argument("--rounds", type=int, default=None)
+    ap = common.bench_args(
+        __doc__, "short smoke run (2000 requests per test, 1 round)")
     ap.add_argument("--requests", type=int, default=None,
                     help="redis-benchmark -n (default 50000)")
-    ap.add_argument("--udsdump", default=None)
     ap.add_argument("--plugin", default=None)
-    ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    common.need_root()
     rounds = a.rounds or (1 if a.quick else 3)
     n = a.requests or (2000 if a.quick else 50000)
-    d = common.workdir("udsbench-dissect.")
-    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    d, udsdump = common.bench_setup(a, "udsbench-dissect.")
     plugin = find_plugin(a.plugin)
     has_recv = "sends" in modes_for(udsdump)
     common.header("dissection (tshark -r, udsdump vs TCP loopback)",

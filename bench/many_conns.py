@@ -16,7 +16,6 @@ capture holds no end-of-stream records. A bare run beside it gives the
 message rate, for scale.
 """
 
-import argparse
 import os
 import random
 import selectors
@@ -190,20 +189,14 @@ def run(path_dir, nmsgs, cap_factory):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--quick", action="store_true",
-                    help="short smoke run (50,000 messages, one round)")
-    ap.add_argument("--rounds", type=int, default=None)
+    ap = common.bench_args(__doc__,
+                           "short smoke run (50,000 messages, one round)")
     ap.add_argument("--messages", type=int, default=None,
                     help="messages in total (default 1000000)")
-    ap.add_argument("--udsdump", default=None)
-    ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    common.need_root()
     rounds = a.rounds or (1 if a.quick else 2)
     nmsgs = a.messages or (50000 if a.quick else 1000000)
-    d = common.workdir("udsbench-conns.")
-    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    d, udsdump = common.bench_setup(a, "udsbench-conns.")
     common.header("many connections (%d stream connections)" % CONNS,
                   "%d messages of 1 B..16 KiB over %d connections from %d "
                   "processes, send/sendmsg/write; %d round(s) of "

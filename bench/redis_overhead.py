@@ -29,7 +29,6 @@ Target: >= 0.97 of bare with zero records lost, for the capture of sends
 is reported beside it as its own ratio.
 """
 
-import argparse
 import csv
 import io
 import os
@@ -91,31 +90,23 @@ def redis_bench(sock, n, clients, pipeline):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--quick", action="store_true",
-                    help="short smoke run (few requests, one round)")
-    ap.add_argument("--rounds", type=int, default=None)
+    ap = common.bench_args(__doc__,
+                           "short smoke run (few requests, one round)")
     ap.add_argument("--requests", type=int, default=None,
                     help="redis-benchmark -n (default 200000)")
-    ap.add_argument("--udsdump", default=None,
-                    help="udsdump binary (default $UDSDUMP or build/udsdump)")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the work directory")
     ap.add_argument("--no-floor", action="store_true",
-                    help="skip the floor-empty/floor-copy modes")
+                    help="skip the floor-empty/floor-copy/floor-write modes")
     ap.add_argument("--only", default=None,
                     help="comma-separated modes to run (bare is always run)")
     ap.add_argument("--configs", default="c50,c50-P16",
                     help="comma-separated: c50, c50-P16")
     a = ap.parse_args()
-    common.need_root()
     rounds = a.rounds or (1 if a.quick else 5)
     n = a.requests or (20000 if a.quick else 200000)
     configs = [c for c in (("c50", 50, 1), ("c50-P16", 50, 16))
                if c[0] in a.configs.split(",")]
 
-    d = common.workdir("udsbench-redis.")
-    udsdump = common.snapshot_udsdump(a.udsdump, d)
+    d, udsdump = common.bench_setup(a, "udsbench-redis.")
     modes = modes_for(udsdump)
     floor = None if a.no_floor else common.snapshot_floor(None, d)
     if floor:

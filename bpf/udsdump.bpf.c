@@ -529,6 +529,20 @@ static __always_inline __u64 wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* The event header (in scratch) of the message's next chunk, n bytes at
+ * the context's offsets; the context then moves past it. */
+static __always_inline void next_chunk(struct payload_ctx *c, struct data_scratch *s, __u32 n, bool last)
+{
+	s->ev.data_len = n;
+	s->ev.msg_offset = c->msg_off;
+	s->ev.stream_offset = c->stream_off;
+	s->ev.flags = c->base_flags | (last ? 0 : UDS_F_MORE) | (c->fault ? UDS_F_READ_FAULT : 0);
+	c->base_flags &= ~UDS_F_FIRST_SEEN;
+	c->emitted++;
+	c->msg_off += n;
+	c->stream_off += n;
+}
+
 /* Emit the chunk in scratch (c->fill payload bytes) as one event. */
 static __always_inline void emit_chunk(struct payload_ctx *c, struct data_scratch *s, bool last)
 {
@@ -537,19 +551,12 @@ static __always_inline void emit_chunk(struct payload_ctx *c, struct data_scratc
 
 	if (n > UDS_CHUNK_MAX)
 		n = UDS_CHUNK_MAX;
-	s->ev.data_len = n;
-	s->ev.msg_offset = c->msg_off;
-	s->ev.stream_offset = c->stream_off;
-	s->ev.flags = c->base_flags | (last ? 0 : UDS_F_MORE) | (c->fault ? UDS_F_READ_FAULT : 0);
-	c->base_flags &= ~UDS_F_FIRST_SEEN;
+	next_chunk(c, s, n, last);
 	c->need_record = 0;
 	if (last)
 		c->done = 1;
 	err = bpf_ringbuf_output(&events, &s->ev, sizeof(struct uds_event) + n, wakeup_flags());
 	count_emit(err == 0, n);
-	c->emitted++;
-	c->msg_off += n;
-	c->stream_off += n;
 	c->fill = 0;
 }
 
@@ -649,10 +656,7 @@ static long direct_step(__u32 i, void *unused)
 	n = c->remaining > UDS_CHUNK_MAX ? UDS_CHUNK_MAX : c->remaining;
 	last = n == c->remaining;
 	src = c->cur_base;
-	s->ev.data_len = n;
-	s->ev.msg_offset = c->msg_off;
-	s->ev.stream_offset = c->stream_off;
-	s->ev.flags = c->base_flags | (last ? 0 : UDS_F_MORE);
+	next_chunk(c, s, n, last);
 	if (n <= 256)
 		RESERVE_CLASS(256);
 	else if (n <= 1024)
@@ -661,8 +665,6 @@ static long direct_step(__u32 i, void *unused)
 		RESERVE_CLASS(4096);
 	else
 		RESERVE_CLASS(UDS_CHUNK_MAX);
-	c->base_flags &= ~UDS_F_FIRST_SEEN;
-	c->emitted++;
 	if (!rec) {
 		count_emit(false, n);
 	} else {
@@ -675,8 +677,6 @@ static long direct_step(__u32 i, void *unused)
 		bpf_ringbuf_submit(rec, wakeup_flags());
 		count_emit(true, n);
 	}
-	c->msg_off += n;
-	c->stream_off += n;
 	c->cur_base += n;
 	c->remaining -= n;
 	if (last || !c->remaining) {
@@ -995,12 +995,17 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
  * With cfg.sk_storage, sk must be a socket pointer the verifier trusts:
  * callers that only have an untrusted one pass trusted_sk = false (a
  * compile-time constant), and those programs only load with the hash. */
+static __always_inline bool in_sk_storage(const bool trusted_sk)
+{
+	return trusted_sk && cfg.sk_storage;
+}
+
 static __always_inline struct sock_state *state_of(struct sock *sk, __u64 ino, bool create,
 						   const bool trusted_sk)
 {
 	struct sock_state *st;
 
-	if (trusted_sk && cfg.sk_storage) {
+	if (in_sk_storage(trusted_sk)) {
 		st = bpf_sk_storage_get(&sk_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
 		if (st && !st->ino)
 			st->ino = ino;
@@ -1018,7 +1023,7 @@ static __always_inline struct sock_state *state_of(struct sock *sk, __u64 ino, b
 /* The peer's state, if it has one: it is not created here. */
 static __always_inline struct sock_state *peer_state_of(struct sock *sk, __u64 peer_ino, const bool trusted_sk)
 {
-	if (trusted_sk && cfg.sk_storage) {
+	if (in_sk_storage(trusted_sk)) {
 		/* the helper's result is a unix_sock the verifier knows, so its
 		 * peer pointer is one bpf_sk_storage_get() accepts */
 		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
@@ -1209,7 +1214,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 		 * saw it before, is still the one this socket talks to; a
 		 * reader that never saw it learns it from the writer's sends. */
 		peer_ino = state->peer_ino;
-		if (!peer_ino && trusted_sk && cfg.sk_storage) {
+		if (!peer_ino && in_sk_storage(trusted_sk)) {
 			struct sock_state *ps = peer_state_of(sk, 0, trusted_sk);
 			if (ps)
 				peer_ino = ps->ino;
@@ -1367,7 +1372,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 	}
 	/* (with sk_storage, the reader finds the writer through its peer
 	 * pointer instead) */
-	if (peer_ino && !recv && new_peer && !(trusted_sk && cfg.sk_storage))
+	if (peer_ino && !recv && new_peer && !in_sk_storage(trusted_sk))
 		bpf_map_update_elem(&writer_of, &peer_ino, &ino, BPF_ANY);
 
 
@@ -1515,7 +1520,7 @@ static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_
 		return 0;
 	}
 	struct sock_state *state;
-	if (trusted_sk && cfg.sk_storage) {
+	if (in_sk_storage(trusted_sk)) {
 		/* the writer is the reader's peer: still referenced by it */
 		state = peer_state_of(sk, 0, trusted_sk);
 	} else {

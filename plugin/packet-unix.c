@@ -1754,13 +1754,15 @@ unix_analyse(packet_info *pinfo, tvbuff_t *tvb, unix_record_t *rec)
 /* Payload                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* How an HTTP/1.x request or response starts. */
+static const char *const http_starts[] = {
+	"GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
+	"CONNECT ", "TRACE ", "HTTP/1.", NULL
+};
+
 static gboolean
 unix_looks_like_http(tvbuff_t *tvb)
 {
-	static const char *const methods[] = {
-		"GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
-		"CONNECT ", "TRACE ", "HTTP/1.", NULL
-	};
 	guint avail = tvb_captured_length(tvb);
 	guint8 c;
 	if (avail == 0)
@@ -1769,9 +1771,9 @@ unix_looks_like_http(tvbuff_t *tvb)
 	c = tvb_get_guint8(tvb, 0);
 	if (c != 'G' && c != 'P' && c != 'D' && c != 'H' && c != 'O' && c != 'C' && c != 'T')
 		return FALSE;
-	for (int i = 0; methods[i]; i++) {
-		guint n = (guint)strlen(methods[i]);
-		if (avail >= n && tvb_memeql(tvb, 0, (const guint8 *)methods[i], n) == 0)
+	for (int i = 0; http_starts[i]; i++) {
+		guint n = (guint)strlen(http_starts[i]);
+		if (avail >= n && tvb_memeql(tvb, 0, (const guint8 *)http_starts[i], n) == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -1887,10 +1889,6 @@ unix_resp_value_len(tvbuff_t *tvb, guint off, int depth)
 static gboolean
 unix_maybe_prefix(tvbuff_t *tvb)
 {
-	static const char *const methods[] = {
-		"GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
-		"CONNECT ", "TRACE ", "HTTP/1.", NULL
-	};
 	guint avail = tvb_captured_length(tvb);
 	guint8 c;
 
@@ -1899,9 +1897,9 @@ unix_maybe_prefix(tvbuff_t *tvb)
 	c = tvb_get_guint8(tvb, 0);
 	if (c && strchr("*$+-:", c))
 		return avail < 1024 && tvb_find_guint8(tvb, 0, avail, '\n') < 0;
-	for (int i = 0; methods[i]; i++) {
-		guint n = (guint)strlen(methods[i]);
-		if (avail < n && tvb_memeql(tvb, 0, (const guint8 *)methods[i], avail) == 0)
+	for (int i = 0; http_starts[i]; i++) {
+		guint n = (guint)strlen(http_starts[i]);
+		if (avail < n && tvb_memeql(tvb, 0, (const guint8 *)http_starts[i], avail) == 0)
 			return TRUE;
 	}
 	/* An HTTP request or status line not ended yet. */

@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "floor.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -22,20 +23,10 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define AF_UNIX 1
 #define NR_write 1
 #define NR_sendto 44
-#define FLOOR_MAX 16384 /* udsdump's chunk size */
-
 /* an upper bound the verifier sees (clang would drop a plain one) */
 #define CLAMP(x, max) asm volatile("if %0 <= %1 goto +1\n\t%0 = %1\n\t" : "+r"(x) : "i"(max))
 
 const volatile int copy_payload = 0;
-
-struct floor_event {
-	__u64 ts;
-	__u64 sk;
-	__u32 len;
-	__u32 pad;
-	__u8 data[FLOOR_MAX];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

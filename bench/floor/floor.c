@@ -9,10 +9,13 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/types.h>
+#include "floor.h"
 #include "floor.skel.h"
 
 static volatile sig_atomic_t stop;
@@ -31,8 +34,9 @@ static int on_event(void *ctx, void *data, size_t len)
 	records++;
 	bytes += len;
 	/* what the record holds: header and payload, not the class's tail */
-	const struct { unsigned long long ts, sk; unsigned int len, pad; } *h = data;
-	size_t keep = len >= sizeof(*h) && sizeof(*h) + h->len <= len ? sizeof(*h) + h->len : len;
+	const struct floor_event *ev = data;
+	size_t head = offsetof(struct floor_event, data);
+	size_t keep = len >= head && head + ev->len <= len ? head + ev->len : len;
 	if (out && fwrite(data, 1, keep, out) != keep)
 		return -EIO;
 	return 0;
