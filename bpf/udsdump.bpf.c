@@ -27,11 +27,25 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Read-only view of a kernel object (6.2+): fields are then read by direct
- * CO-RE-relocated loads, which the verifier turns into inline fault-safe
- * loads, instead of one bpf_probe_read_kernel() helper call per field. */
+/* KREAD(type, p, field...): a field of a kernel object, followed through
+ * pointers like BPF_CORE_READ. With kfuncs (6.2+), through a read-only view
+ * (bpf_rdonly_cast): direct CO-RE-relocated loads that the verifier turns
+ * into inline fault-safe loads. Without (the object built with
+ * UDS_KFUNCS=0 for older kernels), one bpf_probe_read_kernel() per field.
+ * A kfunc the kernel lacks fails the whole object's load, so the choice is
+ * made per object, by user space's probe. */
+#ifndef UDS_KFUNCS
+#define UDS_KFUNCS 1
+#endif
+#if UDS_KFUNCS
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define KVIEW(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+#define KVIEW(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+#define KREAD(type, p, ...) (KVIEW(type, p)->___arrow(__VA_ARGS__))
+#else
+#define KREAD(type, p, ...) BPF_CORE_READ((type *)(p), __VA_ARGS__)
+#endif
+/* A register of the syscall being served, as saved at its entry. */
+#define SYS_ARG(regs, reg) KREAD(struct pt_regs, regs, reg)
 
 #define AF_UNIX 1
 #define SOCK_STREAM 1
@@ -118,45 +132,6 @@ struct payload_ctx {
 			     so the verifier's iterations converge */
 };
 
-/* Per-CPU scratch, indexed by CPU: tracepoints run with preemption off. */
-struct data_scratch {
-	struct payload_ctx pc;
-	struct uds_sockinfo_event info;
-	struct uds_dest_event dest;
-	struct uds_event ev; /* the payload must follow it directly */
-	__u8 data[2 * UDS_CHUNK_MAX]; /* 2x so that any (off < CHUNK, n <= CHUNK) fits */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* set to the number of CPUs by user space */
-	__type(key, __u32);
-	__type(value, struct data_scratch);
-} data_scratch SEC(".maps");
-
-struct path_walk {
-	struct dentry *d;
-	struct vfsmount *vmnt;
-	struct mount *mnt;
-	__u32 pos;
-	__u32 done;
-	__u32 stop;
-	__u32 pad;
-};
-
-struct cmsg_scratch {
-	struct uds_cmsg_event ev;
-	struct path_walk walk;
-	char path[2 * UDS_FD_PATH_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct cmsg_scratch);
-} cmsg_scratch SEC(".maps");
-
 /* A task, as the records name it. */
 struct task_ident {
 	__u32 pid;
@@ -192,6 +167,49 @@ struct sock_state {
 	__u32 peercred_pid, peercred_uid, peercred_gid;
 	__u32 pad2;
 };
+
+/* Per-CPU scratch, indexed by CPU: tracepoints run with preemption off. */
+struct data_scratch {
+	struct payload_ctx pc;
+	struct uds_sockinfo_event info;
+	struct uds_dest_event dest;
+	/* Stack space is short (512 bytes for a whole call chain): larger
+	 * temporaries live here. */
+	struct uds_name_key name_key;
+	struct sock_state fresh_state;
+	struct uds_event ev; /* the payload must follow it directly */
+	__u8 data[2 * UDS_CHUNK_MAX]; /* 2x so that any (off < CHUNK, n <= CHUNK) fits */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of CPUs by user space */
+	__type(key, __u32);
+	__type(value, struct data_scratch);
+} data_scratch SEC(".maps");
+
+struct path_walk {
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *mnt;
+	__u32 pos;
+	__u32 done;
+	__u32 stop;
+	__u32 pad;
+};
+
+struct cmsg_scratch {
+	struct uds_cmsg_event ev;
+	struct path_walk walk;
+	char path[2 * UDS_FD_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cmsg_scratch);
+} cmsg_scratch SEC(".maps");
 
 #define SEEN_SEND 1u
 #define SEEN_RECV 2u
@@ -305,14 +323,14 @@ static __always_inline __u64 socket_ino(struct socket *sock)
 {
 	if (!sock)
 		return 0;
-	return KVIEW(struct socket_alloc, sock)->vfs_inode.i_ino;
+	return KREAD(struct socket_alloc, sock, vfs_inode.i_ino);
 }
 
 static __always_inline __u64 sock_ino(struct sock *sk)
 {
 	if (!sk)
 		return 0;
-	return socket_ino(KVIEW(struct sock, sk)->sk_socket);
+	return socket_ino(KREAD(struct sock, sk, sk_socket));
 }
 
 /* The struct file behind descriptor fd of task, or NULL. */
@@ -324,10 +342,10 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, int f
 
 	if (fd < 0)
 		return NULL;
-	fdt = KVIEW(struct task_struct, task)->files->fdt;
-	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+	fdt = KREAD(struct task_struct, task, files, fdt);
+	if (!fdt || (unsigned int)fd >= KREAD(struct fdtable, fdt, max_fds))
 		return NULL;
-	fds = fdt->fd;
+	fds = KREAD(struct fdtable, fdt, fd);
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
 		return NULL;
 	return f;
@@ -403,21 +421,26 @@ static __always_inline void read_user_addr(__u64 uaddr, int alen, struct uds_add
 }
 
 /* Does a name key of the path filter match this address? */
+static __always_inline struct data_scratch *get_data_scratch(void);
+
 static __always_inline bool name_in_filter(struct uds_addr *a)
 {
-	struct uds_name_key key = {};
+	struct data_scratch *s = get_data_scratch();
+	struct uds_name_key *key;
 
-	if (a->kind == UDS_ADDR_UNNAMED)
+	if (!s || a->kind == UDS_ADDR_UNNAMED)
 		return false;
-	key.kind = a->kind;
-	key.len = a->len;
+	key = &s->name_key;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->kind = a->kind;
+	key->len = a->len;
 	if (a->len > UDS_ADDR_MAX)
 		return false;
 	__u64 l = a->len;
 	BOUND_MAX(l, UDS_ADDR_MAX);
 	if (l)
-		bpf_probe_read_kernel(key.name, l, a->name);
-	return bpf_map_lookup_elem(&path_names, &key) != NULL;
+		bpf_probe_read_kernel(key->name, l, a->name);
+	return bpf_map_lookup_elem(&path_names, key) != NULL;
 }
 
 static __always_inline bool prefix_match(struct uds_addr *a, __u32 i)
@@ -1013,8 +1036,12 @@ static __always_inline struct sock_state *state_of(struct sock *sk, __u64 ino, b
 	}
 	st = bpf_map_lookup_elem(&sock_states, &ino);
 	if (!st && create) {
-		struct sock_state fresh = { .ino = ino };
-		bpf_map_update_elem(&sock_states, &ino, &fresh, BPF_NOEXIST);
+		struct data_scratch *s = get_data_scratch();
+		if (!s)
+			return NULL;
+		__builtin_memset(&s->fresh_state, 0, sizeof(s->fresh_state));
+		s->fresh_state.ino = ino;
+		bpf_map_update_elem(&sock_states, &ino, &s->fresh_state, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&sock_states, &ino);
 	}
 	return st;
@@ -1099,9 +1126,8 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
 	/* SO_PEERCRED: set at connect and never changed in place, so read
 	 * its values again only when the kernel objects change. */
-	struct sock *ksk = KVIEW(struct sock, sk);
-	struct pid *ppid = ksk->sk_peer_pid;
-	const struct cred *pcred = ksk->sk_peer_cred;
+	struct pid *ppid = KREAD(struct sock, sk, sk_peer_pid);
+	const struct cred *pcred = KREAD(struct sock, sk, sk_peer_cred);
 	if (!me->peercred_pid_ptr || me->peercred_pid_ptr != (__u64)ppid ||
 	    me->peercred_cred_ptr != (__u64)pcred) {
 		me->peercred_pid = ppid ? BPF_CORE_READ(ppid, numbers[0].nr) : 0;
@@ -1182,8 +1208,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	__u64 uid_gid = bpf_get_current_uid_gid();
-	struct sock *ksk = KVIEW(struct sock, sk);
-	struct socket *sock = ksk->sk_socket;
+	struct socket *sock = KREAD(struct sock, sk, sk_socket);
 	struct sock *peer;
 	struct data_scratch *s;
 	struct uds_event *ev;
@@ -1192,7 +1217,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 
 	if (!sock)
 		return 0;
-	type = sock->type;
+	type = KREAD(struct socket, sock, type);
 	if (ret == 0 && type == SOCK_STREAM)
 		return 0;
 	if (tgid == cfg.self_pid)
@@ -1207,7 +1232,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 	/* Cheap filters first. */
 	if (task_filtered_out(tgid, (__u32)uid_gid, type))
 		return 0;
-	peer = KVIEW(struct unix_sock, sk)->peer;
+	peer = KREAD(struct unix_sock, sk, peer);
 	peer_ino = sock_ino(peer);
 	if (peer && !peer_ino) {
 		/* The peer is closing (or not yet accepted): its inode, if we
@@ -1234,8 +1259,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 
 	/* The socket's names: read only when user space has not been told
 	 * them, or a name may have changed (bind, connect, a new peer). */
-	__u64 local_addr_ptr = (__u64)KVIEW(struct unix_sock, sk)->addr;
-	__u64 peer_addr_ptr = peer ? (__u64)KVIEW(struct unix_sock, peer)->addr : 0;
+	__u64 local_addr_ptr = (__u64)KREAD(struct unix_sock, sk, addr);
+	__u64 peer_addr_ptr = peer ? (__u64)KREAD(struct unix_sock, peer, addr) : 0;
 	bool names_in_scratch = false;
 	if (!state->names_read || state->local_addr_ptr != local_addr_ptr ||
 	    state->peer_sk_ptr != (__u64)peer || state->peer_addr_ptr != peer_addr_ptr) {
@@ -1259,9 +1284,9 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 
 	/* Decode the syscall being served, if it is a send (or, on the
 	 * receive side, a read) on this very socket. */
-	struct pt_regs *regs = KVIEW(struct pt_regs, (void *)bpf_task_pt_regs(task));
-	long nr = regs->orig_ax;
-	int fd = regs->di;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = SYS_ARG(regs, orig_ax);
+	int fd = SYS_ARG(regs, di);
 	__u16 sys = UDS_SYS_UNKNOWN;
 	__u64 buf = 0, iov_ptr = 0, control = 0, clen = 0;
 	__u32 iov_cnt = 0, msg_flags = 0;
@@ -1281,36 +1306,36 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 	}
 	if (by_buf || by_iov || by_msg || by_mmsg) {
 		struct file *f = task_fd_file(task, fd);
-		if (!f || KVIEW(struct file, f)->private_data != (void *)sock)
+		if (!f || KREAD(struct file, f, private_data) != (void *)sock)
 			by_buf = by_iov = by_msg = by_mmsg = false; /* registers of something else */
 	}
 	if (by_buf) {
 		sys = nr == NR_write ? UDS_SYS_WRITE
 		      : nr == NR_sendto ? UDS_SYS_SENDTO
 		      : nr == NR_read ? UDS_SYS_READ : UDS_SYS_RECVFROM;
-		buf = regs->si;
-		requested = regs->dx;
+		buf = SYS_ARG(regs, si);
+		requested = SYS_ARG(regs, dx);
 		if (nr == NR_sendto || nr == NR_recvfrom)
-			msg_flags = regs->r10;
+			msg_flags = SYS_ARG(regs, r10);
 		if (nr == NR_sendto)
-			read_user_addr(regs->r8, regs->r9, &s->dest.dest_addr);
+			read_user_addr(SYS_ARG(regs, r8), SYS_ARG(regs, r9), &s->dest.dest_addr);
 	} else if (by_iov) {
 		sys = recv ? UDS_SYS_READV : UDS_SYS_WRITEV;
-		iov_ptr = regs->si;
-		iov_cnt = regs->dx;
+		iov_ptr = SYS_ARG(regs, si);
+		iov_cnt = SYS_ARG(regs, dx);
 	} else if (by_msg || by_mmsg) {
 		struct user_msghdr_x mh;
 		__u64 mh_ptr;
 
 		if (by_msg) {
 			sys = recv ? UDS_SYS_RECVMSG : UDS_SYS_SENDMSG;
-			mh_ptr = regs->si;
-			msg_flags = regs->dx;
+			mh_ptr = SYS_ARG(regs, si);
+			msg_flags = SYS_ARG(regs, dx);
 		} else {
 			/* struct mmsghdr is a user_msghdr plus a u32 (64 bytes);
 			 * the tracepoint fires once per message with no index. */
-			__u64 vec = regs->si;
-			__u32 vlen = regs->dx;
+			__u64 vec = SYS_ARG(regs, si);
+			__u32 vlen = SYS_ARG(regs, dx);
 			__u32 key = recv ? (tid | RECV_CURSOR_BIT) : tid;
 			struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &key);
 			__u32 idx = 0;
@@ -1324,7 +1349,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 				bpf_map_update_elem(&mmsg_cursors, &key, &next, BPF_ANY);
 			sys = recv ? UDS_SYS_RECVMMSG : UDS_SYS_SENDMMSG;
 			mh_ptr = vec + (__u64)idx * 64;
-			msg_flags = regs->r10;
+			msg_flags = SYS_ARG(regs, r10);
 		}
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)mh_ptr)) {
 			sys = UDS_SYS_UNKNOWN;
@@ -1475,7 +1500,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 
 static __always_inline int on_send(struct sock *sk, int ret, const bool trusted_sk)
 {
-	if (KVIEW(struct sock, sk)->__sk_common.skc_family != AF_UNIX)
+	if (KREAD(struct sock, sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
 	if (ret < 0) {
 		/* sendmmsg stops at an error: its next call starts at 0 */
@@ -1486,18 +1511,45 @@ static __always_inline int on_send(struct sock *sk, int ret, const bool trusted_
 	return handle_msg(sk, ret, false, trusted_sk);
 }
 
+/*
+ * The hash-state path as global functions: the verifier checks a global
+ * function once, on its own, instead of once per call site and per state
+ * of its callers. The syscall program calls it from two places and from
+ * the sendmmsg/recvmmsg loop; inlined, that was over the 1,000,000
+ * instruction budget. The socket is a plain address here: everything is
+ * read through views or probe reads, and the state is found by hashing.
+ */
+__noinline int uds_send_hashed(__u64 sk, int ret)
+{
+	return on_send((struct sock *)sk, ret, false);
+}
+
+__noinline int uds_recv_hashed(__u64 sk, int ret);
+
+/* A typed tracepoint argument as a plain number: a global function takes
+ * scalars, and the verifier forbids turning a pointer into one by
+ * arithmetic. */
+static __always_inline __u64 arg_as_u64(unsigned long long *ctx, int i)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 {
-	return on_send(sk, ret, true);
+	if (cfg.sk_storage)
+		return on_send(sk, ret, true);
+	return uds_send_hashed(arg_as_u64(ctx, 0), ret);
 }
 
 /* A read. End of file seen by a stream reader means the writer is done:
  * the writer's final offset is recorded as an inferred SHUTDOWN. */
 static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_sk)
 {
-	struct sock *ksk = KVIEW(struct sock, sk);
-	if (ksk->__sk_common.skc_family != AF_UNIX)
+	if (KREAD(struct sock, sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
 	if (ret < 0) {
 		/* recvmmsg stops at an error: its next call starts at 0 */
@@ -1505,10 +1557,10 @@ static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_
 		bpf_map_delete_elem(&mmsg_cursors, &key);
 		return 0;
 	}
-	struct socket *sock = ksk->sk_socket;
+	struct socket *sock = KREAD(struct sock, sk, sk_socket);
 	if (!sock)
 		return 0;
-	__u16 type = sock->type;
+	__u16 type = KREAD(struct socket, sock, type);
 	__u64 reader = socket_ino(sock);
 	if (ret > 0 || type != SOCK_STREAM) {
 		if (cfg.recv_mode != UDS_RECV_NONE)
@@ -1570,10 +1622,17 @@ static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_
 	return 0;
 }
 
+__noinline int uds_recv_hashed(__u64 sk, int ret)
+{
+	return on_recv((struct sock *)sk, ret, false);
+}
+
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
-	return on_recv(sk, ret, true);
+	if (cfg.sk_storage)
+		return on_recv(sk, ret, true);
+	return uds_recv_hashed(arg_as_u64(ctx, 0), ret);
 }
 
 /*
@@ -1600,9 +1659,9 @@ static long mmsg_step(__u32 i, struct mmsg_walk *w)
 	if (len > 0x7fffffff)
 		return 1;
 	if (w->recv)
-		on_recv(w->sk, (int)len, false);
+		uds_recv_hashed((__u64)w->sk, (int)len);
 	else
-		on_send(w->sk, (int)len, false);
+		uds_send_hashed((__u64)w->sk, (int)len);
 	return 0;
 }
 
@@ -1638,7 +1697,7 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (ret < 0 || ret > 0x7fffffff)
 		return 0;
-	return recv ? on_recv(sk, (int)ret, false) : on_send(sk, (int)ret, false);
+	return recv ? uds_recv_hashed((__u64)sk, (int)ret) : uds_send_hashed((__u64)sk, (int)ret);
 }
 
 /*

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine_load.h"
 #include "pcapng.h"
 #include "record.h"
 #include "udsdump.skel.h"
@@ -57,20 +58,6 @@ int parse_hook(const char *s)
 	if (!strcmp(s, "syscalls"))
 		return HOOK_SYSCALLS;
 	return -1;
-}
-
-/* Does the running kernel have the sock:sock_send_length tracepoint? */
-static bool kernel_has_sock_tracepoints(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok;
-
-	if (!btf)
-		return false;
-	ok = btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
-	     btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0;
-	btf__free(btf);
-	return ok;
 }
 
 int parse_recv_mode(const char *s)
@@ -344,7 +331,8 @@ static bool output_hung_up(int fd)
 
 struct capture {
 	const struct capture_options *o;
-	struct udsdump_bpf *skel;
+	struct engine engine;
+	struct udsdump_bpf *skel; /* engine.skel */
 	struct pcapng_writer w;
 	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
@@ -636,7 +624,7 @@ static void report_loss(struct capture *c)
 	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
 }
 
-static int add_path_filter(struct capture *c, const char *p, struct uds_bpf_config *cfg)
+static int add_path_filter(struct capture *c, const char *p)
 {
 	struct uds_name_key key;
 	uint8_t one = 1;
@@ -657,7 +645,6 @@ static int add_path_filter(struct capture *c, const char *p, struct uds_bpf_conf
 	memcpy(key.name, p, n);
 	if (bpf_map_update_elem(mfd, &key, &one, BPF_ANY))
 		return -errno;
-	(void)cfg;
 	if (key.kind == UDS_ADDR_PATHNAME) {
 		struct stat st;
 		char *real = realpath(p, NULL);
@@ -733,7 +720,6 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 {
 	struct capture c = { .o = o };
 	struct ring_buffer *rb = NULL;
-	struct uds_bpf_config *cfg;
 	struct utsname un;
 	char os[300];
 	int status = 1, err;
@@ -752,82 +738,16 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		goto out;
 	}
 
-	c.skel = udsdump_bpf__open();
-	if (!c.skel) {
-		fprintf(stderr, "udsdump: cannot open the BPF object: %s\n", strerror(errno));
+	if (engine_load(&c.engine, o) != 0)
 		goto out;
-	}
-	cfg = (struct uds_bpf_config *)&c.skel->rodata->cfg;
-	cfg->self_pid = (uint32_t)getpid();
-	cfg->snaplen = o->snaplen;
-	cfg->payload = o->payload;
-	cfg->recv_mode = o->recv_mode;
-	cfg->has_pid = o->has_pid;
-	cfg->pid = o->pid;
-	cfg->has_uid = o->has_uid;
-	cfg->uid = o->uid;
-	cfg->sock_type = o->sock_type;
-	cfg->has_comm = o->has_comm;
-	memcpy(cfg->comm, o->comm, UDS_COMM_LEN);
-	cfg->inode = o->inode;
-	cfg->path_filter = o->n_paths > 0 || o->n_prefixes > 0 || o->any_abstract;
-	/* what only the capture-filter language sets (filter.c) */
-	cfg->any_abstract = o->any_abstract;
-	cfg->type_mask = o->type_mask;
-	cfg->n_not_pids = (uint32_t)o->n_not_pids;
-	memcpy(cfg->not_pids, o->not_pids, sizeof(cfg->not_pids));
-	cfg->n_not_uids = (uint32_t)o->n_not_uids;
-	memcpy(cfg->not_uids, o->not_uids, sizeof(cfg->not_uids));
-	cfg->n_not_comms = (uint32_t)o->n_not_comms;
-	memcpy(cfg->not_comms, o->not_comms, sizeof(cfg->not_comms));
-	cfg->n_path_names = (uint32_t)o->n_paths;
+	c.skel = c.engine.skel;
+	if (!o->quiet)
+		engine_print_line(&c.engine, stderr);
+	if (o->verbose)
+		engine_print_details(&c.engine, stderr);
+	bool sock_hook = engine_rungs[c.engine.rung].hook == ENGINE_HOOK_SOCK;
 	for (int i = 0; i < o->n_paths; i++) {
-		if (o->paths[i][0] != '@')
-			cfg->n_path_ids++; /* file identity or directory entry */
-	}
-	cfg->n_prefixes = (uint32_t)o->n_prefixes;
-	for (int i = 0; i < o->n_prefixes; i++) {
-		const char *p = o->prefixes[i];
-		struct uds_addr *a = &cfg->prefixes[i];
-		a->kind = p[0] == '@' ? UDS_ADDR_ABSTRACT : UDS_ADDR_PATHNAME;
-		if (p[0] == '@')
-			p++;
-		a->len = (uint16_t)(strlen(p) > UDS_ADDR_MAX ? UDS_ADDR_MAX : strlen(p));
-		memcpy(a->name, p, a->len);
-	}
-	uint32_t ring = (o->ring_mb ? o->ring_mb : 64) << 20;
-	cfg->wakeup_bytes = ring / 4;
-	bpf_map__set_max_entries(c.skel->maps.events, ring);
-	int ncpu = libbpf_num_possible_cpus();
-	bpf_map__set_max_entries(c.skel->maps.data_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
-	bpf_map__set_max_entries(c.skel->maps.cmsg_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
-	bpf_map__set_max_entries(c.skel->maps.dirent_scratch, (uint32_t)(ncpu > 0 ? ncpu : 1));
-
-	int hook = o->hook;
-	if (hook == HOOK_AUTO)
-		hook = kernel_has_sock_tracepoints() ? HOOK_SOCK : HOOK_SYSCALLS;
-	if (hook == HOOK_SOCK && !kernel_has_sock_tracepoints()) {
-		fprintf(stderr, "udsdump: this kernel has no sock:sock_send_length tracepoint "
-				"(added in 6.3): use --hook=syscalls\n");
-		goto out;
-	}
-	/* Socket-local state needs the socket pointers only the sock
-	 * tracepoints give: with any syscall program, all use the hash. */
-	cfg->sk_storage = hook == HOOK_SOCK && !o->lifecycle;
-	bpf_program__set_autoload(c.skel->progs.uds_send, hook == HOOK_SOCK);
-	bpf_program__set_autoload(c.skel->progs.uds_recv, hook == HOOK_SOCK);
-	bpf_program__set_autoload(c.skel->progs.uds_sys_exit, hook == HOOK_SYSCALLS);
-	bpf_program__set_autoload(c.skel->progs.uds_life_exit, o->lifecycle);
-	bpf_program__set_autoload(c.skel->progs.uds_life_enter, o->lifecycle);
-
-	err = udsdump_bpf__load(c.skel);
-	if (err) {
-		fprintf(stderr, "udsdump: cannot load the BPF programs: %s%s\n", strerror(-err),
-			err == -EPERM ? " (need CAP_BPF and CAP_PERFMON)" : "");
-		goto out;
-	}
-	for (int i = 0; i < o->n_paths; i++) {
-		if (add_path_filter(&c, o->paths[i], cfg) != 0) {
+		if (add_path_filter(&c, o->paths[i]) != 0) {
 			fprintf(stderr, "udsdump: cannot set the path filter: %s\n", strerror(errno));
 			goto out;
 		}
@@ -835,7 +755,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	err = udsdump_bpf__attach(c.skel);
 	if (err) {
 		fprintf(stderr, "udsdump: cannot attach to %s: %s\n",
-			hook == HOOK_SOCK ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
+			sock_hook ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
 		goto out;
 	}
 	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.events), on_event, &c, NULL);
@@ -859,6 +779,9 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		c.write_errno = c.w.error;
 	if (!o->quiet)
 		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s\n", out_name);
+	if (o->verbose)
+		fprintf(stderr, "udsdump: %.3f s from start to capturing\n",
+			(double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9);
 
 	/* Readers that stop reading before they stop us (Wireshark closes the
 	 * FIFO, then sends SIGTERM) still get recent statistics. */
@@ -911,7 +834,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		print_summary(&c);
 out:
 	ring_buffer__free(rb);
-	udsdump_bpf__destroy(c.skel);
+	engine_destroy(&c.engine);
 	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
 		g_free(c.pending[i]);
 		g_free(c.dests[i]);

@@ -21,6 +21,8 @@ struct capture_options {
 	bool lifecycle;          /* connect/accept/socketpair/shutdown/close events */
 	bool summary;
 	bool quiet;
+	bool verbose;            /* -v: probes, verifier figures, start-up time */
+	unsigned without;        /* --without: features to treat as absent (FEAT_BIT) */
 	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */
 	uint32_t ring_mb;
 	/* filters */

@@ -372,7 +372,7 @@ static bool options_from_args(const struct extcap_args *a, struct capture_option
 	char ferr[256];
 	int rc = parse_cli_options(a->nrest, a->rest, o, &err);
 
-	if (rc == OPT_HELP || rc == OPT_VERSION)
+	if (rc == OPT_HELP || rc == OPT_VERSION || rc == OPT_PROBE)
 		rc = OPT_OK; /* meaningless here */
 	if (rc != OPT_OK) {
 		eerror("%s", err);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "options.h"
+#include "engine_rungs.h"
 #include "filter.h"
 
 #include <errno.h>
@@ -96,6 +97,8 @@ enum {
 	LO_RECV,
 	LO_HOOK,
 	LO_LIFECYCLE,
+	LO_WITHOUT,
+	LO_PROBE,
 };
 
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err)
@@ -119,11 +122,15 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		{ "recv", required_argument, NULL, LO_RECV },
 		{ "hook", required_argument, NULL, LO_HOOK },
 		{ "lifecycle", no_argument, NULL, LO_LIFECYCLE },
+		{ "without", required_argument, NULL, LO_WITHOUT },
+		{ "probe", no_argument, NULL, LO_PROBE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool probe = false;
 	uint64_t v;
 	int c;
 
@@ -133,7 +140,7 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 	*err = NULL;
 	optind = 0; /* full re-initialisation: the parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:c:s:G:f:qhv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:c:s:G:f:qhvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			o->output = optarg;
@@ -251,8 +258,18 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 			break;
 		case 'h':
 			return OPT_HELP;
-		case 'v':
+		case 'V':
 			return OPT_VERSION;
+		case 'v':
+			o->verbose = true;
+			break;
+		case LO_PROBE:
+			probe = true;
+			break;
+		case LO_WITHOUT:
+			if (!parse_feature_list(optarg, &o->without, err))
+				return OPT_ERROR;
+			break;
 		case ':':
 			*err = fail("option %s needs a value", argv[optind - 1]);
 			return OPT_ERROR;
@@ -296,5 +313,5 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		}
 		o->filter = expr;
 	}
-	return OPT_OK;
+	return probe ? OPT_PROBE : OPT_OK;
 }

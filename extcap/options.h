@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include "capture.h"
 
-enum { OPT_OK = 0, OPT_ERROR = 1, OPT_HELP = 2, OPT_VERSION = 3 };
+enum { OPT_OK = 0, OPT_ERROR = 1, OPT_HELP = 2, OPT_VERSION = 3, OPT_PROBE = 4 };
 
 /* Parse argv into o. On OPT_ERROR, *err is a one-line message. */
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err);

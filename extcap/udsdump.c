@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "engine_load.h"
 #include "options.h"
 #include "privs.h"
 
@@ -52,8 +53,12 @@ static void usage(FILE *f)
 		"  -f EXPR              capture filter, e.g. 'path /run/docker.sock and not pid 1'\n"
 		"                       (also accepted as the trailing arguments; see README.md)\n"
 		"  -q                   no progress messages\n"
+		"  -v, --verbose        say how the engine was chosen and loaded, and how long it took\n"
+		"  --probe              print what this kernel supports and which engine would run\n"
+		"  --without FEATURES   treat these kernel features as absent (comma-separated,\n"
+		"                       for tests: sk-storage, sock-tracepoints, kfuncs, bpf-loop, ...)\n"
 		"  -h, --help           this help\n"
-		"  -v, --version        print the version\n"
+		"  -V, --version        print the version\n"
 		"\n"
 		"As a Wireshark extcap: --extcap-interfaces, --extcap-config, --capture ...\n");
 }
@@ -76,9 +81,14 @@ int main(int argc, char **argv)
 		printf("udsdump %s\n", UDSDUMP_VERSION);
 		return 0;
 	}
-	if (rc != OPT_OK) {
+	if (rc == OPT_ERROR) {
 		fprintf(stderr, "udsdump: %s (try --help)\n", err);
 		return 2;
+	}
+	if (rc == OPT_PROBE) {
+		if (!privs_run_helper_if_needed(argv) || !capture_preflight())
+			return 1;
+		return engine_probe_report(&o);
 	}
 	if (!o.output) {
 		fprintf(stderr, "udsdump: no output given: use -w FILE or -w - (try --help)\n");

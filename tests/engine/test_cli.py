@@ -326,8 +326,10 @@ def test_reader_priority(tmp_path, prefix, expected):
     p = subprocess.Popen(list(prefix) + [UDSDUMP, "-w", str(tmp_path / "n.pcapng")],
                          stderr=subprocess.PIPE, text=True)
     try:
-        line = p.stderr.readline()
-        assert CAPTURING in line, line
+        lines = [p.stderr.readline()]
+        while lines[-1] and CAPTURING not in lines[-1]:
+            lines.append(p.stderr.readline())
+        assert CAPTURING in lines[-1], "".join(lines)
         assert _nice_of(p.pid) == expected
     finally:
         p.send_signal(signal.SIGINT)

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "engine_rungs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BASE_NEEDS (FEAT_BIT(FEAT_RINGBUF) | FEAT_BIT(FEAT_TASK_BTF) | FEAT_BIT(FEAT_BPF_LOOP) | \
+		    FEAT_BIT(FEAT_TASK_PT_REGS))
+#define KFUNC_NEEDS (BASE_NEEDS | FEAT_BIT(FEAT_KFUNCS))
+#define SOCK_NEEDS (KFUNC_NEEDS | FEAT_BIT(FEAT_SOCK_TP))
+#define SYSCALLS_BLIND "sends and reads outside the send/recv/read/write syscalls " \
+		       "(io_uring, splice, sendfile) are not seen at all"
+
+/* Fastest first. The sock tracepoints cost nothing to other traffic and
+ * see io_uring, splice and sendfile (as gaps); socket storage saves a hash
+ * lookup per message. */
+const struct engine_rung engine_rungs[] = {
+	{
+		.name = "sock+storage",
+		.hook = ENGINE_HOOK_SOCK,
+		.sk_storage = true,
+		.kfuncs = true,
+		.needs = SOCK_NEEDS | FEAT_BIT(FEAT_SK_STORAGE),
+	},
+	{
+		.name = "sock+hash",
+		.hook = ENGINE_HOOK_SOCK,
+		.kfuncs = true,
+		.needs = SOCK_NEEDS,
+	},
+	{
+		/* Kernel fields read by one helper call each instead of by
+		 * direct loads (the object without kfuncs): the syscall path
+		 * is the fallback of kernels before 6.3, and the kfunc came
+		 * in 6.2 (one release, in no distribution we know of). */
+		.name = "syscalls+hash",
+		.hook = ENGINE_HOOK_SYSCALLS,
+		.needs = BASE_NEEDS,
+		.blind = SYSCALLS_BLIND,
+	},
+};
+const size_t engine_rung_count = sizeof(engine_rungs) / sizeof(engine_rungs[0]);
+
+static const struct {
+	const char *name;
+	const char *description;
+} features[FEAT_COUNT] = {
+	[FEAT_RINGBUF] = { "ringbuf", "BPF ring buffer (5.8)" },
+	[FEAT_TASK_BTF] = { "task-btf", "bpf_get_current_task_btf (5.11)" },
+	[FEAT_BPF_LOOP] = { "bpf-loop", "bpf_loop (5.17)" },
+	[FEAT_TASK_PT_REGS] = { "task-pt-regs", "bpf_task_pt_regs (5.15)" },
+	[FEAT_KFUNCS] = { "kfuncs", "the bpf_rdonly_cast kfunc (6.2)" },
+	[FEAT_SOCK_TP] = { "sock-tracepoints", "sock:sock_send_length and sock_recv_length (6.3)" },
+	[FEAT_SK_STORAGE] = { "sk-storage", "socket storage of the peer socket" },
+};
+
+const char *feature_name(enum feature f)
+{
+	return f < FEAT_COUNT ? features[f].name : "?";
+}
+
+const char *feature_description(enum feature f)
+{
+	return f < FEAT_COUNT ? features[f].description : "?";
+}
+
+bool parse_feature_list(const char *list, unsigned *mask, const char **err)
+{
+	static char bad[96];
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int found = -1;
+		for (int f = 0; f < FEAT_COUNT; f++) {
+			if (strlen(features[f].name) == n && !strncmp(p, features[f].name, n))
+				found = f;
+		}
+		if (found < 0) {
+			snprintf(bad, sizeof(bad), "unknown feature '%.*s' for --without", (int)(n > 40 ? 40 : n), p);
+			*err = bad;
+			return false;
+		}
+		*mask |= FEAT_BIT(found);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+bool feature_usable(const struct kernel_features *k, enum feature f)
+{
+	return (k->have & FEAT_BIT(f)) && !(k->pretended & FEAT_BIT(f));
+}
+
+enum feature rung_missing(const struct engine_rung *r, const struct kernel_features *k)
+{
+	for (int f = 0; f < FEAT_COUNT; f++) {
+		if ((r->needs & FEAT_BIT(f)) && !feature_usable(k, (enum feature)f))
+			return (enum feature)f;
+	}
+	return FEAT_COUNT;
+}
+
+static bool rung_allowed(const struct engine_rung *r, const struct rung_limits *lim)
+{
+	if (r->hook == ENGINE_HOOK_SOCK && !lim->sock_hook_allowed)
+		return false;
+	if (r->hook == ENGINE_HOOK_SYSCALLS && !lim->syscall_hook_allowed)
+		return false;
+	return !r->sk_storage || lim->sk_storage_allowed;
+}
+
+int rung_choose(const struct kernel_features *k, const struct rung_limits *lim, size_t from,
+		enum feature *skipped)
+{
+	if (skipped)
+		*skipped = FEAT_COUNT;
+	for (size_t i = from; i < engine_rung_count; i++) {
+		const struct engine_rung *r = &engine_rungs[i];
+		if (!rung_allowed(r, lim))
+			continue;
+		enum feature m = rung_missing(r, k);
+		if (m == FEAT_COUNT)
+			return (int)i;
+		if (skipped && *skipped == FEAT_COUNT)
+			*skipped = m;
+	}
+	return -1;
+}
