@@ -299,6 +299,11 @@ static void print_config(void)
 	for (unsigned mb = 1; mb <= 2048; mb *= 2)
 		printf("value {arg=%d}{value=%u}{display=%u MiB}{default=%s}\n", buf_arg, mb, mb,
 		       mb == 64 ? "true" : "false");
+	printf("arg {number=%d}{call=--without}{display=Pretend the kernel lacks}{type=string}"
+	       "{tooltip=Comma-separated kernel features to treat as absent, to force an older engine "
+	       "variant (sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, "
+	       "ringbuf); udsdump --probe lists them}{required=false}{group=Debug}\n",
+	       n++);
 	int lvl_arg = n++;
 	printf("arg {number=%d}{call=--log-level}{display=Set the log level}{type=selector}"
 	       "{tooltip=Set the log level}{required=false}{group=Debug}\n",

@@ -132,7 +132,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a closed reader shows up as EPIPE */
 
 	rc = capture_run(&o, fd, !strcmp(o.output, "-") ? "stdout" : o.output);
-	if (fd != STDOUT_FILENO)
+	if (fd != STDOUT_FILENO) {
+		struct stat st;
+		/* a capture that never started leaves no empty file behind */
+		bool empty = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
 		close(fd);
+		if (rc != 0 && empty)
+			unlink(o.output);
+	}
 	return rc;
 }

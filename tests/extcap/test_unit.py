@@ -15,3 +15,15 @@ def test_filter_unit_tests():
     r = subprocess.run([TEST_FILTER], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert " 0 failures" in r.stdout and int(r.stdout.split()[0]) > 100
+
+
+TEST_RUNGS = os.environ.get("UDSDUMP_TEST_RUNGS") or str(
+    REPO_DIR / "build" / "tests" / "unit" / "test_rungs")
+
+
+def test_load_ladder_unit_tests():
+    """The rung each lab kernel's probed features choose (tests/unit/test_rungs.c)."""
+    need(os.access(TEST_RUNGS, os.X_OK), "unit tests not built at %s" % TEST_RUNGS)
+    r = subprocess.run([TEST_RUNGS], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " 0 failures" in r.stdout and int(r.stdout.split()[0]) >= 25

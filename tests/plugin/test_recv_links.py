@@ -68,6 +68,20 @@ def test_fork_server_reader_is_the_child(ts):
                                                   sent[0]["unix.reader.frame"].split(",")[0]) in out
 
 
+def test_writes_before_accept_are_linked_to_their_reader(ts):
+    """Bytes written before the server accepted (no peer inode yet in the
+    sender's records) still show who read them, and the read shows them."""
+    pcap, log = run_case(ts, "early-write")
+    sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["client_inode"])
+    recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["server_inode"])
+    assert [int(s["unix.msg_len"]) for s in sent] == log["lens"]
+    assert recv and sum(int(r["unix.msg_len"]) for r in recv) == sum(log["lens"])
+    for data in sent:
+        reads = check_link(data, recv)
+        assert {r["unix.task.pid"] for r in reads} == {str(log["child_pid"])}
+        assert data["unix.reader.comm"].split(",")[0] == "ew-child"
+
+
 def test_handoff_reads_attributed_to_second_process(ts):
     pcap, log = run_case(ts, "handoff")
     sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["writer_inode"])

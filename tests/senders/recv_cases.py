@@ -71,6 +71,34 @@ def fork_server(d):
     print(json.dumps(info))
 
 
+def early_write(d):
+    """The client connects and writes at once, before the server has
+    accepted (as HTTP, psql and redis-cli clients do): its sends have no
+    peer inode yet. A forked child of the server then reads them all."""
+    path = os.path.join(d, "early.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen()
+    set_comm("ew-client")
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    msgs = [b"early %d;" % i for i in range(3)]
+    for m in msgs:
+        c.send(m)
+    time.sleep(0.2)  # the writes are queued before accept()
+    conn, _ = srv.accept()
+    child = os.fork()
+    if child == 0:
+        set_comm("ew-child")
+        want, got = sum(map(len, msgs)), b""
+        while len(got) < want:
+            got += conn.recv(want - len(got))
+        os._exit(0)
+    os.waitpid(child, 0)
+    print(json.dumps({"client_inode": ino(c), "server_inode": ino(conn),
+                      "child_pid": child, "lens": [len(m) for m in msgs]}))
+
+
 def handoff(d):
     a, b = socket.socketpair()          # the socket that gets handed over
     ca, cb = socket.socketpair()        # the channel it travels on
@@ -158,6 +186,6 @@ def unread(d):
 
 
 if __name__ == "__main__":
-    {"fork-server": fork_server, "handoff": handoff, "passcred": passcred,
+    {"fork-server": fork_server, "early-write": early_write, "handoff": handoff, "passcred": passcred,
      "passfd": passfd, "dgram-reader": dgram_reader,
      "unread": unread}[sys.argv[1]](sys.argv[2])
