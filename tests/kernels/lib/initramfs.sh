@@ -18,10 +18,18 @@ initramfs_key() {
 	} | sha256sum | cut -d' ' -f1
 }
 
-# module_file MODDIR NAME: the module's file (NAME may use - or _).
+# module_file MODDIRS NAME: the module's file (NAME may use - or _).
 module_file() {
 	alt=$(echo "$2" | tr _ -)
-	find "$1/kernel" \( -name "$2.ko*" -o -name "$alt.ko*" \) | head -n1
+	for d in $1; do
+		[ -d "$d/kernel" ] && find "$d/kernel" \( -name "$2.ko*" -o -name "$alt.ko*" \)
+	done | head -n1
+}
+
+# is_builtin MODDIRS NAME
+is_builtin() {
+	cat $(for d in $1; do echo "$d/modules.builtin"; done | xargs ls 2>/dev/null) /dev/null |
+		grep -Eq "/($2|$(echo "$2" | tr _ -))\.ko\$"
 }
 
 unpacked_module() {
@@ -33,15 +41,14 @@ unpacked_module() {
 	esac
 }
 
-# add_module MODDIR NAME OUT: copies NAME and its dependencies (first) into
+# add_module MODDIRS NAME OUT: copies NAME and its dependencies (first) into
 # OUT/lib/modules and appends them to OUT/modules.load; built-in modules
 # are skipped.
 add_module() {
 	grep -qx "$2" "$3/modules.load" 2>/dev/null && return 0
 	f=$(module_file "$1" "$2")
 	if [ -z "$f" ]; then
-		grep -Eq "/($2|$(echo "$2" | tr _ -))\.ko$" "$1/modules.builtin" ||
-			die "module $2 is neither in $1 nor built in"
+		is_builtin "$1" "$2" || die "module $2 is neither in$1 nor built in"
 		return 0
 	fi
 	unpacked_module "$f" >"$3/lib/modules/$2.ko"
@@ -62,9 +69,9 @@ build_initramfs() {
 	cp "$LAB_INIT" "$root/init"
 	chmod 755 "$root/init"
 	: >"$root/modules.load"
-	moddir=$(kernel_modules "$1")
+	moddirs=$(kernel_module_dirs "$1")
 	for m in $LAB_MODULES; do
-		add_module "$moddir" "$m" "$root"
+		add_module "$moddirs" "$m" "$root"
 	done
 	(cd "$root" && find . | sort | "$2/bin/busybox" cpio -o -H newc 2>/dev/null) |
 		gzip -1 >"$3.tmp" || die "cannot build the initramfs in $root"
@@ -79,7 +86,8 @@ initramfs_for() {
 	out=$LAB_CACHE/initramfs/$key.cpio.gz
 	if [ ! -e "$out" ]; then
 		mkdir -p "$LAB_CACHE/initramfs"
-		build_initramfs "$1" "$(cut -d' ' -f1 "$2")" "$out"
+		busybox=$(cut -d' ' -f1 "$2")
+		build_initramfs "$1" "$busybox" "$out"
 	fi
 	echo "$out"
 }

@@ -1,20 +1,8 @@
 # A lab kernel's files: its packages fetched and unpacked, and the paths of
 # its image, config and modules (sourced after common.sh and fetch.sh).
 
-# fetch_kernel NAME: fetches and unpacks every package of NAME; prints one
-# line "dir sha256 package version" per package.
-fetch_kernel() {
-	manifest_fields "$1" >"$LAB_CACHE/parts.$$" || exit 2
-	while read -r suite pkg ver pin; do
-		set -- "$1" $(resolve_deb "$1" "$suite" "$pkg" "$ver" "$pin")
-		[ $# -eq 4 ] || exit 2
-		echo "$(unpack_deb "$2") $2 $3 $4"
-	done <"$LAB_CACHE/parts.$$"
-	rm -f "$LAB_CACHE/parts.$$"
-}
-
 # kernel_file PARTS GLOB: the one file matching GLOB in any package dir of
-# PARTS (fetch_kernel's output).
+# PARTS (lines "dir sha256 package version", see fetch_parts).
 kernel_file() {
 	for d in $(cut -d' ' -f1 "$1"); do
 		for f in $d/$2; do
@@ -24,18 +12,29 @@ kernel_file() {
 	return 1
 }
 
+# The image, config and module directories are in boot/ and lib/modules/V
+# (Debian 11 to 13), or all in usr/lib/modules/V, split over several
+# packages (sid).
 kernel_image() {
-	kernel_file "$1" 'boot/vmlinuz-*' || die "no boot/vmlinuz-* in the packages of $(cut -d' ' -f3 "$1" | tr '\n' ' ')"
+	kernel_file "$1" 'boot/vmlinuz-*' || kernel_file "$1" 'usr/lib/modules/*/vmlinuz' ||
+		die "no kernel image in the packages $(cut -d' ' -f3 "$1" | paste -sd' ' -)"
 }
 
 kernel_config() {
-	kernel_file "$1" 'boot/config-*' || die "no boot/config-* in the packages of $(cut -d' ' -f3 "$1" | tr '\n' ' ')"
+	kernel_file "$1" 'boot/config-*' || kernel_file "$1" 'usr/lib/modules/*/config' ||
+		die "no kernel config in the packages $(cut -d' ' -f3 "$1" | paste -sd' ' -)"
 }
 
-# The modules directory (lib/modules/VERSION, or usr/lib/modules/VERSION).
-kernel_modules() {
-	kernel_file "$1" 'lib/modules/*' || kernel_file "$1" 'usr/lib/modules/*' ||
-		die "no lib/modules in the packages of $(cut -d' ' -f3 "$1" | tr '\n' ' ')"
+# Every modules directory in the packages (space-separated).
+kernel_module_dirs() {
+	dirs=
+	for d in $(cut -d' ' -f1 "$1"); do
+		for m in "$d"/lib/modules/* "$d"/usr/lib/modules/*; do
+			[ -d "$m" ] && dirs="$dirs $m"
+		done
+	done
+	[ -n "$dirs" ] || die "no lib/modules in the packages $(cut -d' ' -f3 "$1" | paste -sd' ' -)"
+	echo "$dirs"
 }
 
 # The versions tested, one "package version" a package, for the reports.

@@ -4,7 +4,8 @@
 # Seconds spent in each step of the last prepare_kernel.
 T_DOWNLOAD=0 T_UNPACK=0 T_INITRAMFS=0
 
-# fetch_parts NAME OUT: fetch_kernel NAME into the file OUT, timed.
+# fetch_parts NAME OUT: fetches and unpacks every package of NAME, timed;
+# writes one line "dir sha256 package version" a package to OUT.
 fetch_parts() {
 	: >"$2"
 	manifest_fields "$1" >"$2.lines" || exit 2
@@ -14,7 +15,8 @@ fetch_parts() {
 		[ $# -eq 5 ] || exit 2
 		T_DOWNLOAD=$(awk -v a="$T_DOWNLOAD" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
 		t=$(now)
-		echo "$(unpack_deb "$3") $3 $4 $5" >>"$2"
+		dir=$(unpack_deb "$3")
+		echo "$dir $3 $4 $5" >>"$2"
 		T_UNPACK=$(awk -v a="$T_UNPACK" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
 	done <"$2.lines"
 	rm -f "$2.lines"
@@ -25,7 +27,8 @@ prepare_kernel() {
 	fetch_parts "$1" "$2/parts"
 	fetch_parts busybox "$2/busybox"
 	t=$(now)
-	ln -sf "$(initramfs_for "$2/parts" "$2/busybox")" "$2/initrd"
+	initrd=$(initramfs_for "$2/parts" "$2/busybox")
+	ln -sf "$initrd" "$2/initrd"
 	T_INITRAMFS=$(elapsed "$t")
 }
 
@@ -51,10 +54,12 @@ run_in_kernel() {
 	work=$(mktemp -d /tmp/kernel-lab.XXXXXX)
 	mkdir "$work/lab"
 	prepare_kernel "$name" "$work"
-	write_lab_share "$work/lab" "$name" "$(kernel_config "$work/parts")" "$shares" "$@"
+	config=$(kernel_config "$work/parts")
+	image=$(kernel_image "$work/parts")
+	write_lab_share "$work/lab" "$name" "$config" "$shares" "$@"
 	t=$(now)
 	rc=0
-	boot_kernel "$(kernel_image "$work/parts")" "$work/initrd" "$work/lab" "$work/kernel.log" "$shares" || rc=$?
+	boot_kernel "$image" "$work/initrd" "$work/lab" "$work/kernel.log" "$shares" || rc=$?
 	report_boot "$name" "$work" "$(elapsed "$t")"
 	if [ -e "$work/lab/rc" ]; then
 		rc=$(cat "$work/lab/rc")

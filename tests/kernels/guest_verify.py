@@ -1,0 +1,99 @@
+"""Checks of one lab capture against what the senders know they sent.
+
+Each check is named "<socket>.<what>" (or "scm_rights", "scm_credentials")
+and is "pass" or "fail: why".
+"""
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import udsrec  # noqa: E402  (tests/udsrec.py, written from doc/FORMAT.md)
+
+
+def verdict(ok, why):
+    return "pass" if ok else "fail: " + why
+
+
+def check_bytes(sent, stream):
+    covered = len(stream.data) + stream.gap_bytes
+    return verdict(covered == sent.length and not stream.overlaps,
+                   "sent %d, captured %d + %d in gaps, %d overlaps"
+                   % (sent.length, len(stream.data), stream.gap_bytes,
+                      len(stream.overlaps)))
+
+
+def check_sha(sent, stream):
+    if stream.gaps:
+        return "pass"  # nothing to compare where bytes were not captured
+    got = hashlib.sha256(stream.data).hexdigest()
+    return verdict(got == sent.sha.hexdigest(),
+                   "captured bytes differ from the bytes sent")
+
+
+def check_peer_inode(sent, recs):
+    bad = sorted({r.socket.peer_inode for r in recs} - {sent.peer_inode})
+    return verdict(not bad, "peer inode %s, expected %d"
+                   % (bad, sent.peer_inode))
+
+
+def check_peer_pid(sent, recs):
+    """PEER_CRED is what SO_PEERCRED says: this process on the sockets it
+    connected or paired, and nothing where the kernel holds no peer
+    credentials (a datagram socket connect()ed to a bound one)."""
+    pids = {r.peer_cred.pid if r.peer_cred else None for r in recs}
+    if sent.peercred_pid == 0:
+        want, own = {None, 0}, True
+    else:
+        want, own = {sent.peercred_pid}, sent.peercred_pid == sent.pid
+    return verdict(pids <= want and own,
+                   "PEER_CRED pids %s, SO_PEERCRED %d, getpid %d"
+                   % (sorted(pids, key=str), sent.peercred_pid, sent.pid))
+
+
+def check_socket(sent, recs):
+    """The four checks of one sending socket."""
+    name = sent.name
+    if not recs:
+        return {name + ".bytes": "fail: no DATA record for inode %d"
+                % sent.inode}
+    stream = udsrec.reassemble(recs)
+    return {name + ".bytes": check_bytes(sent, stream),
+            name + ".sha256": check_sha(sent, stream),
+            name + ".peer_inode": check_peer_inode(sent, recs),
+            name + ".peer_pid": check_peer_pid(sent, recs)}
+
+
+def check_scm(sents, by_inode):
+    """The SCM_RIGHTS record (with the passed pipe's inode) and the
+    SCM_CREDENTIALS record (with this pid)."""
+    out = {}
+    for s in sents:
+        recs = by_inode.get(s.inode, [])
+        if s.passed_fd_inode is not None:
+            inodes = [p.inode for r in recs for p in r.scm_rights]
+            out["scm_rights"] = verdict(
+                s.passed_fd_inode in inodes, "no SCM_RIGHTS_FD for inode %d"
+                " on %s (found %s)" % (s.passed_fd_inode, s.name, inodes))
+        if s.creds_pid is not None:
+            pids = [r.scm_creds.pid for r in recs if r.scm_creds]
+            out["scm_credentials"] = verdict(
+                s.creds_pid in pids, "no SCM_CREDS with pid %d on %s "
+                "(found %s)" % (s.creds_pid, s.name, pids))
+    return out
+
+
+def verify(pcapng, sents):
+    """All checks; returns (checks, facts about the capture)."""
+    cap = udsrec.read_capture(pcapng)
+    by_inode = udsrec.data_records_by_inode(cap.records)
+    checks = {}
+    for s in sents:
+        checks.update(check_socket(s, by_inode.get(s.inode, [])))
+    checks.update(check_scm(sents, by_inode))
+    lost = udsrec.loss_totals(cap.records)
+    facts = {"records": len(cap.records), "lost_records": lost[0],
+             "lost_bytes": lost[1], "file_bytes": os.path.getsize(pcapng)}
+    return checks, facts
