@@ -71,13 +71,19 @@ class Capture:
         while not self.capturing.wait(0.1):
             if self.proc.poll() is not None:
                 self.reader.join(5)
-                said = [l for l in self.lines if l.startswith("udsdump:")]
-                return "udsdump exited %d: %s" % (
-                    self.proc.returncode, (said or self.lines or [""])[-1])
+                return "udsdump exited %d: %s" % (self.proc.returncode,
+                                                  self.load_error())
             if time.monotonic() > deadline:
                 self.proc.kill()
                 return "no 'capturing' within %ds" % START_TIMEOUT
         return None
+
+    def load_error(self):
+        """udsdump's last word, and libbpf's first (usually the cause)."""
+        said = [l for l in self.lines if l.startswith("udsdump:")]
+        cause = [l for l in self.lines if l.startswith("libbpf:")]
+        why = (said or self.lines or ["(nothing on stderr)"])[-1]
+        return why + (" (%s)" % cause[0] if cause else "")
 
     def stop(self):
         self.proc.send_signal(signal.SIGINT)
