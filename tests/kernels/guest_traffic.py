@@ -39,12 +39,24 @@ class Sent:
         self.peercred_pid = common.peercred(sock)["pid"]
         self.sha = hashlib.sha256()
         self.length = 0
+        self.data = bytearray()  # every accepted byte, to locate a mismatch
+        self.sends = []  # (syscall, bytes requested, stream offset, accepted)
         self.passed_fd_inode = None
         self.creds_pid = None
 
-    def accepted(self, data):
+    def accepted(self, data, syscall="sendmsg", requested=None):
+        self.sends.append((syscall, len(data) if requested is None
+                           else requested, self.length, len(data)))
         self.sha.update(data)
+        self.data += data
         self.length += len(data)
+
+    def send_at(self, offset):
+        """The send that put the byte at OFFSET on the wire."""
+        for s in self.sends:
+            if s[2] <= offset < s[2] + s[3]:
+                return "%s of %d B at offset %d (%d accepted)" % s
+        return "past the last send"
 
 
 def split(data, n):
@@ -74,7 +86,7 @@ def send_all(sent, syscall, data):
     """Streams may accept part of a send: send the rest the same way."""
     while data:
         took = send_once(sent, syscall, data)
-        sent.accepted(took)
+        sent.accepted(took, syscall, len(data))
         data = data[len(took):]
 
 

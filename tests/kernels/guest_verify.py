@@ -17,20 +17,36 @@ def verdict(ok, why):
     return "pass" if ok else "fail: " + why
 
 
+def first_difference(sent, stream):
+    """Where the captured stream first departs from the bytes sent."""
+    got, want = stream.data, bytes(sent.data)
+    end, block = min(len(got), len(want)), 65536
+    n = next((i for i in range(0, end, block)
+              if got[i:i + block] != want[i:i + block]), end)
+    n = next((i for i in range(n, min(n + block, end)) if got[i] != want[i]),
+             min(n + block, end))
+    return "; first difference at offset %d, in the %s" % (n,
+                                                           sent.send_at(n))
+
+
 def check_bytes(sent, stream):
     covered = len(stream.data) + stream.gap_bytes
-    return verdict(covered == sent.length and not stream.overlaps,
-                   "sent %d, captured %d + %d in gaps, %d overlaps"
-                   % (sent.length, len(stream.data), stream.gap_bytes,
-                      len(stream.overlaps)))
+    why = "sent %d, captured %d + %d in gaps, %d overlaps" % (
+        sent.length, len(stream.data), stream.gap_bytes, len(stream.overlaps))
+    ok = covered == sent.length and not stream.overlaps
+    if not ok and not stream.gaps:
+        why += first_difference(sent, stream)
+    return verdict(ok, why)
 
 
 def check_sha(sent, stream):
     if stream.gaps:
         return "pass"  # nothing to compare where bytes were not captured
     got = hashlib.sha256(stream.data).hexdigest()
-    return verdict(got == sent.sha.hexdigest(),
-                   "captured bytes differ from the bytes sent")
+    if got == sent.sha.hexdigest():
+        return "pass"
+    return "fail: captured bytes differ from the bytes sent" + \
+        first_difference(sent, stream)
 
 
 def check_peer_inode(sent, recs):
