@@ -143,15 +143,20 @@ def test_host_mode_runs_the_command_and_passes_its_status():
     assert p.returncode == 3 and p.stdout == "host\n", p
 
 
-def test_boot_oldest_kernel():
+def test_boot_oldest_kernel(tmp_path):
     """One real boot: the guest runs the command from this directory, its
-    output comes out unconverted, its exit status is passed on."""
-    p = lab("run", "bullseye-5.10", "--", "sh", "-c",
-            'uname -r; pwd; test -d /sys/fs/bpf/ && grep -c " bpf " '
-            "/proc/mounts; exit 7", timeout=600)
+    output comes out unconverted, its exit status is passed on, and a
+    --share directory (here under /tmp, the guest's own tmpfs) is writable
+    at the host's path."""
+    share = tmp_path / "share"
+    share.mkdir()
+    p = lab("run", "bullseye-5.10", "--share", str(share), "--", "sh", "-c",
+            'uname -r; pwd; grep -c " bpf " /proc/mounts; '
+            'echo written >"$0/f"; exit 7', str(share), timeout=600)
     assert p.returncode == 7, p.stderr
     lines = p.stdout.split("\n")
     assert re.fullmatch(r"5\.10\.\d+-\d+-amd64", lines[0]), p.stdout
     assert lines[1:] == [os.getcwd(), "1", ""], p.stdout  # no \r anywhere
+    assert (share / "f").read_text() == "written\n"
     assert "guest uname -r 5.10." in p.stderr
     assert "linux-image-5.10." in p.stderr
