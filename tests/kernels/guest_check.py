@@ -83,6 +83,7 @@ class Capture:
         said = [l for l in self.lines if l.startswith("udsdump:")]
         cause = [l for l in self.lines if l.startswith("libbpf:")]
         why = (said or self.lines or ["(nothing on stderr)"])[-1]
+        why = why[len("udsdump: "):] if why.startswith("udsdump: ") else why
         return why + (" (%s)" % cause[0] if cause else "")
 
     def stop(self):

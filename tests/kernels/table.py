@@ -20,7 +20,7 @@ def row(line):
              if v != "pass"]
     return [kernel, r.get("uname", "-"), r.get("engine") or "(none printed)",
             str(r["passed"]), str(r["failed"]), secs,
-            fails[0][:100] if fails else ""], not fails and rc == "0"
+            fails[0][:160] if fails else ""], not fails and rc == "0"
 
 
 def main(path):

@@ -160,3 +160,42 @@ def test_boot_oldest_kernel(tmp_path):
     assert (share / "f").read_text() == "written\n"
     assert "guest uname -r 5.10." in p.stderr
     assert "linux-image-5.10." in p.stderr
+
+
+# ------------------------------------------------------------ pins
+
+BUSYBOX = "busybox bookworm busybox-static %s %s\n"
+
+
+def fetch_busybox(tmp_path, version, sha):
+    m = tmp_path / "manifest"
+    m.write_text(BUSYBOX % (version, sha))
+    return lab("fetch", "busybox", timeout=300,
+               env={"KERNEL_LAB_MANIFEST": str(m),
+                    "KERNEL_LAB_CACHE": str(tmp_path / "cache")})
+
+
+def test_missed_pin_takes_the_current_version_with_one_loud_line(tmp_path):
+    p = fetch_busybox(tmp_path, "1:0.0-0", "0" * 64)
+    assert p.returncode == 0, p.stderr
+    missed = [l for l in p.stderr.splitlines() if "PIN MISSED" in l]
+    assert len(missed) == 1, p.stderr
+    assert missed[0].startswith("kernel-lab: PIN MISSED busybox: "
+                                "busybox-static 1:0.0-0 is gone")
+    debs = list((tmp_path / "cache" / "debs").iterdir())
+    assert len(debs) == 1
+    # the fallback is cached: the next run downloads nothing, still says so
+    p = fetch_busybox(tmp_path, "1:0.0-0", "0" * 64)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("PIN MISSED") == 1, p.stderr
+    assert "testing the cached busybox-static" in p.stderr
+
+
+def test_pinned_version_with_other_sha256_is_refused(tmp_path):
+    pin = [l.split() for l in lab("list").stdout.splitlines()
+           if l.startswith("busybox ")][0]
+    p = fetch_busybox(tmp_path, pin[3], "0" * 64)
+    assert p.returncode == 2
+    assert "has sha256 %s, the manifest pins %s" % (pin[4], "0" * 64) \
+        in p.stderr, p.stderr
+    assert not list((tmp_path / "cache" / "debs").iterdir())

@@ -83,16 +83,16 @@ resolve_deb() {
 	fi
 	lab_apt_update "$suite"
 	if suite_versions "$suite" "$pkg" | grep -qxF "$ver"; then
-		deb=$(download_deb "$suite" "$pkg" "$ver")
+		deb=$(download_deb "$suite" "$pkg" "$ver") || exit 2
 		got=$(basename "$deb" .deb)
 		[ "$got" = "$pin" ] || { rm -f "$deb"; die "$name: $pkg $ver has sha256 $got, the manifest pins $pin"; }
 		echo "$pin $pkg $ver"
 		return
 	fi
-	fpkg=$(series_package "$name" "$pkg" "$suite")
+	fpkg=$(series_package "$name" "$pkg" "$suite") || exit 2
 	fver=$(suite_versions "$suite" "$fpkg" | head -n1)
 	[ -n "$fpkg" ] && [ -n "$fver" ] || die "$name: neither $pkg $ver nor any package of its series is in $suite"
-	deb=$(download_deb "$suite" "$fpkg" "$fver")
+	deb=$(download_deb "$suite" "$fpkg" "$fver") || exit 2
 	sha=$(basename "$deb" .deb)
 	mkdir -p "$LAB_CACHE/fallback"
 	echo "$sha $fpkg $fver" >"$fallback"

@@ -46,7 +46,7 @@ unpacked_module() {
 # are skipped.
 add_module() {
 	grep -qx "$2" "$3/modules.load" 2>/dev/null && return 0
-	f=$(module_file "$1" "$2")
+	f=$(module_file "$1" "$2") || exit 2
 	if [ -z "$f" ]; then
 		is_builtin "$1" "$2" || die "module $2 is neither in$1 nor built in"
 		return 0
@@ -62,14 +62,14 @@ add_module() {
 # build_initramfs PARTS BUSYBOX_DIR OUT: writes the initramfs (gzipped
 # newc cpio) to OUT.
 build_initramfs() {
-	root=$(mktemp -d "$LAB_CACHE/initramfs.XXXXXX")
+	root=$(mktemp -d "$LAB_CACHE/initramfs.XXXXXX") || exit 2
 	mkdir -p "$root/bin" "$root/lib/modules" "$root/proc" "$root/sys" \
 		"$root/dev" "$root/newroot"
 	cp "$2/bin/busybox" "$root/bin/busybox"
 	cp "$LAB_INIT" "$root/init"
 	chmod 755 "$root/init"
 	: >"$root/modules.load"
-	moddirs=$(kernel_module_dirs "$1")
+	moddirs=$(kernel_module_dirs "$1") || exit 2
 	for m in $LAB_MODULES; do
 		add_module "$moddirs" "$m" "$root"
 	done

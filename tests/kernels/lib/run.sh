@@ -15,7 +15,7 @@ fetch_parts() {
 		[ $# -eq 5 ] || exit 2
 		T_DOWNLOAD=$(awk -v a="$T_DOWNLOAD" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
 		t=$(now)
-		dir=$(unpack_deb "$3")
+		dir=$(unpack_deb "$3") || exit 2
 		echo "$dir $3 $4 $5" >>"$2"
 		T_UNPACK=$(awk -v a="$T_UNPACK" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
 	done <"$2.lines"
@@ -27,7 +27,7 @@ prepare_kernel() {
 	fetch_parts "$1" "$2/parts"
 	fetch_parts busybox "$2/busybox"
 	t=$(now)
-	initrd=$(initramfs_for "$2/parts" "$2/busybox")
+	initrd=$(initramfs_for "$2/parts" "$2/busybox") || exit 2
 	ln -sf "$initrd" "$2/initrd"
 	T_INITRAMFS=$(elapsed "$t")
 }
@@ -51,11 +51,11 @@ run_in_kernel() {
 	shift 2
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
-	work=$(mktemp -d /tmp/kernel-lab.XXXXXX)
+	work=$(mktemp -d /tmp/kernel-lab.XXXXXX) || exit 2
 	mkdir "$work/lab"
 	prepare_kernel "$name" "$work"
-	config=$(kernel_config "$work/parts")
-	image=$(kernel_image "$work/parts")
+	config=$(kernel_config "$work/parts") || exit 2
+	image=$(kernel_image "$work/parts") || exit 2
 	write_lab_share "$work/lab" "$name" "$config" "$shares" "$@"
 	t=$(now)
 	rc=0
