@@ -69,13 +69,20 @@ def check_peer_pid(sent, recs):
                    % (sorted(pids, key=str), sent.peercred_pid, sent.pid))
 
 
-def check_socket(sent, recs):
-    """The four checks of one sending socket."""
+def lost_bytes(stream):
+    """Bytes of stretches no record covers (dropped records)."""
+    return sum(e - s for s, e in stream.lost)
+
+
+def check_socket(sent, recs, lost):
+    """The four checks of one sending socket; LOST collects its bytes in
+    stretches no record covers."""
     name = sent.name
     if not recs:
         return {name + ".bytes": "fail: no DATA record for inode %d"
                 % sent.inode}
     stream = udsrec.reassemble(recs)
+    lost.append(lost_bytes(stream))
     return {name + ".bytes": check_bytes(sent, stream),
             name + ".sha256": check_sha(sent, stream),
             name + ".peer_inode": check_peer_inode(sent, recs),
@@ -105,11 +112,16 @@ def verify(pcapng, sents):
     """All checks; returns (checks, facts about the capture)."""
     cap = udsrec.read_capture(pcapng)
     by_inode = udsrec.data_records_by_inode(cap.records)
-    checks = {}
+    checks, holes = {}, []
     for s in sents:
-        checks.update(check_socket(s, by_inode.get(s.inode, [])))
+        checks.update(check_socket(s, by_inode.get(s.inode, []), holes))
     checks.update(check_scm(sents, by_inode))
     lost = udsrec.loss_totals(cap.records)
+    # A dropped record leaves a hole in its stream; the LOSS records must
+    # account for at least those bytes, or the gap was not flagged.
+    checks["gaps_flagged"] = verdict(
+        sum(holes) <= lost[1], "%d bytes missing between records, LOSS "
+        "records account for %d" % (sum(holes), lost[1]))
     facts = {"records": len(cap.records), "lost_records": lost[0],
              "lost_bytes": lost[1], "file_bytes": os.path.getsize(pcapng)}
     return checks, facts
