@@ -29,10 +29,20 @@ def first_difference(sent, stream):
                                                            sent.send_at(n))
 
 
+def where(sent, what, ranges):
+    """Where the first of RANGES ([start, end) stream offsets) falls."""
+    if not ranges:
+        return ""
+    s, e = ranges[0]
+    return "; first %s [%d, %d) in the %s" % (what, s, e, sent.send_at(s))
+
+
 def check_bytes(sent, stream):
     covered = len(stream.data) + stream.gap_bytes
     why = "sent %d, captured %d + %d in gaps, %d overlaps" % (
         sent.length, len(stream.data), stream.gap_bytes, len(stream.overlaps))
+    why += where(sent, "hole", stream.lost)
+    why += where(sent, "overlap", stream.overlaps)
     ok = covered == sent.length and not stream.overlaps
     if not ok and not stream.gaps:
         why += first_difference(sent, stream)
@@ -69,20 +79,15 @@ def check_peer_pid(sent, recs):
                    % (sorted(pids, key=str), sent.peercred_pid, sent.pid))
 
 
-def lost_bytes(stream):
-    """Bytes of stretches no record covers (dropped records)."""
-    return sum(e - s for s, e in stream.lost)
-
-
-def check_socket(sent, recs, lost):
-    """The four checks of one sending socket; LOST collects its bytes in
-    stretches no record covers."""
+def check_socket(sent, recs, holes):
+    """The four checks of one sending socket; HOLES collects, per socket,
+    its stretches that no record covers (as "name [start, end)")."""
     name = sent.name
     if not recs:
         return {name + ".bytes": "fail: no DATA record for inode %d"
                 % sent.inode}
     stream = udsrec.reassemble(recs)
-    lost.append(lost_bytes(stream))
+    holes += [(sent.name, s, e) for s, e in stream.lost]
     return {name + ".bytes": check_bytes(sent, stream),
             name + ".sha256": check_sha(sent, stream),
             name + ".peer_inode": check_peer_inode(sent, recs),
@@ -119,9 +124,10 @@ def verify(pcapng, sents):
     lost = udsrec.loss_totals(cap.records)
     # A dropped record leaves a hole in its stream; the LOSS records must
     # account for at least those bytes, or the gap was not flagged.
+    missing = sum(e - s for _, s, e in holes)
     checks["gaps_flagged"] = verdict(
-        sum(holes) <= lost[1], "%d bytes missing between records, LOSS "
-        "records account for %d" % (sum(holes), lost[1]))
+        missing <= lost[1], "%d bytes missing between records, LOSS records "
+        "account for %d; first hole: %s" % (missing, lost[1], holes[:1]))
     facts = {"records": len(cap.records), "lost_records": lost[0],
              "lost_bytes": lost[1], "file_bytes": os.path.getsize(pcapng)}
     return checks, facts
