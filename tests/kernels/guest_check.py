@@ -2,7 +2,7 @@
 """The lab's check of udsdump on the running kernel (in a lab guest or on
 the host): one capture that covers every check.
 
-  guest_check.py [--kernel NAME] UDSDUMP [EXTRA_UDSDUMP_ARGS...]
+  guest_check.py [--kernel NAME] [--keep DIR] UDSDUMP [EXTRA_UDSDUMP_ARGS...]
 
 (a) `udsdump --probe`, where the binary knows it; (b) `udsdump -w FILE
 EXTRA...` until it says "capturing"; (c) real traffic (guest_traffic.py);
@@ -18,6 +18,7 @@ and exits 1 if any check failed, 2 on bad usage.
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -129,6 +130,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", default=os.environ.get("KERNEL_LAB_KERNEL",
                                                        "host"))
+    ap.add_argument("--keep", metavar="DIR",
+                    help="copy the capture to DIR (a --share of the lab)")
     ap.add_argument("udsdump")
     ap.add_argument("extra", nargs=argparse.REMAINDER)
     args = ap.parse_args()
@@ -142,6 +145,8 @@ def main():
     probe(args.udsdump, result)
     with tempfile.TemporaryDirectory(prefix="guest-check-") as tmp:
         capture_and_check(args, result, tmp)
+        if args.keep and os.path.exists(os.path.join(tmp, "lab.pcapng")):
+            shutil.copy(os.path.join(tmp, "lab.pcapng"), args.keep)
     result["seconds"]["total"] = round(time.monotonic() - t, 1)
     failed = [k for k, v in result["checks"].items() if v != "pass"]
     result["passed"] = len(result["checks"]) - len(failed)
