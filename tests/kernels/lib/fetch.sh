@@ -46,7 +46,7 @@ series_package() {
 		prefix=${pkg%%-[0-9]*}
 		series=${name#*-}
 		lab_apt apt-cache "$suite" pkgnames "$prefix-$series" 2>/dev/null |
-			grep -E "^$prefix-$series[.0-9]*[-+][0-9a-z.+-]*-amd64\$" |
+			grep -E "^${prefix}-${series}[.0-9]*[-+][0-9a-z.+-]*-amd64\$" |
 			grep -v -e '-dbg' -e '-unsigned' -e '-cloud' -e '-rt-' | sort -V | tail -n1 ;;
 	*) echo "$pkg" ;;
 	esac

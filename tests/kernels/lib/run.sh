@@ -64,11 +64,19 @@ run_in_kernel() {
 	if [ -e "$work/lab/rc" ]; then
 		rc=$(cat "$work/lab/rc")
 	else
-		[ "$rc" -eq 124 ] && say "$name: timed out after ${LAB_TIMEOUT}s" || rc=125
+		if [ "$rc" -eq 124 ]; then
+			say "$name: timed out after ${LAB_TIMEOUT}s"
+		else
+			rc=125
+		fi
 		say "$name: the command never finished; the kernel log ($work/kernel.log) ends:"
 		tail -n 40 "$work/kernel.log" >&2
 	fi
-	[ "$rc" -eq 0 ] && rm -rf "$work" || say "$name: kernel log kept in $work/kernel.log"
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$work"
+	else
+		say "$name: kernel log kept in $work/kernel.log"
+	fi
 	return "$rc"
 }
 
