@@ -113,7 +113,12 @@ def capture_and_check(args, result, tmp):
         result["stderr"] = cap.lines[-20:]
         return
     t = time.monotonic()
-    sents = guest_traffic.drive(tmp)
+    try:
+        sents = guest_traffic.drive(tmp)
+    except (OSError, RuntimeError) as e:  # a failed check, not a crash
+        cap.stop()
+        result["checks"]["traffic"] = "fail: %r" % e
+        return
     result["seconds"]["traffic"] = round(time.monotonic() - t, 1)
     rc = cap.stop()
     result["engine"] = cap.engine_line()
