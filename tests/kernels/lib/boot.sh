@@ -1,0 +1,60 @@
+# Booting a lab kernel under qemu (TCG) with the host's root over 9p, and
+# running one command in it (sourced after the other lib/ files).
+
+LAB_TIMEOUT=${KERNEL_LAB_TIMEOUT:-300}
+LAB_MEMORY=${KERNEL_LAB_MEMORY:-2048}
+
+# sh_quote ARGS...: the arguments as one line of shell words.
+sh_quote() {
+	for a in "$@"; do
+		printf "'%s' " "$(printf %s "$a" | sed "s/'/'\\\\''/g")"
+	done
+	echo
+}
+
+# write_lab_share DIR NAME CONFIG SHARES CMD...: the files the guest's /init
+# reads: the command (run from the caller's directory), the shares to
+# mount, the kernel's config.
+write_lab_share() {
+	dir=$1 name=$2 config=$3 shares=$4
+	shift 4
+	cp "$config" "$dir/config"
+	: >"$dir/shares"
+	n=0
+	for s in $shares; do
+		echo "share$n $s" >>"$dir/shares"
+		n=$((n + 1))
+	done
+	{
+		echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		echo "export HOME=/root LANG=C.UTF-8 KERNEL_LAB_KERNEL=$name CI=${CI:-}"
+		echo "cd $(sh_quote "$PWD") 2>/dev/null || cd /"
+		sh_quote "$@"
+	} >"$dir/cmd"
+}
+
+# boot_kernel IMAGE INITRD LABDIR LOG SHARES: runs qemu (one at a time on
+# this machine, niced so it disturbs other work less) with the kernel log
+# on ttyS0 to LOG and ttyS1 on stdout; its exit status, 124 on timeout.
+boot_kernel() {
+	image=$1 initrd=$2 labdir=$3 log=$4 shares=$5
+	set -- -accel tcg -cpu max -machine pc -m "$LAB_MEMORY" -smp 2 \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$image" -initrd "$initrd" \
+		-append "console=ttyS0,115200 8250.nr_uarts=2 panic=-1 rdinit=/init" \
+		-chardev "file,id=klog,path=$log" -serial chardev:klog \
+		-chardev stdio,id=out,signal=off -serial chardev:out \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev "local,id=lab,path=$labdir,security_model=none" \
+		-device virtio-9p-pci,fsdev=lab,mount_tag=lab
+	n=0
+	for s in $shares; do
+		set -- "$@" -fsdev "local,id=share$n,path=$s,security_model=none,multidevs=remap" \
+			-device "virtio-9p-pci,fsdev=share$n,mount_tag=share$n"
+		n=$((n + 1))
+	done
+	mkdir -p "$LAB_CACHE"
+	flock "$LAB_CACHE/qemu.lock" timeout -k 10 "$LAB_TIMEOUT" \
+		nice -n 10 qemu-system-x86_64 "$@" </dev/null
+}

@@ -1,0 +1,44 @@
+# `kernel-lab ci|all BUILD_DIR`: guest_check.py in several kernels, one
+# boot each, and a table of the results (sourced after run.sh).
+
+LAB_CI_KERNELS="bullseye-5.10 bookworm-6.1 sid-7"
+
+# check_one KERNEL BUILD RESULTS UDSDUMP_ARGS...: one guest_check run;
+# appends "KERNEL EXIT SECONDS JSON" to RESULTS (no JSON when the lab
+# itself failed).
+check_one() {
+	kernel=$1 build=$2 results=$3
+	shift 3
+	t=$(now)
+	out=$(mktemp)
+	rc=0
+	(cmd_run "$kernel" --share "$build" -- /usr/bin/python3 \
+		"$LAB_DIR/guest_check.py" --kernel "$kernel" "$build/udsdump" "$@") >"$out" || rc=$?
+	secs=$(elapsed "$t")
+	cat "$out"
+	echo "$kernel $rc $secs $(grep '^{' "$out" | tail -n1)" >>"$results"
+	rm -f "$out"
+}
+
+# cmd_matrix ci|all BUILD_DIR [-- UDSDUMP_ARGS...]
+cmd_matrix() {
+	mode=$1
+	shift
+	[ $# -eq 1 ] || { [ $# -gt 1 ] && [ "$2" = "--" ]; } ||
+		die "usage: kernel-lab $mode BUILD_DIR [-- UDSDUMP_ARGS...]"
+	[ -x "$1/udsdump" ] || die "$1/udsdump is not an executable (build udsdump first)"
+	build=$(cd "$1" && pwd -P)
+	shift $(($# > 1 ? 2 : 1))
+	case $mode in
+	ci) kernels=$LAB_CI_KERNELS ;;
+	*) kernels="$(manifest_names) host" ;;
+	esac
+	results=$(mktemp)
+	for k in $kernels; do
+		check_one "$k" "$build" "$results" "$@"
+	done
+	rc=0
+	/usr/bin/python3 "$LAB_DIR/table.py" "$results" || rc=$?
+	rm -f "$results"
+	return "$rc"
+}

@@ -1,0 +1,104 @@
+# `kernel-lab run`: one command in one lab kernel, or on the host
+# (sourced after the other lib/ files).
+
+# Seconds spent in each step of the last prepare_kernel.
+T_DOWNLOAD=0 T_UNPACK=0 T_INITRAMFS=0
+
+# fetch_parts NAME OUT: fetches and unpacks every package of NAME, timed;
+# writes one line "dir sha256 package version" a package to OUT.
+fetch_parts() {
+	: >"$2"
+	manifest_fields "$1" >"$2.lines" || exit 2
+	while read -r suite pkg ver pin; do
+		t=$(now)
+		set -- "$1" "$2" $(resolve_deb "$1" "$suite" "$pkg" "$ver" "$pin")
+		[ $# -eq 5 ] || exit 2
+		T_DOWNLOAD=$(awk -v a="$T_DOWNLOAD" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
+		t=$(now)
+		dir=$(unpack_deb "$3") || exit 2
+		echo "$dir $3 $4 $5" >>"$2"
+		T_UNPACK=$(awk -v a="$T_UNPACK" -v b="$(elapsed "$t")" 'BEGIN { print a + b }')
+	done <"$2.lines"
+	rm -f "$2.lines"
+}
+
+# prepare_kernel NAME WORKDIR: WORKDIR/parts, WORKDIR/initrd (a link).
+prepare_kernel() {
+	fetch_parts "$1" "$2/parts"
+	fetch_parts busybox "$2/busybox"
+	t=$(now)
+	initrd=$(initramfs_for "$2/parts" "$2/busybox") || exit 2
+	ln -sf "$initrd" "$2/initrd"
+	T_INITRAMFS=$(elapsed "$t")
+}
+
+run_on_host() {
+	say "host: uname -r $(uname -r) (no qemu)"
+	KERNEL_LAB_KERNEL=host "$@"
+}
+
+# report_boot NAME WORKDIR SECONDS: the versions and times of one boot.
+report_boot() {
+	uptime=$(cut -d' ' -f1 "$2/lab/uptime" 2>/dev/null || echo "?")
+	say "$1: guest uname -r $(cat "$2/lab/uname" 2>/dev/null || echo '(none: the boot failed)'); tested $(kernel_versions "$2/parts")"
+	say "$1: seconds: download $T_DOWNLOAD, unpack $T_UNPACK, initramfs $T_INITRAMFS, qemu $3 (command started at guest uptime $uptime)"
+}
+
+# run_in_kernel NAME SHARES CMD...: boots NAME, runs CMD; CMD's exit status
+# (124: timeout, 125: the guest never reported one).
+run_in_kernel() {
+	name=$1 shares=$2
+	shift 2
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+	work=$(mktemp -d /tmp/kernel-lab.XXXXXX) || exit 2
+	mkdir "$work/lab"
+	prepare_kernel "$name" "$work"
+	config=$(kernel_config "$work/parts") || exit 2
+	image=$(kernel_image "$work/parts") || exit 2
+	write_lab_share "$work/lab" "$name" "$config" "$shares" "$@"
+	t=$(now)
+	rc=0
+	boot_kernel "$image" "$work/initrd" "$work/lab" "$work/kernel.log" "$shares" || rc=$?
+	report_boot "$name" "$work" "$(elapsed "$t")"
+	if [ -e "$work/lab/rc" ]; then
+		rc=$(cat "$work/lab/rc")
+	else
+		if [ "$rc" -eq 124 ]; then
+			say "$name: timed out after ${LAB_TIMEOUT}s"
+		else
+			rc=125
+		fi
+		say "$name: the command never finished; the kernel log ($work/kernel.log) ends:"
+		tail -n 40 "$work/kernel.log" >&2
+	fi
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$work"
+	else
+		say "$name: kernel log kept in $work/kernel.log"
+	fi
+	return "$rc"
+}
+
+# cmd_run ARGS...: `run KERNEL [--share HOSTDIR]... -- CMD...`
+cmd_run() {
+	[ $# -ge 1 ] || die "usage: kernel-lab run KERNEL [--share HOSTDIR]... -- CMD..."
+	name=$1 shares=
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		[ "$1" = "--share" ] && [ $# -ge 2 ] || die "run: expected --share HOSTDIR or --, got '$1'"
+		[ -d "$2" ] || die "run: --share $2 is not a directory"
+		dir=$(cd "$2" && pwd -P)
+		case $dir in *[[:space:],]*) die "run: --share $dir: paths with spaces or commas cannot be shared" ;; esac
+		shares="$shares $dir"
+		shift 2
+	done
+	[ $# -ge 2 ] || die "run: no command after --"
+	shift
+	if [ "$name" = host ]; then
+		run_on_host "$@"
+	else
+		manifest_fields "$name" >/dev/null || exit 2
+		run_in_kernel "$name" "$shares" "$@"
+	fi
+}

@@ -1,0 +1,201 @@
+"""Tests of the kernel lab itself: the manifest, the cache keys, the
+result table, and one real boot of the oldest pinned kernel.
+
+Run with /usr/bin/python3 -m pytest tests/kernels (as root: the cache is
+/var/cache/udsdump-lab, KERNEL_LAB_CACHE elsewhere)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+LAB_DIR = Path(__file__).resolve().parent
+LAB = LAB_DIR.parent.parent / "scripts" / "kernel-lab"
+KERNELS = ("bullseye-5.10", "bookworm-6.1", "trixie-6.12", "sid-7")
+
+
+def lab(*args, env=None, timeout=60):
+    return subprocess.run([str(LAB)] + list(args), capture_output=True,
+                          text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+def lab_with_manifest(tmp_path, text, *args):
+    m = tmp_path / "manifest"
+    m.write_text(text)
+    return lab(*args, env={"KERNEL_LAB_MANIFEST": str(m)})
+
+
+# ------------------------------------------------------------ manifest
+
+def test_manifest_pins_every_kernel_and_busybox():
+    p = lab("list")
+    assert p.returncode == 0, p.stderr
+    rows = [l.split() for l in p.stdout.splitlines()]
+    assert {r[0] for r in rows} == set(KERNELS) | {"busybox"}
+    for name, suite, pkg, version, sha in rows:
+        assert name == "busybox" or name.startswith(suite + "-"), name
+        assert re.fullmatch(r"[0-9a-f]{64}", sha), sha
+        assert version[0].isdigit(), version
+        if name != "busybox":
+            assert pkg.startswith("linux-") and pkg.endswith("-amd64"), pkg
+            assert "-cloud-" not in pkg, pkg
+    sid = [r[2] for r in rows if r[0] == "sid-7"]
+    assert len(sid) == 3, sid  # image, modules, base (config) in sid
+
+
+GOOD = "k1 bullseye linux-image-5.10.0-1-amd64 5.10.1-1 %s\n" % ("a" * 64)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("k1 bullseye linux-image-x 5.10.1-1\n", "expected 5 fields"),
+    ("k1 bullseye linux-image-x 1 %s\n" % ("g" * 64), "bad sha256"),
+    ("k1 bullseye linux-image-x 1 %s\n" % ("a" * 63), "bad sha256"),
+    (GOOD + GOOD, "listed twice"),
+    (GOOD + GOOD.replace("bullseye l", "sid l").replace("image", "base"),
+     "spans two suites"),
+])
+def test_bad_manifest_is_one_line_error(tmp_path, text, why):
+    p = lab_with_manifest(tmp_path, text, "list")
+    assert p.returncode == 2
+    assert why in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+
+
+def test_manifest_comments_and_blank_lines(tmp_path):
+    p = lab_with_manifest(tmp_path, "# c\n\n" + GOOD.rstrip() + "  # x\n",
+                          "list")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == GOOD.split()
+
+
+def test_unknown_kernel_is_one_line_error():
+    p = lab("run", "no-such-kernel", "--", "true")
+    assert p.returncode == 2
+    assert p.stderr.strip() == "kernel-lab: no no-such-kernel in %s" % (
+        LAB_DIR / "manifest")
+
+
+@pytest.mark.parametrize("args", [(), ("bogus",), ("run",),
+                                  ("run", "bullseye-5.10", "true"),
+                                  ("run", "host", "--"),
+                                  ("ci",), ("ci", "/nonexistent")])
+def test_bad_usage_is_one_line_error(args):
+    p = lab(*args)
+    assert p.returncode == 2, p
+    assert len(p.stderr.splitlines()) == 1 and \
+        p.stderr.startswith("kernel-lab: "), p.stderr
+
+
+# ------------------------------------------------------------ cache keys
+
+def key(kernel, init=None):
+    env = {"KERNEL_LAB_INIT": str(init)} if init else {}
+    p = lab("initramfs-key", kernel, env=env)
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"[0-9a-f]{64}\n", p.stdout), p.stdout
+    return p.stdout.strip()
+
+
+def test_same_inputs_same_initramfs_key():
+    assert key("bullseye-5.10") == key("bullseye-5.10")
+
+
+def test_other_kernel_other_initramfs_key():
+    assert key("bullseye-5.10") != key("bookworm-6.1")
+
+
+def test_changed_init_script_new_initramfs_key(tmp_path):
+    init = tmp_path / "init"
+    shutil.copy(LAB_DIR / "init", init)
+    assert key("bullseye-5.10", init) == key("bullseye-5.10")
+    with open(init, "a") as f:
+        f.write("# changed\n")
+    assert key("bullseye-5.10", init) != key("bullseye-5.10")
+
+
+# ------------------------------------------------------------ table
+
+def test_table_counts_and_failures(tmp_path):
+    ok = {"kernel": "a", "uname": "1", "engine": "udsdump: engine x",
+          "checks": {"load": "pass"}, "passed": 1, "failed": 0}
+    bad = dict(ok, checks={"load": "fail: no"}, passed=0, failed=1)
+    res = tmp_path / "r"
+    res.write_text("a 0 1.0 %s\n" % json.dumps(ok))
+    p = subprocess.run(["/usr/bin/python3", str(LAB_DIR / "table.py"),
+                        str(res)], capture_output=True, text=True)
+    assert p.returncode == 0 and "udsdump: engine x" in p.stdout, p.stdout
+    res.write_text("a 1 1.0 %s\nb 125 9.0 \n" % json.dumps(bad))
+    p = subprocess.run(["/usr/bin/python3", str(LAB_DIR / "table.py"),
+                        str(res)], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "load: no" in p.stdout and "the lab failed (exit 125)" in p.stdout
+
+
+# ------------------------------------------------------------ booting
+
+def test_host_mode_runs_the_command_and_passes_its_status():
+    p = lab("run", "host", "--", "sh", "-c", 'echo "$KERNEL_LAB_KERNEL"; '
+            "exit 3")
+    assert p.returncode == 3 and p.stdout == "host\n", p
+
+
+def test_boot_oldest_kernel(tmp_path):
+    """One real boot: the guest runs the command from this directory, its
+    output comes out unconverted, its exit status is passed on, and a
+    --share directory (here under /tmp, the guest's own tmpfs) is writable
+    at the host's path."""
+    share = tmp_path / "share"
+    share.mkdir()
+    p = lab("run", "bullseye-5.10", "--share", str(share), "--", "sh", "-c",
+            'uname -r; pwd; grep -c " bpf " /proc/mounts; '
+            'echo written >"$0/f"; exit 7', str(share), timeout=600)
+    assert p.returncode == 7, p.stderr
+    lines = p.stdout.split("\n")
+    assert re.fullmatch(r"5\.10\.\d+-\d+-amd64", lines[0]), p.stdout
+    assert lines[1:] == [os.getcwd(), "1", ""], p.stdout  # no \r anywhere
+    assert (share / "f").read_text() == "written\n"
+    assert "guest uname -r 5.10." in p.stderr
+    assert "linux-image-5.10." in p.stderr
+
+
+# ------------------------------------------------------------ pins
+
+BUSYBOX = "busybox bookworm busybox-static %s %s\n"
+
+
+def fetch_busybox(tmp_path, version, sha):
+    m = tmp_path / "manifest"
+    m.write_text(BUSYBOX % (version, sha))
+    return lab("fetch", "busybox", timeout=300,
+               env={"KERNEL_LAB_MANIFEST": str(m),
+                    "KERNEL_LAB_CACHE": str(tmp_path / "cache")})
+
+
+def test_missed_pin_takes_the_current_version_with_one_loud_line(tmp_path):
+    p = fetch_busybox(tmp_path, "1:0.0-0", "0" * 64)
+    assert p.returncode == 0, p.stderr
+    missed = [l for l in p.stderr.splitlines() if "PIN MISSED" in l]
+    assert len(missed) == 1, p.stderr
+    assert missed[0].startswith("kernel-lab: PIN MISSED busybox: "
+                                "busybox-static 1:0.0-0 is gone")
+    debs = list((tmp_path / "cache" / "debs").iterdir())
+    assert len(debs) == 1
+    # the fallback is cached: the next run downloads nothing, still says so
+    p = fetch_busybox(tmp_path, "1:0.0-0", "0" * 64)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("PIN MISSED") == 1, p.stderr
+    assert "testing the cached busybox-static" in p.stderr
+
+
+def test_pinned_version_with_other_sha256_is_refused(tmp_path):
+    pin = [l.split() for l in lab("list").stdout.splitlines()
+           if l.startswith("busybox ")][0]
+    p = fetch_busybox(tmp_path, pin[3], "0" * 64)
+    assert p.returncode == 2
+    assert "has sha256 %s, the manifest pins %s" % (pin[4], "0" * 64) \
+        in p.stderr, p.stderr
+    assert not list((tmp_path / "cache" / "debs").iterdir())
