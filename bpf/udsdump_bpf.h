@@ -13,6 +13,9 @@
 #define UDS_MAX_PREFIX_FILTERS 4
 #define UDS_MAX_NOT_IDS 8   /* "not pid N", "not uid N" in a capture filter */
 #define UDS_MAX_NOT_COMMS 4 /* "not comm NAME" */
+/* Scratch slots per CPU: program runs preempted on one CPU each need their
+ * own (bpf/lib/maps.h); the scratch maps hold this many per CPU. */
+#define UDS_SCRATCH_SLOTS 4
 
 /* A socket file by identity: matches every path that reaches it. */
 struct uds_file_id {

@@ -71,7 +71,7 @@ static void configure(struct udsdump_bpf *skel, const struct capture_options *o,
 	cfg->wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	int ncpu = libbpf_num_possible_cpus();
-	uint32_t scratch = (uint32_t)(ncpu > 0 ? ncpu : 1);
+	uint32_t scratch = (uint32_t)(ncpu > 0 ? ncpu : 1) * UDS_SCRATCH_SLOTS;
 	bpf_map__set_max_entries(skel->maps.data_scratch, scratch);
 	bpf_map__set_max_entries(skel->maps.cmsg_scratch, scratch);
 	bpf_map__set_max_entries(skel->maps.dirent_scratch, scratch);
@@ -222,9 +222,12 @@ int engine_load(struct engine *e, const struct capture_options *o)
 			e->rung = i;
 			break;
 		}
+		char refused[sizeof(e->reason)];
+		snprintf(refused, sizeof(refused), "%s refused by the verifier: %.180s", engine_rungs[i].name,
+			 e->refusal);
 		if (!e->reason[0])
-			snprintf(e->reason, sizeof(e->reason), "%s refused by the verifier: %.180s",
-				 engine_rungs[i].name, e->refusal);
+			snprintf(e->reason, sizeof(e->reason), "%s", refused);
+		snprintf(e->refusal, sizeof(e->refusal), "%s", refused);
 		i = rung_choose(&e->features, &lim, (size_t)i + 1, NULL);
 	}
 	libbpf_set_print(old_print);
@@ -232,7 +235,7 @@ int engine_load(struct engine *e, const struct capture_options *o)
 	if (e->rung >= 0)
 		return 0;
 	if (e->refusal[0]) {
-		fprintf(stderr, "udsdump: no engine variant loads on %s: %s\n", e->features.release, e->reason);
+		fprintf(stderr, "udsdump: no engine variant loads on %s: %s\n", e->features.release, e->refusal);
 	} else {
 		char why[200];
 		enum feature m = FEAT_COUNT;

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lifecycle events (--lifecycle): connect, accept, socketpair, shutdown and
+ * close, observed at the syscalls themselves. Off by default: a syscall
+ * tracepoint costs every process on the host while attached.
+ */
+#ifndef UDS_BPF_LIB_LIFECYCLE_H
+#define UDS_BPF_LIB_LIFECYCLE_H
+
+#include "filter.h"
+#include "state.h"
+
+static __always_inline struct sock *fd_unix_sock(int fd)
+{
+	struct file *f = task_fd_file(bpf_get_current_task_btf(), fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return NULL;
+	return sk;
+}
+
+static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!sock || tgid == cfg.self_pid)
+		return;
+	__u16 type = BPF_CORE_READ(sock, type);
+	__u64 ino = socket_ino(sock);
+	struct sock_state *state = touch_state(sk, ino, tgid, (__u32)pid_tgid, task, false);
+	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type))
+		return;
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	__u64 peer_ino = sock_ino(peer);
+	if (peer && !peer_ino)
+		peer_ino = state->peer_ino;
+	if (cfg.inode && ino != cfg.inode && peer_ino != cfg.inode)
+		return;
+	struct data_scratch *s = get_data_scratch();
+	if (!s)
+		return;
+	struct uds_event *ev = &s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	read_sock_addr(sk, &s->info.local_addr);
+	read_sock_addr(peer, &s->info.peer_addr);
+	if (!sock_path_ok(sk, peer, &s->info))
+		return;
+	emit_sockinfo(s, ino);
+	ev->kind = UDS_RING_DATA;
+	ev->event = event;
+	ev->sock_type = type;
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->sock_ino = ino;
+	ev->peer_ino = peer_ino;
+	/* bytes this capture saw sent so far: the final offset on close */
+	ev->stream_offset = state->bytes_sent;
+	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, false);
+	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
+	count_emit(err == 0, 0);
+}
+
+static __always_inline void emit_lifecycle(struct sock *sk, __u16 event)
+{
+	if (!scratch_claim()) {
+		count_emit(false, 0);
+		return;
+	}
+	emit_lifecycle_in_slot(sk, event);
+	scratch_release();
+}
+
+#endif /* UDS_BPF_LIB_LIFECYCLE_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-socket state (in socket storage or in the inode-keyed hash) and the
+ * identities a record carries: the task, SO_PEERCRED, the task last seen
+ * on the peer socket; the socket's names handed to user space once.
+ */
+#ifndef UDS_BPF_LIB_STATE_H
+#define UDS_BPF_LIB_STATE_H
+
+#include "maps.h"
+#include "addr.h"
+
+/* The state of socket sk (inode ino), created if new and asked for.
+ * With cfg.sk_storage, sk must be a socket pointer the verifier trusts:
+ * callers that only have an untrusted one pass trusted_sk = false (a
+ * compile-time constant), and those programs only load with the hash. */
+static __always_inline bool in_sk_storage(const bool trusted_sk)
+{
+	return trusted_sk && cfg.sk_storage;
+}
+
+static __always_inline struct sock_state *state_of(struct sock *sk, __u64 ino, bool create,
+						   const bool trusted_sk)
+{
+	struct sock_state *st;
+
+	if (in_sk_storage(trusted_sk)) {
+		st = bpf_sk_storage_get(&sk_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+		if (st && !st->ino)
+			st->ino = ino;
+		return st;
+	}
+	st = bpf_map_lookup_elem(&sock_states, &ino);
+	if (!st && create) {
+		struct data_scratch *s = get_data_scratch();
+		if (!s)
+			return NULL;
+		__builtin_memset(&s->fresh_state, 0, sizeof(s->fresh_state));
+		s->fresh_state.ino = ino;
+		bpf_map_update_elem(&sock_states, &ino, &s->fresh_state, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&sock_states, &ino);
+	}
+	return st;
+}
+
+/* The peer's state, if it has one: it is not created here. */
+static __always_inline struct sock_state *peer_state_of(struct sock *sk, __u64 peer_ino, const bool trusted_sk)
+{
+	if (in_sk_storage(trusted_sk)) {
+		/* the helper's result is a unix_sock the verifier knows, so its
+		 * peer pointer is one bpf_sk_storage_get() accepts */
+		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+		if (!u || !u->peer)
+			return NULL;
+		return bpf_sk_storage_get(&sk_states, u->peer, 0, 0);
+	}
+	if (!peer_ino)
+		return NULL;
+	return bpf_map_lookup_elem(&sock_states, &peer_ino);
+}
+
+/* The state of socket sk (created if new), with the current task
+ * remembered as the last one seen using it. */
+static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino, __u32 pid, __u32 tid,
+						      struct task_struct *task, const bool trusted_sk)
+{
+	struct sock_state *st = state_of(sk, ino, true, trusted_sk);
+
+	if (!st)
+		return NULL;
+	if (st->last.pid != pid || st->last.tid != tid) {
+		st->last.pid = pid;
+		st->last.tid = tid;
+		st->last.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+		bpf_get_current_comm(st->last.comm, sizeof(st->last.comm));
+	}
+	return st;
+}
+
+/* Who did it (the current task), what SO_PEERCRED says, and the task
+ * last seen holding the peer socket. */
+static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct sock_state *me,
+					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino, const bool trusted_sk)
+{
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->uid = (__u32)uid_gid;
+	ev->gid = uid_gid >> 32;
+	/* touch_state() has just made the current task this socket's last */
+	ev->task_start_ns = me->last.start_ns;
+	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
+	/* SO_PEERCRED: set at connect and never changed in place, so read
+	 * its values again only when the kernel objects change. */
+	struct pid *ppid = KREAD(struct sock, sk, sk_peer_pid);
+	const struct cred *pcred = KREAD(struct sock, sk, sk_peer_cred);
+	if (!me->peercred_pid_ptr || me->peercred_pid_ptr != (__u64)ppid ||
+	    me->peercred_cred_ptr != (__u64)pcred) {
+		me->peercred_pid = ppid ? BPF_CORE_READ(ppid, numbers[0].nr) : 0;
+		me->peercred_uid = pcred ? BPF_CORE_READ(pcred, uid.val) : 0xffffffff;
+		me->peercred_gid = pcred ? BPF_CORE_READ(pcred, gid.val) : 0xffffffff;
+		me->peercred_pid_ptr = ppid ? (__u64)ppid : 1;
+		me->peercred_cred_ptr = (__u64)pcred;
+	}
+	ev->peercred_pid = me->peercred_pid;
+	ev->peercred_uid = me->peercred_uid;
+	ev->peercred_gid = me->peercred_gid;
+	ev->peer_pid = 0;
+	ev->peer_tid = 0;
+	ev->peer_task_start_ns = 0;
+	ev->peer_comm[0] = 0;
+	if (peer_ino) {
+		struct sock_state *ps = peer_state_of(sk, peer_ino, trusted_sk);
+		if (ps && ps->last.pid) {
+			ev->peer_pid = ps->last.pid;
+			ev->peer_tid = ps->last.tid;
+			ev->peer_task_start_ns = ps->last.start_ns;
+			__builtin_memcpy(ev->peer_comm, ps->last.comm, UDS_COMM_LEN);
+		}
+	}
+}
+
+/* Hand user space the socket's names (s->info); false if the ring was full. */
+static __always_inline bool emit_sockinfo(struct data_scratch *s, __u64 ino)
+{
+	s->info.kind = UDS_RING_SOCKINFO;
+	s->info.sock_ino = ino;
+	if (bpf_ringbuf_output(&events, &s->info, sizeof(s->info), wakeup_flags()) == 0)
+		return true;
+	struct uds_kernel_stats *st = get_stats();
+	if (st)
+		st->info_lost++;
+	return false;
+}
+
+#endif /* UDS_BPF_LIB_STATE_H */
