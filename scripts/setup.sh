@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install every dependency from Debian 12's packages, build udsdump and its
-# Wireshark plugin into build/, and run a real capture of a demo workload.
+# Install every dependency from Debian 12's packages (qemu for the kernel
+# lab included), build udsdump and its Wireshark plugin into build/, and run
+# a real capture of a demo workload.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,8 @@ $SUDO apt-get install -y --no-install-recommends \
 	redis-server redis-tools socat curl python3 python3-pytest \
 	iproute2 util-linux procps libcap2-bin valgrind libclang-rt-14-dev \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
-	imagemagick tesseract-ocr tesseract-ocr-eng
+	imagemagick tesseract-ocr tesseract-ocr-eng \
+	qemu-system-x86
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"

@@ -135,6 +135,32 @@ def test_table_counts_and_failures(tmp_path):
     assert "load: no" in p.stdout and "the lab failed (exit 125)" in p.stdout
 
 
+def test_table_expected_refusals():
+    """A kernel listed in tests/kernels/refusals passes only when udsdump
+    refuses it with that reason; loading there (or refusing for another
+    reason) fails the lab."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("table", LAB_DIR / "table.py")
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    want = {"old": "needs bpf_get_current_task_btf (5.11)"}
+    refused = {"kernel": "old", "checks": {
+        "load": "fail: udsdump exited 1: no engine variant for kernel 5.10: "
+                "needs bpf_get_current_task_btf (5.11) (task-btf: ...)",
+        "probe": "fail: --probe exited 1"}, "passed": 0, "failed": 2}
+    cells, ok = table.row("old 1 3.0 " + json.dumps(refused), want)
+    assert ok and cells[6].startswith("refused as expected"), cells
+    other = dict(refused, checks=dict(refused["checks"], load="fail: Permission denied"))
+    assert not table.row("old 1 3.0 " + json.dumps(other), want)[1]
+    loads = dict(refused, checks={"load": "pass", "probe": "pass"}, passed=2, failed=0)
+    cells, ok = table.row("old 0 3.0 " + json.dumps(loads), want)
+    assert not ok and "remove it from tests/kernels/refusals" in cells[6]
+    # the shipped list names lab kernels only
+    names = set(table.expected_refusals())
+    manifest = (LAB_DIR / "manifest").read_text().split()
+    assert names <= set(manifest), names
+
+
 # ------------------------------------------------------------ booting
 
 def test_host_mode_runs_the_command_and_passes_its_status():
