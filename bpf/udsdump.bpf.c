@@ -35,12 +35,12 @@ char LICENSE[] SEC("license") = "GPL";
  * instruction budget. The socket is a plain address here: everything is
  * read through views or probe reads, and the state is found by hashing.
  */
-__noinline int uds_send_hashed(__u64 sk, int ret)
+__noinline int uds_send_hashed(__u64 sk, int ret, __u64 sys_regs)
 {
-	return on_send((struct sock *)sk, ret, false);
+	return on_send((struct sock *)sk, ret, sys_regs, false);
 }
 
-__noinline int uds_recv_hashed(__u64 sk, int ret);
+__noinline int uds_recv_hashed(__u64 sk, int ret, __u64 sys_regs);
 
 /* A typed tracepoint argument as a plain number: a global function takes
  * scalars, and the verifier forbids turning a pointer into one by
@@ -57,21 +57,21 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 {
 	if (cfg.sk_storage)
-		return on_send(sk, ret, true);
-	return uds_send_hashed(arg_as_u64(ctx, 0), ret);
+		return on_send(sk, ret, 0, true);
+	return uds_send_hashed(arg_as_u64(ctx, 0), ret, 0);
 }
 
-__noinline int uds_recv_hashed(__u64 sk, int ret)
+__noinline int uds_recv_hashed(__u64 sk, int ret, __u64 sys_regs)
 {
-	return on_recv((struct sock *)sk, ret, false);
+	return on_recv((struct sock *)sk, ret, sys_regs, false);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
 	if (cfg.sk_storage)
-		return on_recv(sk, ret, true);
-	return uds_recv_hashed(arg_as_u64(ctx, 0), ret);
+		return on_recv(sk, ret, 0, true);
+	return uds_recv_hashed(arg_as_u64(ctx, 0), ret, 0);
 }
 
 /*
@@ -85,6 +85,7 @@ int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 struct mmsg_walk {
 	struct sock *sk;
 	__u64 vec;
+	__u64 regs;
 };
 
 /* The length the kernel wrote into message i's mmsghdr.msg_len, or -1. */
@@ -105,7 +106,7 @@ static long mmsg_send_step(__u32 i, struct mmsg_walk *w)
 
 	if (len < 0)
 		return 1;
-	uds_send_hashed((__u64)w->sk, len);
+	uds_send_hashed((__u64)w->sk, len, w->regs);
 	return 0;
 }
 
@@ -115,14 +116,47 @@ static long mmsg_recv_step(__u32 i, struct mmsg_walk *w)
 
 	if (len < 0)
 		return 1;
-	uds_recv_hashed((__u64)w->sk, len);
+	uds_recv_hashed((__u64)w->sk, len, w->regs);
 	return 0;
+}
+
+#if UDS_LEGACY
+/* The legacy object's walk over a sendmmsg/recvmmsg vector: a global
+ * function (checked once, with the least state per step), a bounded loop. */
+__noinline int mmsg_walk_legacy(__u64 sk, __u64 vec, __u32 n, __u64 regs, __u32 recv)
+{
+	for (__u32 i = 0; i < UIO_MAXIOV && i < n; i++) {
+		__u32 len = 0;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(vec + (__u64)i * 64 + 56)) ||
+		    len > 0x7fffffff)
+			break;
+		if (recv)
+			uds_recv_hashed(sk, (int)len, regs);
+		else
+			uds_send_hashed(sk, (int)len, regs);
+	}
+	return 0;
+}
+#endif
+
+/* Every message of a sendmmsg/recvmmsg (n <= UIO_MAXIOV). */
+static __always_inline void mmsg_walk_all(struct mmsg_walk *w, __u32 n, bool recv)
+{
+#if UDS_LEGACY
+	mmsg_walk_legacy((__u64)w->sk, w->vec, n, w->regs, recv);
+#else
+	if (recv)
+		bpf_loop(n, mmsg_recv_step, w, 0);
+	else
+		bpf_loop(n, mmsg_send_step, w, 0);
+#endif
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 user_regs = arg_as_u64(ctx, 0); /* the same registers, as a number */
 	bool recv;
 
 	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg)
@@ -132,7 +166,7 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 		recv = true;
 	else
 		return 0;
-	struct file *f = task_fd_file(bpf_get_current_task_btf(), (int)BPF_CORE_READ(regs, di));
+	struct file *f = task_fd_file(CURRENT_TASK(), (int)BPF_CORE_READ(regs, di));
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return 0;
 	struct socket *sock = BPF_CORE_READ(f, private_data);
@@ -141,20 +175,19 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
 		__u32 key = (__u32)bpf_get_current_pid_tgid() | (recv ? RECV_CURSOR_BIT : 0);
-		struct mmsg_walk w = { .sk = sk, .vec = BPF_CORE_READ(regs, si) };
+		struct mmsg_walk w = { .sk = sk, .vec = BPF_CORE_READ(regs, si), .regs = user_regs };
 		__u32 n = ret > UIO_MAXIOV ? UIO_MAXIOV : ret;
 
 		bpf_map_delete_elem(&mmsg_cursors, &key);
-		if (ret > 0 && recv)
-			bpf_loop(n, mmsg_recv_step, &w, 0);
-		else if (ret > 0)
-			bpf_loop(n, mmsg_send_step, &w, 0);
+		if (ret > 0)
+			mmsg_walk_all(&w, n, recv);
 		bpf_map_delete_elem(&mmsg_cursors, &key);
 		return 0;
 	}
 	if (ret < 0 || ret > 0x7fffffff)
 		return 0;
-	return recv ? uds_recv_hashed((__u64)sk, (int)ret) : uds_send_hashed((__u64)sk, (int)ret);
+	return recv ? uds_recv_hashed((__u64)sk, (int)ret, user_regs)
+		    : uds_send_hashed((__u64)sk, (int)ret, user_regs);
 }
 
 

@@ -10,6 +10,7 @@
 
 #include "kernel_features.h"
 #include "udsdump.skel.h"
+#include "udsdump_legacy.skel.h"
 #include "udsdump_nokfunc.skel.h"
 
 /* Statistics only (BPF_LOG_STATS): errors and "processed N insns", not a
@@ -107,7 +108,7 @@ static void print_log_tail(const char *prog, const char *log)
 
 /* One skeleton type for both objects: they are built from one source, so
  * their maps, programs and .rodata match; only the ELF bytes differ. */
-static struct udsdump_bpf *open_engine(bool kfuncs)
+static struct udsdump_bpf *open_engine(enum engine_object which)
 {
 	struct udsdump_bpf *obj = calloc(1, sizeof(*obj));
 	int err;
@@ -115,8 +116,10 @@ static struct udsdump_bpf *open_engine(bool kfuncs)
 	if (!obj)
 		return NULL;
 	err = udsdump_bpf__create_skeleton(obj);
-	if (!err && !kfuncs)
+	if (!err && which == ENGINE_OBJ_NOKFUNCS)
 		obj->skeleton->data = (void *)udsdump_nokfunc_bpf__elf_bytes(&obj->skeleton->data_sz);
+	else if (!err && which == ENGINE_OBJ_LEGACY)
+		obj->skeleton->data = (void *)udsdump_legacy_bpf__elf_bytes(&obj->skeleton->data_sz);
 	if (!err)
 		err = bpf_object__open_skeleton(obj->skeleton, NULL);
 	if (err) {
@@ -134,7 +137,7 @@ static int load_rung(struct engine *e, const struct capture_options *o, const st
 	struct bpf_program *prog;
 	int n = 0, err;
 
-	e->skel = open_engine(r->kfuncs);
+	e->skel = open_engine(r->object);
 	if (!e->skel) {
 		snprintf(e->refusal, sizeof(e->refusal), "cannot open the BPF object: %s", strerror(errno));
 		return -1;

@@ -19,13 +19,13 @@ const struct engine_rung engine_rungs[] = {
 		.name = "sock+storage",
 		.hook = ENGINE_HOOK_SOCK,
 		.sk_storage = true,
-		.kfuncs = true,
+		.object = ENGINE_OBJ_KFUNCS,
 		.needs = SOCK_NEEDS | FEAT_BIT(FEAT_SK_STORAGE),
 	},
 	{
 		.name = "sock+hash",
 		.hook = ENGINE_HOOK_SOCK,
-		.kfuncs = true,
+		.object = ENGINE_OBJ_KFUNCS,
 		.needs = SOCK_NEEDS,
 	},
 	{
@@ -35,8 +35,22 @@ const struct engine_rung engine_rungs[] = {
 		 * in 6.2 (one release, in no distribution we know of). */
 		.name = "syscalls+hash",
 		.hook = ENGINE_HOOK_SYSCALLS,
+		.object = ENGINE_OBJ_NOKFUNCS,
 		.needs = BASE_NEEDS,
 		.blind = SYSCALLS_BLIND,
+	},
+	{
+		/* Kernels before 5.17: bounded loops instead of bpf_loop, the
+		 * syscall's registers from sys_exit, no atomic fetch-and-add. */
+		.name = "syscalls+hash+legacy",
+		.hook = ENGINE_HOOK_SYSCALLS,
+		.object = ENGINE_OBJ_LEGACY,
+		.needs = FEAT_BIT(FEAT_RINGBUF),
+		.blind = SYSCALLS_BLIND "; the part of a message beyond 4 MiB (one buffer) or beyond "
+					"256 iovec loads and 16 KiB copies (several iovecs) is a gap (READ_FAULT); "
+					"requested_len of a vectored send is the bytes sent (a partial one is not "
+					"flagged); two threads sending on one socket at the same moment from two "
+					"CPUs can be given overlapping stream offsets",
 	},
 };
 const size_t engine_rung_count = sizeof(engine_rungs) / sizeof(engine_rungs[0]);
@@ -79,6 +93,10 @@ bool parse_feature_list(const char *list, unsigned *mask, const char **err)
 		}
 		if (found < 0) {
 			snprintf(bad, sizeof(bad), "unknown feature '%.*s' for --without", (int)(n > 40 ? 40 : n), p);
+			/* one line, whatever bytes the name holds */
+			for (char *c = bad; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
 			*err = bad;
 			return false;
 		}

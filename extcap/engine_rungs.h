@@ -34,11 +34,18 @@ struct kernel_features {
 
 enum engine_hook { ENGINE_HOOK_SOCK, ENGINE_HOOK_SYSCALLS };
 
+/* The BPF objects, all built from bpf/udsdump.bpf.c (bpf/CMakeLists.txt). */
+enum engine_object {
+	ENGINE_OBJ_KFUNCS,   /* direct loads through bpf_rdonly_cast (6.2+) */
+	ENGINE_OBJ_NOKFUNCS, /* a helper call per kernel field */
+	ENGINE_OBJ_LEGACY,   /* and bounded loops, no late helpers (5.10) */
+};
+
 struct engine_rung {
 	const char *name;     /* as the engine line and the records say */
 	enum engine_hook hook;
 	bool sk_storage;      /* per-socket state in socket storage, else a hash */
-	bool kfuncs;          /* the object with kfuncs, else the one without */
+	enum engine_object object;
 	unsigned needs;       /* FEAT_BIT()s */
 	const char *blind;    /* what a capture does not see on this rung */
 };

@@ -10,7 +10,7 @@
 #include "fdpath.h"
 
 /* Parse the sender's control messages; emit them as one CMSG event. */
-static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, __u64 clen, __u64 ino,
+static __always_inline void emit_cmsgs(__u64 control, __u64 clen, __u64 ino,
 				       __u32 tid, bool recv)
 {
 	__u32 slot = scratch_index();
@@ -89,10 +89,8 @@ static __always_inline void emit_cmsgs(struct task_struct *task, __u64 control, 
 		s->ev.flags |= UDS_F_CMSG_TRUNCATED;
 	if (!s->ev.n_fds && !s->ev.has_creds && !s->ev.n_raw && !s->ev.flags)
 		return;
-	if (s->ev.n_fd_info) {
-		struct fd_ctx fc = { .task = task, .n = s->ev.n_fd_info };
-		bpf_loop(UDS_FD_INFO_MAX, describe_fd_step, &fc, 0);
-	}
+	if (s->ev.n_fd_info)
+		LOOP(UDS_FD_INFO_MAX, UDS_FD_INFO_MAX, describe_fd_step);
 	__u32 n = s->ev.n_fd_info;
 	if (n > UDS_FD_INFO_MAX)
 		n = UDS_FD_INFO_MAX;

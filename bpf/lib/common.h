@@ -31,6 +31,51 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #else
 #define KREAD(type, p, ...) BPF_CORE_READ((type *)(p), __VA_ARGS__)
 #endif
+/* UDS_LEGACY: the object for kernels before 5.11-5.17 (Debian 11's 5.10):
+ * no bpf_get_current_task_btf, bpf_task_pt_regs, bpf_loop, nor atomic
+ * fetch-and-add or compare-and-swap (5.12). Loops are bounded loops over
+ * global functions (the verifier checks each once), the user registers
+ * come from the sys_exit tracepoint, and per-socket counters are updated
+ * by plain loads and stores (on those kernels, which preempt no BPF
+ * program, only two threads sending on one socket from two CPUs at the
+ * same moment can race). */
+#ifndef UDS_LEGACY
+#define UDS_LEGACY 0
+#endif
+#if UDS_LEGACY
+#define CURRENT_TASK() ((struct task_struct *)bpf_get_current_task())
+#define FETCH_ADD(p, v) ({ __u64 __old = *(p); *(p) = __old + (v); __old; })
+#else
+#define CURRENT_TASK() bpf_get_current_task_btf()
+#define FETCH_ADD(p, v) __sync_fetch_and_add((p), (v))
+#endif
+
+/* LOOP(n, cap, step): step(i, NULL) for i < n until it returns nonzero.
+ * With bpf_loop the verifier checks step once, whatever n; the legacy
+ * object runs at most cap steps of its global twin step_g. */
+#if UDS_LEGACY
+#define LOOP(n, cap, step)                                                   \
+	({                                                                   \
+		__u32 __n = (n);                                             \
+		for (__u32 __i = 0; __i < (cap) && __i < __n; __i++)         \
+			if (step##_g(__i))                                   \
+				break;                                       \
+	})
+#define LOOP_GLOBAL(step)                                 \
+	__noinline int step##_g(__u32 i)                  \
+	{                                                 \
+		return step(i, NULL);                     \
+	}
+#else
+#define LOOP(n, cap, step) bpf_loop((n), step, NULL, 0)
+#define LOOP_GLOBAL(step)
+#endif
+
+/* The legacy object's caps, each named by `udsdump --probe`: the part of a
+ * message beyond them is recorded as a gap of exact size (READ_FAULT). */
+#define LEGACY_DIRECT_STEPS 128   /* 16 KiB chunks: 2 MiB per one-buffer message */
+#define LEGACY_IOV_STEPS 256      /* iovec loads and 16 KiB copies per message */
+
 /* A register of the syscall being served, as saved at its entry. */
 #define SYS_ARG(regs, reg) KREAD(struct pt_regs, regs, reg)
 

@@ -76,6 +76,8 @@ static long path_step(__u32 i, void *unused)
 	return 0;
 }
 
+LOOP_GLOBAL(path_step)
+
 /* Describe descriptor fd of task for SCM_RIGHTS. */
 static __always_inline void describe_fd(struct task_struct *task, int fd, struct uds_fd_info *fi)
 {
@@ -154,7 +156,7 @@ static __always_inline void describe_fd(struct task_struct *task, int fd, struct
 	cs->walk.pos = UDS_FD_PATH_MAX;
 	cs->walk.done = 0;
 	cs->walk.stop = 0;
-	bpf_loop(48, path_step, NULL, 0);
+	LOOP(48, 48, path_step);
 	cs = bpf_map_lookup_elem(&cmsg_scratch, &slot);
 	if (!cs)
 		return;
@@ -170,23 +172,21 @@ static __always_inline void describe_fd(struct task_struct *task, int fd, struct
 	bpf_probe_read_kernel(fi->path, UDS_FD_PATH_MAX, &cs->path[pos & (UDS_FD_PATH_MAX - 1)]);
 }
 
-struct fd_ctx {
-	struct task_struct *task;
-	__u32 n;
-};
-
-static long describe_fd_step(__u32 i, struct fd_ctx *c)
+/* Describe the i-th descriptor of the CMSG event in scratch (of the
+ * current task, the sender or, on receive, the receiver). */
+static long describe_fd_step(__u32 i, void *unused)
 {
 	__u32 slot = scratch_index();
 	struct cmsg_scratch *s = bpf_map_lookup_elem(&cmsg_scratch, &slot);
 
-	if (!s || i >= c->n || i >= UDS_FD_INFO_MAX)
+	if (!s || i >= s->ev.n_fd_info || i >= UDS_FD_INFO_MAX)
 		return 1;
 	__u32 idx = i;
 	BOUND(idx, UDS_FD_INFO_MAX - 1);
 	__builtin_memset(&s->ev.fds[idx], 0, sizeof(s->ev.fds[idx]) - UDS_FD_PATH_MAX);
-	describe_fd(c->task, s->ev.all_fds[idx], &s->ev.fds[idx]);
+	describe_fd(CURRENT_TASK(), s->ev.all_fds[idx], &s->ev.fds[idx]);
 	return 0;
 }
+LOOP_GLOBAL(describe_fd_step)
 
 #endif /* UDS_BPF_LIB_FDPATH_H */

@@ -12,7 +12,7 @@
 
 static __always_inline struct sock *fd_unix_sock(int fd)
 {
-	struct file *f = task_fd_file(bpf_get_current_task_btf(), fd);
+	struct file *f = task_fd_file(CURRENT_TASK(), fd);
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
 	struct socket *sock = BPF_CORE_READ(f, private_data);
@@ -24,7 +24,7 @@ static __always_inline struct sock *fd_unix_sock(int fd)
 
 static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = CURRENT_TASK();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	struct socket *sock = BPF_CORE_READ(sk, sk_socket);

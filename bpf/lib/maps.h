@@ -95,6 +95,12 @@ struct data_scratch {
 	struct sock_state fresh_state;
 	struct user_msghdr_x mh;
 	struct mmsg_cursor next_cursor;
+	struct {
+		__u64 iov_ptr;
+		__u64 total;
+		__u32 cnt;
+		__u32 pad;
+	} iovsum; /* iov_total()'s sum */
 	struct uds_event ev; /* the payload must follow it directly */
 	__u8 data[2 * UDS_CHUNK_MAX]; /* 2x so that any (off < CHUNK, n <= CHUNK) fits */
 };
@@ -248,8 +254,15 @@ static __always_inline bool scratch_claim(void)
 	for (__u32 k = 0; k < UDS_SCRATCH_SLOTS; k++) {
 		__u32 i = base + k;
 		struct data_scratch *s = bpf_map_lookup_elem(&data_scratch, &i);
+#if UDS_LEGACY
+		if (s && !s->owner) { /* (no BPF program is preempted there) */
+			s->owner = me;
+			return true;
+		}
+#else
 		if (s && __sync_val_compare_and_swap(&s->owner, 0, me) == 0)
 			return true;
+#endif
 	}
 	return false;
 }

@@ -121,9 +121,14 @@ static __always_inline void decode_msghdr(struct msg_call *call, __u64 mh_ptr, b
  * side, a read) on this very socket: the registers are trusted only after
  * its fd argument resolves to this socket. */
 static __always_inline void decode_call(struct msg_call *call, struct task_struct *task, struct socket *sock,
-					__u32 tid, bool recv, struct data_scratch *s)
+					__u32 tid, bool recv, struct data_scratch *s, __u64 sys_regs)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	/* the syscall programs have the registers; the sock tracepoints ask */
+#if UDS_LEGACY
+	struct pt_regs *regs = (struct pt_regs *)sys_regs;
+#else
+	struct pt_regs *regs = sys_regs ? (struct pt_regs *)sys_regs : (struct pt_regs *)bpf_task_pt_regs(task);
+#endif
 	long nr = SYS_ARG(regs, orig_ax);
 	bool by_buf, by_iov, by_msg, by_mmsg;
 
@@ -179,9 +184,9 @@ static __always_inline __u64 claim_offset(struct sock_state *state, int ret, boo
 	__u64 offset;
 
 	if (recv)
-		offset = __sync_fetch_and_add(&state->bytes_read, ret);
+		offset = FETCH_ADD(&state->bytes_read, ret);
 	else
-		offset = __sync_fetch_and_add(&state->bytes_sent, ret);
+		offset = FETCH_ADD(&state->bytes_sent, ret);
 	if (peer_ino && state->peer_ino == peer_ino && (state->seen & SEEN_SEND))
 		new_peer = false; /* writer_of already says so: skip the update */
 	if (peer_ino)
@@ -222,7 +227,7 @@ static __always_inline void emit_side_events(struct data_scratch *s, struct sock
 		}
 	}
 	if (call->control && call->clen && call->sys != UDS_SYS_UNKNOWN)
-		emit_cmsgs(task, call->control, call->clen, ino, tid, recv);
+		emit_cmsgs(call->control, call->clen, ino, tid, recv);
 }
 
 /* The payload (or, when there is none to copy, one record saying why):
@@ -272,18 +277,21 @@ static __always_inline void emit_payload(int ret, bool recv, __u32 flags, __u64 
 	if (buf) {
 		/* one chunk per step, each copied once, straight into the ring */
 		c->cur_base = buf;
-		bpf_loop(c->remaining / UDS_CHUNK_MAX + 1, direct_step, NULL, 0);
-		return;
+		LOOP(c->remaining / UDS_CHUNK_MAX + 1, LEGACY_DIRECT_STEPS, direct_step);
+	} else {
+		/* one step per iovec load and one per copy, chunk boundaries
+		 * included */
+		__u32 loops = 2 * call->iov_cnt + 2 * (c->remaining / UDS_CHUNK_MAX) + 4;
+		LOOP(loops, LEGACY_IOV_STEPS, payload_step);
 	}
-	/* one step per iovec load and one per copy, chunk boundaries included */
-	__u32 loops = 2 * call->iov_cnt + 2 * (c->remaining / UDS_CHUNK_MAX) + 4;
-	bpf_loop(loops, payload_step, NULL, 0);
 	s = get_data_scratch();
 	if (!s)
 		return;
-	if (!s->pc.emitted) {
-		/* the loop bound ran out before anything went: say so */
+	if (!s->pc.done) {
+		/* the loop bound ran out before the message did: the rest of
+		 * it is a gap from here, said so */
 		s->pc.fault = 1;
+		s->pc.fill = 0;
 		emit_chunk(&s->pc, s, true);
 	}
 }
@@ -308,9 +316,9 @@ static __always_inline void fill_msg_header(struct uds_event *ev, struct sock *s
 	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, trusted_sk);
 }
 
-static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const bool trusted_sk)
+static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64 sys_regs, const bool trusted_sk)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = CURRENT_TASK();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	__u64 uid_gid = bpf_get_current_uid_gid();
@@ -343,10 +351,12 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 	 * still match). */
 	if (cfg.path_filter && !state->path_ok && peer)
 		return 0;
-	decode_call(&call, task, sock, tid, recv, s);
+	decode_call(&call, task, sock, tid, recv, s, sys_regs);
 	if (recv && (call.msg_flags & MSG_PEEK))
 		return 0; /* a peek consumes nothing: the real read follows */
-	if (call.iov_ptr)
+	/* (the legacy object cannot afford the loop: requested_len is then
+	 * the bytes sent, and a partial vectored send is not flagged) */
+	if (call.iov_ptr && !UDS_LEGACY)
 		call.requested = iov_total(call.iov_ptr, call.iov_cnt);
 	if (cfg.path_filter && !state->path_ok && !addr_matches_names(&s->dest.dest_addr))
 		return 0;
@@ -368,18 +378,21 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, const
 
 /* handle_msg() in a scratch slot of its own. With every slot of the CPU
  * taken, the message is counted as lost (a LOSS record says so). */
-static __always_inline int handle_msg_claimed(struct sock *sk, int ret, bool recv, const bool trusted_sk)
+static __always_inline int handle_msg_claimed(struct sock *sk, int ret, bool recv, __u64 sys_regs,
+					      const bool trusted_sk)
 {
 	if (!scratch_claim()) {
 		count_emit(false, ret);
 		return 0;
 	}
-	handle_msg(sk, ret, recv, trusted_sk);
+	handle_msg(sk, ret, recv, sys_regs, trusted_sk);
 	scratch_release();
 	return 0;
 }
 
-static __always_inline int on_send(struct sock *sk, int ret, const bool trusted_sk)
+/* sys_regs: the user registers where the program has them (sys_exit), else
+ * 0 (the sock tracepoints find them with bpf_task_pt_regs). */
+static __always_inline int on_send(struct sock *sk, int ret, __u64 sys_regs, const bool trusted_sk)
 {
 	if (KREAD(struct sock, sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
@@ -389,7 +402,7 @@ static __always_inline int on_send(struct sock *sk, int ret, const bool trusted_
 		bpf_map_delete_elem(&mmsg_cursors, &tid);
 		return 0;
 	}
-	return handle_msg_claimed(sk, ret, false, trusted_sk);
+	return handle_msg_claimed(sk, ret, false, sys_regs, trusted_sk);
 }
 
 /* End of file seen by the reader of a stream: the writer (the reader's
@@ -437,7 +450,7 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	ev->peer_pid = pid_tgid >> 32;
 	ev->peer_tid = (__u32)pid_tgid;
-	ev->peer_task_start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+	ev->peer_task_start_ns = BPF_CORE_READ(CURRENT_TASK(), group_leader, start_boottime);
 	bpf_get_current_comm(ev->peer_comm, sizeof(ev->peer_comm));
 	/* names of the writer (this record's socket) and of the reader */
 	read_sock_addr(BPF_CORE_READ((struct unix_sock *)sk, peer), &s->info.local_addr);
@@ -449,7 +462,7 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 }
 
 /* A read; a stream reader's end of file ends its writer's stream. */
-static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_sk)
+static __always_inline int on_recv(struct sock *sk, int ret, __u64 sys_regs, const bool trusted_sk)
 {
 	if (KREAD(struct sock, sk, __sk_common.skc_family) != AF_UNIX)
 		return 0;
@@ -465,7 +478,7 @@ static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_
 	__u16 type = KREAD(struct socket, sock, type);
 	__u64 reader = socket_ino(sock);
 	if (cfg.recv_mode != UDS_RECV_NONE && (ret > 0 || type != SOCK_STREAM))
-		return handle_msg_claimed(sk, ret, true, trusted_sk);
+		return handle_msg_claimed(sk, ret, true, sys_regs, trusted_sk);
 	if (!scratch_claim()) {
 		count_emit(false, 0);
 		return 0;
@@ -476,7 +489,7 @@ static __always_inline int on_recv(struct sock *sk, int ret, const bool trusted_
 		/* The reader holds this socket: it is "the other end" for the
 		 * records of its peer. */
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		touch_state(sk, reader, pid_tgid >> 32, (__u32)pid_tgid, bpf_get_current_task_btf(),
+		touch_state(sk, reader, pid_tgid >> 32, (__u32)pid_tgid, CURRENT_TASK(),
 			    trusted_sk);
 	}
 	scratch_release();

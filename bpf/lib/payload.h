@@ -167,32 +167,41 @@ static long direct_step(__u32 i, void *unused)
 	return 0;
 }
 
-struct iovsum_ctx {
-	__u64 iov_ptr;
-	__u32 cnt;
-	__u64 total;
-};
+LOOP_GLOBAL(payload_step)
+LOOP_GLOBAL(direct_step)
 
-static long iovsum_step(__u32 i, struct iovsum_ctx *c)
+/* One iovec of the sum iov_total() takes (its state in scratch, so the
+ * step needs no context pointer: the legacy object calls it as a global
+ * function). */
+static long iovsum_step(__u32 i, void *unused)
 {
+	struct data_scratch *s = get_data_scratch();
 	struct user_iovec iov;
 
-	if (i >= c->cnt)
+	if (!s || i >= s->iovsum.cnt)
 		return 1;
-	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(c->iov_ptr + (__u64)i * sizeof(iov))))
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(s->iovsum.iov_ptr + (__u64)i * sizeof(iov))))
 		return 1;
-	c->total += iov.len;
+	s->iovsum.total += iov.len;
 	return 0;
 }
+LOOP_GLOBAL(iovsum_step)
 
+/* The bytes the caller's iovecs ask for (requested_len). */
 static __always_inline __u64 iov_total(__u64 iov_ptr, __u32 cnt)
 {
-	struct iovsum_ctx c = { .iov_ptr = iov_ptr, .cnt = cnt };
+	struct data_scratch *s = get_data_scratch();
 
+	if (!s)
+		return 0;
 	if (cnt > UIO_MAXIOV)
 		cnt = UIO_MAXIOV;
-	bpf_loop(cnt, iovsum_step, &c, 0);
-	return c.total;
+	s->iovsum.iov_ptr = iov_ptr;
+	s->iovsum.cnt = cnt;
+	s->iovsum.total = 0;
+	LOOP(cnt, UIO_MAXIOV, iovsum_step);
+	s = get_data_scratch();
+	return s ? s->iovsum.total : 0;
 }
 
 #endif /* UDS_BPF_LIB_PAYLOAD_H */

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "OPT_ERROR without a one-line message\n");
 			abort();
 		}
-	} else if (r == OPT_OK) {
+	} else if (r == OPT_OK || r == OPT_PROBE) {
 		if (o.has_pid && (o.pid == 0 || o.pid > 0x3fffffff))
 			abort();
 		if (o.has_comm && (o.comm[0] == 0 || memchr(o.comm, 0, UDS_COMM_LEN) == NULL))

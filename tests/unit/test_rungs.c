@@ -59,7 +59,7 @@ static void expect(const char *kernel, unsigned have, unsigned pretend, const st
 
 static void test_lab_kernels(void)
 {
-	expect(lab[0].kernel, lab[0].have, 0, &any, "none");
+	expect(lab[0].kernel, lab[0].have, 0, &any, "syscalls+hash+legacy");
 	expect(lab[1].kernel, lab[1].have, 0, &any, "syscalls+hash");
 	expect(lab[2].kernel, lab[2].have, 0, &any, "sock+storage");
 	expect(lab[3].kernel, lab[3].have, 0, &any, "sock+hash");
@@ -73,7 +73,9 @@ static void test_pretend(void)
 
 	expect("6.12 without sk-storage", all, B(SK_STORAGE), &any, "sock+hash");
 	expect("6.12 without sock-tracepoints", all, B(SOCK_TP), &any, "syscalls+hash");
-	expect("6.12 without task-pt-regs", all, B(TASK_PT_REGS), &any, "none");
+	expect("6.12 without task-pt-regs", all, B(TASK_PT_REGS), &any, "syscalls+hash+legacy");
+	expect("6.12 without bpf-loop", all, B(BPF_LOOP), &any, "syscalls+hash+legacy");
+	expect("6.12 without ringbuf", all, B(RINGBUF), &any, "none");
 	expect("6.12 without kfuncs", all, B(KFUNCS), &any, "syscalls+hash");
 	/* hiding what the kernel lacks anyway changes nothing */
 	expect("v1252 without sk-storage", lab[3].have, B(SK_STORAGE), &any, "sock+hash");
@@ -133,6 +135,8 @@ static void test_feature_names(void)
 		      mask == (B(SK_STORAGE) | B(SOCK_TP)),
 	      "two names: 0x%x", mask);
 	CHECK(parse_feature_list("", &mask, &err) && mask == 0, "empty list");
+	CHECK(!parse_feature_list("bpf-loop,a\nb", &mask, &err) && !strchr(err, '\n'),
+	      "an unknown name is quoted on one line: %s", err);
 	CHECK(!parse_feature_list("sk-storage,warp-drive", &mask, &err) && strstr(err, "'warp-drive'"),
 	      "unknown name: %s", err ? err : "(none)");
 	for (int f = 0; f < FEAT_COUNT; f++) {
