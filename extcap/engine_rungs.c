@@ -46,7 +46,7 @@ const struct engine_rung engine_rungs[] = {
 		.hook = ENGINE_HOOK_SYSCALLS,
 		.object = ENGINE_OBJ_LEGACY,
 		.needs = FEAT_BIT(FEAT_RINGBUF),
-		.blind = SYSCALLS_BLIND "; the part of a message beyond 4 MiB (one buffer) or beyond "
+		.blind = SYSCALLS_BLIND "; the part of a message beyond 2 MiB (one buffer) or beyond "
 					"256 iovec loads and 16 KiB copies (several iovecs) is a gap (READ_FAULT); "
 					"requested_len of a vectored send is the bytes sent (a partial one is not "
 					"flagged); two threads sending on one socket at the same moment from two "

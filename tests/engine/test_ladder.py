@@ -230,3 +230,30 @@ def test_forced_rung_captures(tmp_path, rung):
         for r in recs:
             assert r.socket.peer_inode == server["inode"]
             assert r.task.pid == client["pid"] and r.task.comm == client["comm"]
+
+
+def test_legacy_cap_is_a_gap_of_exact_size(tmp_path):
+    """The legacy variant copies at most 2 MiB of a one-buffer message (its
+    --probe says so); the rest is a gap of exactly the missing size, in a
+    record flagged READ_FAULT, never silence."""
+    p = probe("--without", "bpf-loop")
+    assert parse_probe(p.stdout)[2] == "syscalls+hash+legacy", p.stdout
+    assert "beyond 2 MiB (one buffer)" in p.stdout
+    u = Udsdump(["--without", "bpf-loop"], tmp_path / "cap.pcapng")
+    u.start()
+    try:
+        log = run_sender("traffic.py", "--addr", "pair", "--type", "stream",
+                         "--syscalls", "write", "--sizes", "3M")
+        time.sleep(0.3)
+    finally:
+        assert u.stop(signal.SIGINT) == 0, u.stderr
+    client = log["client"]
+    recs = data_of(u.read(), client["inode"])
+    st = udsrec.reassemble(recs)
+    cap = 2 << 20
+    assert client["sent_len"] == 3 << 20
+    assert len(st.data) == cap
+    assert st.gaps == [(cap, client["sent_len"])], st.gaps
+    assert not st.lost, st.lost
+    marked = [r for r in recs if r.flags & udsrec.F_READ_FAULT]
+    assert len(marked) == 1 and marked[0].stream.msg_offset == cap
