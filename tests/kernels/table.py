@@ -1,25 +1,30 @@
 #!/usr/bin/python3
 """The kernel lab's result table, from lines "KERNEL EXIT SECONDS JSON"
 (JSON: guest_check.py's line, missing when the lab itself failed).
-Exits 1 unless every kernel passed every check, or was refused by udsdump
-with exactly the reason tests/kernels/refusals expects of it."""
+Exits 1 unless every kernel passed every check with the engine variant
+tests/kernels/expect names for it (or was refused with the reason it
+names)."""
 
 import json
 import os
 import sys
 
-REFUSALS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "refusals")
+COLUMNS = ("kernel", "uname -r", "engine", "passed", "failed", "seconds",
+           "first failure")
+EXPECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expect")
 
 
-def expected_refusals(path=REFUSALS):
-    """kernel name -> the text its refusal line must contain."""
+def expectations(path=EXPECT):
+    """kernel name -> ("rung", NAME) or ("refuse", TEXT)."""
     out = {}
     with open(path) as f:
         for line in f:
             line = line.strip()
             if line and not line.startswith("#"):
-                name, text = line.split(None, 1)
-                out[name] = text
+                name, kind, text = line.split(None, 2)
+                if kind not in ("rung", "refuse"):
+                    raise ValueError("%s: unknown expectation %r" % (path, kind))
+                out[name] = (kind, text)
     return out
 
 
@@ -29,11 +34,28 @@ def refused_as_expected(r, want):
     return failed and failed <= {"load", "probe"} and "load" in failed and \
         want in r["checks"]["load"]
 
-COLUMNS = ("kernel", "uname -r", "engine", "passed", "failed", "seconds",
-           "first failure")
+
+def judge(cells, r, rc, expect):
+    """(cells, passed) against the kernel's expectation, if it has one."""
+    fails = cells[6]
+    if expect is None:
+        return cells, not fails and rc == "0"
+    kind, text = expect
+    if kind == "refuse":
+        if refused_as_expected(r, text):
+            cells[6] = "refused as expected: " + text
+            return cells, True
+        cells[6] = "expected a refusal (%s); got: %s" % (
+            text, fails or "it loads: change tests/kernels/expect")
+        return cells, False
+    engine = r.get("engine") or ""
+    if not engine.startswith("udsdump: engine %s on " % text):
+        cells[6] = "expected engine %s; %s" % (text, engine or "none printed")
+        return cells, False
+    return cells, not fails and rc == "0"
 
 
-def row(line, refusals):
+def row(line, expect):
     kernel, rc, secs, *rest = line.split(" ", 3)
     if not rest or not rest[0].strip():
         return [kernel, "-", "-", "0", "-", secs,
@@ -43,23 +65,16 @@ def row(line, refusals):
              if v != "pass"]
     cells = [kernel, r.get("uname", "-"), r.get("engine") or "(none printed)",
              str(r["passed"]), str(r["failed"]), secs, fails[0][:160] if fails else ""]
-    if kernel in refusals:
-        if refused_as_expected(r, refusals[kernel]):
-            cells[6] = "refused as expected: " + refusals[kernel]
-            return cells, True
-        cells[6] = "expected a refusal (%s); got: %s" % (
-            refusals[kernel], cells[6] or "it loads: remove it from tests/kernels/refusals")
-        return cells, False
-    return cells, not fails and rc == "0"
+    return judge(cells, r, rc, expect.get(kernel))
 
 
 def main(path):
-    refusals = expected_refusals()
+    expect = expectations()
     rows, ok = [], True
     with open(path) as f:
         for line in f:
             if line.strip():
-                cells, passed = row(line.rstrip("\n"), refusals)
+                cells, passed = row(line.rstrip("\n"), expect)
                 rows.append(cells)
                 ok = ok and passed
     widths = [max(len(c[i]) for c in rows + [list(COLUMNS)])

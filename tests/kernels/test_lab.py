@@ -135,15 +135,15 @@ def test_table_counts_and_failures(tmp_path):
     assert "load: no" in p.stdout and "the lab failed (exit 125)" in p.stdout
 
 
-def test_table_expected_refusals():
-    """A kernel listed in tests/kernels/refusals passes only when udsdump
-    refuses it with that reason; loading there (or refusing for another
-    reason) fails the lab."""
+def test_table_expectations():
+    """A kernel listed in tests/kernels/expect passes only with the engine
+    variant it names (or refused with the reason it names)."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("table", LAB_DIR / "table.py")
     table = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(table)
-    want = {"old": "needs bpf_get_current_task_btf (5.11)"}
+    want = {"old": ("refuse", "needs bpf_get_current_task_btf (5.11)"),
+            "new": ("rung", "sock+hash")}
     refused = {"kernel": "old", "checks": {
         "load": "fail: udsdump exited 1: no engine variant for kernel 5.10: "
                 "needs bpf_get_current_task_btf (5.11) (task-btf: ...)",
@@ -152,11 +152,18 @@ def test_table_expected_refusals():
     assert ok and cells[6].startswith("refused as expected"), cells
     other = dict(refused, checks=dict(refused["checks"], load="fail: Permission denied"))
     assert not table.row("old 1 3.0 " + json.dumps(other), want)[1]
-    loads = dict(refused, checks={"load": "pass", "probe": "pass"}, passed=2, failed=0)
+    loads = dict(refused, checks={"load": "pass", "probe": "pass"}, passed=2, failed=0,
+                 engine="udsdump: engine sock+hash on 5.10")
     cells, ok = table.row("old 0 3.0 " + json.dumps(loads), want)
-    assert not ok and "remove it from tests/kernels/refusals" in cells[6]
-    # the shipped list names lab kernels only
-    names = set(table.expected_refusals())
+    assert not ok and "change tests/kernels/expect" in cells[6]
+    # the named variant, and no other, passes
+    cells, ok = table.row("new 0 3.0 " + json.dumps(dict(loads, kernel="new")), want)
+    assert ok, cells
+    slower = dict(loads, kernel="new", engine="udsdump: engine syscalls+hash on 6.18")
+    cells, ok = table.row("new 0 3.0 " + json.dumps(slower), want)
+    assert not ok and "expected engine sock+hash" in cells[6]
+    # the shipped list names lab kernels only, each once
+    names = set(table.expectations())
     manifest = (LAB_DIR / "manifest").read_text().split()
     assert names <= set(manifest), names
 
