@@ -58,11 +58,13 @@ def conv_rows(out, title):
 
 
 def endpoint_rows(out):
+    """name -> (packets, bytes, tx packets, tx bytes, rx packets, rx bytes);
+    4.6 prints "N bytes" where 4.0 and 4.4 print N."""
     lines = out.splitlines()
     start = next(i for i, l in enumerate(lines) if l.strip() == "UNIX Endpoints")
     rows = {}
     for l in lines[start + 1:]:
-        m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", l)
+        m = re.match(r"^(\S+)" + r"\s+(\d+)\s+(\d+)(?: bytes)?" * 3 + r"\s*$", l)
         if m:
             rows[m.group(1)] = tuple(int(x) for x in m.groups()[1:])
         if l.startswith("====") and rows:

@@ -37,6 +37,13 @@ def test_protocol_registered(ts):
     assert "Unix Domain Socket\tUNIX\tunix" in out.splitlines()
 
 
+def test_plugin_listed_as_dissector(ts):
+    """4.2+ ask plugin_describe(); without it the plugin shows as "unknown"."""
+    _, out, _ = ts.run(["-G", "plugins"])
+    line = [l for l in out.splitlines() if "udsdump.so" in l][0]
+    assert line.split("\t")[2] == "dissector", line
+
+
 def test_every_field_of_a_data_record(ts):
     pcap = ts.capture([client_send(b"PING\r\n", 0, flags=S.F_FIRST_SEEN | S.F_PARTIAL)])
     names = ["unix.version", "unix.event", "unix.header_len", "unix.flags",
