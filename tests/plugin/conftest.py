@@ -149,9 +149,9 @@ class Tshark:
         _, out, _ = self.run(args)
         return [[wsversion.field_value(cell) for cell in line.split("\t")] for line in out.splitlines()]
 
-    def frames(self, pcap, dfilter, extra=()):
+    def frames(self, pcap, dfilter, extra=(), check_unix=True):
         """Frame numbers matching a display filter."""
-        rows = self.fields(pcap, ["frame.number"], dfilter, extra)
+        rows = self.fields(pcap, ["frame.number"], dfilter, extra, check_unix)
         return [int(r[0]) for r in rows]
 
 
