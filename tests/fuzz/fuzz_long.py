@@ -10,8 +10,8 @@ from doc/FORMAT.md), half are editcap -E mutations (probabilities cycling
 root with eBPF; otherwise the stored real captures in tests/plugin/golden).
 Each file of about 1,000 records is read by tshark -nVx -2 with the plugin
 built with ASan+UBSan ($UDSDUMP_ASAN_PLUGIN, else build-asan/), runtimes
-preloaded, WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Files that produce a crash, a sanitizer
-report or a "Dissector bug" line are kept in --keep (default
+preloaded, WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Files that produce a crash, a
+sanitizer report or a "Dissector bug" line are kept in --keep (default
 /tmp/udsdump-fuzz-failures). Exit status 0 only with zero problems.
 """
 
