@@ -36,6 +36,8 @@
 #include <wsutil/pint.h>
 #include <wiretap/wtap.h>
 
+#include "ws_compat.h"
+
 #include <udsdump/record.h>
 
 /* What the "unix" tap carries (conversations, endpoints, follow). */
@@ -56,6 +58,9 @@ WS_DLL_PUBLIC_DEF const gchar plugin_version[] = VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
+#ifdef WS_PLUGIN_DESCRIBES_ITSELF
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+#endif
 
 void proto_register_unix(void);
 void proto_reg_handoff_unix(void);
@@ -695,7 +700,7 @@ unix_init(void)
 static char *
 unix_escape_name(wmem_allocator_t *scope, const guint8 *p, guint len)
 {
-	wmem_strbuf_t *sb = wmem_strbuf_sized_new(scope, len + 1, 0);
+	wmem_strbuf_t *sb = wmem_strbuf_new_sized(scope, len + 1);
 	guint i = 0;
 
 	while (i < len) {
@@ -847,7 +852,7 @@ unix_addr_str_len(const address *addr)
 }
 
 static const char *
-unix_addr_col_filter(const address *addr, gboolean is_src)
+unix_addr_col_filter(const address *addr, ws_addr_col_filter_bool is_src)
 {
 	const char *key = (const char *)addr->data;
 	if (addr->len >= 3 && key[0] == 'i')
@@ -1042,7 +1047,7 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 		unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, 1, build, rec);
 		return;
 	}
-	kind = tvb_get_guint8(tvb, voff);
+	kind = tvb_get_uint8(tvb, voff);
 	nlen = len - 1u;
 	if (!build) {
 		/* The second walk (build) sees the same bytes: *a is set by then. */
@@ -1106,8 +1111,8 @@ unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off
 		return;
 	}
 	fd = tvb_get_letohil(tvb, voff);
-	kind = tvb_get_guint8(tvb, voff + 4);
-	fd_flags = tvb_get_guint8(tvb, voff + 5);
+	kind = tvb_get_uint8(tvb, voff + 4);
+	fd_flags = tvb_get_uint8(tvb, voff + 5);
 	dev = tvb_get_letoh64(tvb, voff + 24);
 	plen = len - UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN;
 
@@ -1174,8 +1179,8 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			}
 			break;
 		}
-		type = pletoh16(hp + off);
-		len = pletoh16(hp + off + 2);
+		type = pletohu16(hp + off);
+		len = pletohu16(hp + off + 2);
 		voff = off + UDS_TLV_HDR_LEN;
 		if (len > end - voff) {
 			rec->malformed = TRUE;
@@ -1234,16 +1239,16 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_SOCKET_LEN, build, rec))
 				break;
 			rec->has_socket = TRUE;
-			rec->inode = pletoh64(hp + voff);
-			rec->peer_inode = pletoh64(hp + voff + 8);
-			rec->sock_type = pletoh16(hp + voff + 16);
+			rec->inode = pletohu64(hp + voff);
+			rec->peer_inode = pletohu64(hp + voff + 8);
+			rec->sock_type = pletohu16(hp + voff + 16);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_inode, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_sock_type, tvb, voff + 16, 2, ENC_LITTLE_ENDIAN);
 				proto_item_append_text(ti, ": inode %" PRIu64 ", peer %" PRIu64 ", %s",
 				    rec->inode, rec->peer_inode,
-				    val_to_str(rec->sock_type, unix_sock_type_vals, "type %u"));
+				    val_to_str(pinfo->pool, rec->sock_type, unix_sock_type_vals, "type %u"));
 			}
 			break;
 
@@ -1251,11 +1256,11 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_TASK_LEN, build, rec))
 				break;
 			rec->has_task = TRUE;
-			rec->pid = pletoh32(hp + voff);
-			rec->tid = pletoh32(hp + voff + 4);
-			rec->uid = pletoh32(hp + voff + 8);
-			rec->gid = pletoh32(hp + voff + 12);
-			rec->start_ns = pletoh64(hp + voff + 16);
+			rec->pid = pletohu32(hp + voff);
+			rec->tid = pletohu32(hp + voff + 4);
+			rec->uid = pletohu32(hp + voff + 8);
+			rec->gid = pletohu32(hp + voff + 12);
+			rec->start_ns = pletohu64(hp + voff + 16);
 			/* comm: made into a string only when needed (tree, labels). */
 			if (!build)
 				rec->comm_off = voff + 24;
@@ -1277,9 +1282,9 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_CRED_LEN, build, rec))
 				break;
 			rec->has_peer_cred = TRUE;
-			rec->pc_pid = pletoh32(hp + voff);
-			rec->pc_uid = pletoh32(hp + voff + 4);
-			rec->pc_gid = pletoh32(hp + voff + 8);
+			rec->pc_pid = pletohu32(hp + voff);
+			rec->pc_uid = pletohu32(hp + voff + 4);
+			rec->pc_gid = pletohu32(hp + voff + 8);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
@@ -1293,9 +1298,9 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_TASK_LEN, build, rec))
 				break;
 			rec->has_peer_task = TRUE;
-			rec->pt_pid = pletoh32(hp + voff);
-			rec->pt_tid = pletoh32(hp + voff + 4);
-			rec->pt_start_ns = pletoh64(hp + voff + 8);
+			rec->pt_pid = pletohu32(hp + voff);
+			rec->pt_tid = pletohu32(hp + voff + 4);
+			rec->pt_start_ns = pletohu64(hp + voff + 8);
 			rec->pt_source = hp[voff + 16];
 			if (!build)
 				rec->pt_comm_off = voff + 20;
@@ -1328,11 +1333,11 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_STREAM_LEN, build, rec))
 				break;
 			rec->has_stream = TRUE;
-			rec->stream_offset = pletoh64(hp + voff);
-			rec->msg_len = pletoh32(hp + voff + 8);
-			rec->msg_offset = pletoh32(hp + voff + 12);
-			rec->requested_len = pletoh32(hp + voff + 16);
-			rec->syscall = pletoh16(hp + voff + 20);
+			rec->stream_offset = pletohu64(hp + voff);
+			rec->msg_len = pletohu32(hp + voff + 8);
+			rec->msg_offset = pletohu32(hp + voff + 12);
+			rec->requested_len = pletohu32(hp + voff + 16);
+			rec->syscall = pletohu16(hp + voff + 20);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
@@ -1341,7 +1346,7 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 				proto_tree_add_item(sub, hf_unix_syscall, tvb, voff + 20, 2, ENC_LITTLE_ENDIAN);
 				proto_item_append_text(ti, ": offset %" PRIu64 ", message %u bytes (this part at %u), %s",
 				    rec->stream_offset, rec->msg_len, rec->msg_offset,
-				    val_to_str(rec->syscall, unix_syscall_vals, "syscall %u"));
+				    val_to_str(pinfo->pool, rec->syscall, unix_syscall_vals, "syscall %u"));
 			}
 			break;
 
@@ -1383,10 +1388,10 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_LOSS_LEN, build, rec))
 				break;
 			rec->has_loss = TRUE;
-			rec->loss_records = pletoh64(hp + voff);
-			rec->loss_bytes = pletoh64(hp + voff + 8);
-			rec->loss_total_records = pletoh64(hp + voff + 16);
-			rec->loss_total_bytes = pletoh64(hp + voff + 24);
+			rec->loss_records = pletohu64(hp + voff);
+			rec->loss_bytes = pletohu64(hp + voff + 8);
+			rec->loss_total_records = pletohu64(hp + voff + 16);
+			rec->loss_total_bytes = pletohu64(hp + voff + 24);
 			if (build) {
 				proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff, 8, ENC_LITTLE_ENDIAN);
 				proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
@@ -1768,7 +1773,7 @@ unix_looks_like_http(tvbuff_t *tvb)
 	if (avail == 0)
 		return FALSE;
 	/* Every method (and "HTTP/1.") starts with one of these. */
-	c = tvb_get_guint8(tvb, 0);
+	c = tvb_get_uint8(tvb, 0);
 	if (c != 'G' && c != 'P' && c != 'D' && c != 'H' && c != 'O' && c != 'C' && c != 'T')
 		return FALSE;
 	for (int i = 0; http_starts[i]; i++) {
@@ -1786,11 +1791,11 @@ unix_looks_like_resp(tvbuff_t *tvb)
 	guint8 c;
 	if (avail < 3)
 		return FALSE;
-	c = tvb_get_guint8(tvb, 0);
+	c = tvb_get_uint8(tvb, 0);
 	if (c == 0 || !strchr("*$+-:", c))
 		return FALSE;
 	/* A RESP element is CRLF-terminated; the first line must be. */
-	return tvb_find_guint8(tvb, 1, MIN(avail - 1, 1024), '\n') > 0;
+	return tvb_find_uint8(tvb, 1, MIN(avail - 1, 1024), '\n') > 0;
 }
 
 /*
@@ -1822,12 +1827,12 @@ unix_resp_int(tvbuff_t *tvb, guint from, guint to, gboolean *ok)
 	gint64 v = 0;
 	gboolean neg = FALSE;
 	*ok = FALSE;
-	if (from < to && tvb_get_guint8(tvb, from) == '-') {
+	if (from < to && tvb_get_uint8(tvb, from) == '-') {
 		neg = TRUE;
 		from++;
 	}
 	for (guint i = from; i < to; i++) {
-		guint8 c = tvb_get_guint8(tvb, i);
+		guint8 c = tvb_get_uint8(tvb, i);
 		if (c < '0' || c > '9' || v > G_GINT64_CONSTANT(1) << 40)
 			return 0;
 		v = v * 10 + (c - '0');
@@ -1848,14 +1853,14 @@ unix_resp_value_len(tvbuff_t *tvb, guint off, int depth)
 
 	if (off >= avail)
 		return -1;
-	eol = tvb_find_guint8(tvb, off, avail - off, '\n');
+	eol = tvb_find_uint8(tvb, off, avail - off, '\n');
 	if (eol < 0)
 		return -1;
 	line = (guint)eol + 1 - off;
 	end = (guint)eol;
-	if (end > off && tvb_get_guint8(tvb, end - 1) == '\r')
+	if (end > off && tvb_get_uint8(tvb, end - 1) == '\r')
 		end--;
-	c = tvb_get_guint8(tvb, off);
+	c = tvb_get_uint8(tvb, off);
 	switch (c) {
 	case '$': case '!': case '=':
 		n = unix_resp_int(tvb, off + 1, end, &ok);
@@ -1894,9 +1899,9 @@ unix_maybe_prefix(tvbuff_t *tvb)
 
 	if (avail == 0)
 		return FALSE;
-	c = tvb_get_guint8(tvb, 0);
+	c = tvb_get_uint8(tvb, 0);
 	if (c && strchr("*$+-:", c))
-		return avail < 1024 && tvb_find_guint8(tvb, 0, avail, '\n') < 0;
+		return avail < 1024 && tvb_find_uint8(tvb, 0, avail, '\n') < 0;
 	for (int i = 0; http_starts[i]; i++) {
 		guint n = (guint)strlen(http_starts[i]);
 		if (avail < n && tvb_memeql(tvb, 0, (const guint8 *)http_starts[i], avail) == 0)
@@ -1904,7 +1909,7 @@ unix_maybe_prefix(tvbuff_t *tvb)
 	}
 	/* An HTTP request or status line not ended yet. */
 	return unix_looks_like_http(tvb) && avail < 8192 &&
-	    tvb_find_guint8(tvb, 0, avail, '\n') < 0;
+	    tvb_find_uint8(tvb, 0, avail, '\n') < 0;
 }
 
 static void
@@ -1976,8 +1981,8 @@ unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 					if (call_dissector_only(http_tcp_handle, tvb, pinfo, tree, &tcpinfo) <= 0 &&
 					    !pinfo->desegment_len)
 						call_data_dissector(tvb, pinfo, tree);
-				} else if (!da || !dissector_try_string(unix_path_table, fr->path, tvb,
-				    pinfo, tree, &tcpinfo)) {
+				} else if (!da || !dissector_try_string_with_data(unix_path_table, fr->path, tvb,
+				    pinfo, tree, TRUE, &tcpinfo)) {
 					call_data_dissector(tvb, pinfo, tree);
 				}
 				break;
@@ -2008,7 +2013,7 @@ unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 					if (complete < len)
 						t = tvb_new_subset_length(tvb, 0, complete);
 				}
-				if (!tcp_port_table || !dissector_try_uint_new(tcp_port_table, UNIX_RESP_PORT,
+				if (!tcp_port_table || !dissector_try_uint_with_data(tcp_port_table, UNIX_RESP_PORT,
 				    t, pinfo, tree, TRUE, &tcpinfo))
 					call_data_dissector(t, pinfo, tree);
 				if (complete < len) {
@@ -2633,10 +2638,10 @@ static gboolean
 unix_magic_ok(tvbuff_t *tvb)
 {
 	return tvb_captured_length(tvb) >= 4 &&
-	    tvb_get_guint8(tvb, 0) == UDS_REC_MAGIC0 &&
-	    tvb_get_guint8(tvb, 1) == UDS_REC_MAGIC1 &&
-	    tvb_get_guint8(tvb, 2) == UDS_REC_MAGIC2 &&
-	    tvb_get_guint8(tvb, 3) == UDS_REC_MAGIC3;
+	    tvb_get_uint8(tvb, 0) == UDS_REC_MAGIC0 &&
+	    tvb_get_uint8(tvb, 1) == UDS_REC_MAGIC1 &&
+	    tvb_get_uint8(tvb, 2) == UDS_REC_MAGIC2 &&
+	    tvb_get_uint8(tvb, 3) == UDS_REC_MAGIC3;
 }
 
 static void
@@ -2799,8 +2804,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	}
 
 	memset(&rec, 0, sizeof rec);
-	rec.version = tvb_get_guint8(tvb, 4);
-	rec.event = tvb_get_guint8(tvb, 5);
+	rec.version = tvb_get_uint8(tvb, 4);
+	rec.event = tvb_get_uint8(tvb, 5);
 	rec.header_len = tvb_get_letohs(tvb, 6);
 	rec.flags = tvb_get_letohl(tvb, 8);
 	rec.payload_len = tvb_get_letohl(tvb, 12);
@@ -2818,7 +2823,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		    rec.header_len < UDS_REC_HDR_LEN ? "shorter than the fixed header (16)"
 		    : "larger than the record");
 		col_add_fstr(pinfo->cinfo, COL_INFO, "%s [Malformed: bad header_len %u]",
-		    val_to_str(rec.event, unix_event_vals, "event %u"), rec.header_len);
+		    val_to_str(pinfo->pool, rec.event, unix_event_vals, "event %u"), rec.header_len);
 		if (rec_len > UDS_REC_HDR_LEN)
 			call_data_dissector(tvb_new_subset_remaining(tvb, UDS_REC_HDR_LEN), pinfo, tree);
 		return tvb_captured_length(tvb);
@@ -2955,7 +2960,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	} else {
 		/* The parts of the Info text, copied into the column once. */
 		if (rec.event != UDS_EV_DATA) {
-			ip[0] = val_to_str(rec.event, unix_event_vals, "Event %u");
+			ip[0] = val_to_str(pinfo->pool, rec.event, unix_event_vals, "Event %u");
 			ip[1] = " ";
 		}
 		if (rec.has_socket) {
@@ -2967,12 +2972,12 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 			unix_info_prefix(fr, ip, rec.event);
 		}
 		if (rec.event == UDS_EV_DATA || rec.event == UDS_EV_RECV || rec.payload_avail) {
-			guint32_to_str_buf(rec.payload_avail, num_len, sizeof num_len);
+			uint32_to_str_buf(rec.payload_avail, num_len, sizeof num_len);
 			ip[7] = " Len=";
 			ip[8] = num_len;
 		}
 		if (rec.n_fds) {
-			guint32_to_str_buf(rec.n_fds, num_fds, sizeof num_fds);
+			uint32_to_str_buf(rec.n_fds, num_fds, sizeof num_fds);
 			ip[9] = " SCM_RIGHTS=";
 			ip[10] = num_fds;
 		}
@@ -2981,7 +2986,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 		if (rec.flags & UDS_F_TRUNCATED)
 			ip[12] = " [truncated]";
 		if (fx->gap) {
-			guint64_to_str_buf(fx->gap, num_gap, sizeof num_gap);
+			uint64_to_str_buf(fx->gap, num_gap, sizeof num_gap);
 			ip[13] = " [";
 			ip[14] = num_gap;
 			ip[15] = " bytes missing]";
@@ -3123,8 +3128,8 @@ unix_endpoint_packet(void *pit, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
 	return TAP_PACKET_REDRAW;
 }
 
-static gboolean
-unix_filter_valid(packet_info *pinfo)
+static bool
+unix_filter_valid(packet_info *pinfo, void *user_data _U_)
 {
 	unix_frame_t *fr;
 	if (!proto_is_frame_protocol(pinfo->layers, "unix"))
@@ -3133,8 +3138,8 @@ unix_filter_valid(packet_info *pinfo)
 	return fr && fr->has_stream;
 }
 
-static gchar *
-unix_build_filter(packet_info *pinfo)
+static char *
+unix_build_filter(packet_info *pinfo, void *user_data _U_)
 {
 	unix_frame_t *fr = (unix_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_unix, 0);
 	if (!fr || !fr->has_stream)
@@ -3172,6 +3177,13 @@ unix_follow_address_filter(address *src_addr, address *dst_addr, int src_port _U
 		return NULL;
 	return g_strdup_printf("((unix.src_inode eq %s and unix.dst_inode eq %s) or "
 	    "(unix.src_inode eq %s and unix.dst_inode eq %s))", a + 2, b + 2, b + 2, a + 2);
+}
+
+/* How many streams the capture has (the GUI's Follow stream selector). */
+static uint32_t
+unix_follow_stream_count(void)
+{
+	return unix_stream_list->len;
 }
 
 static gchar *
@@ -3596,9 +3608,10 @@ proto_register_unix(void)
 
 	unix_tap = register_tap("unix");
 	register_conversation_table(proto_unix, TRUE, unix_conversation_packet, unix_endpoint_packet);
-	register_conversation_filter("unix", "UNIX", unix_filter_valid, unix_build_filter);
+	register_conversation_filter("unix", "UNIX", unix_filter_valid, unix_build_filter, NULL);
 	register_follow_stream(proto_unix, "unix", unix_follow_conv_filter, unix_follow_index_filter,
-	    unix_follow_address_filter, unix_follow_port_to_display, unix_follow_tap_listener);
+	    unix_follow_address_filter, unix_follow_port_to_display, unix_follow_tap_listener,
+	    unix_follow_stream_count, NULL);
 
 	unix_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	unix_socks = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
@@ -3660,3 +3673,12 @@ plugin_register(void)
 	plug.register_handoff = proto_reg_handoff_unix;
 	proto_register_plugin(&plug);
 }
+
+#ifdef WS_PLUGIN_DESCRIBES_ITSELF
+/* `tshark -G plugins` lists the plugin as a dissector, not as "unknown". */
+uint32_t
+plugin_describe(void)
+{
+	return WS_PLUGIN_DESC_DISSECTOR;
+}
+#endif

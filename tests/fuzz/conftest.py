@@ -3,8 +3,9 @@
 tshark runs as nobody with the plugin staged in a world-readable temporary
 directory (root ignores WIRESHARK_PLUGIN_DIR). The sanitizer plugin comes from
 build-asan/ (-DUDSDUMP_SANITIZE=ON; scripts/test.sh builds it). Tests that
-need a live capture (root, eBPF) skip with the reason, except with CI=true:
-then they fail.
+need a live capture (root, eBPF) are marked `live` and skip with the reason,
+except with CI=true: then they fail. The engine's own fuzzers are marked
+`engine`. The Wireshark version matrix runs -m "not live and not engine".
 """
 
 import os
@@ -20,6 +21,13 @@ import fuzzlib  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 GOLDEN = os.path.join(fuzzlib.TESTS, "plugin", "golden")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "live: captures live with build/udsdump (root, eBPF): host suite only")
+    config.addinivalue_line(
+        "markers", "engine: tests the capture engine, not the dissector")
 
 
 def need_live():

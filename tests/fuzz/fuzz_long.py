@@ -9,9 +9,9 @@ from doc/FORMAT.md), half are editcap -E mutations (probabilities cycling
 0.001..0.3, a new --seed each file) of real udsdump captures made now (as
 root with eBPF; otherwise the stored real captures in tests/plugin/golden).
 Each file of about 1,000 records is read by tshark -nVx -2 with the plugin
-built with ASan+UBSan (build-asan/), runtimes preloaded,
-WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Files that produce a crash, a sanitizer
-report or a "Dissector bug" line are kept in --keep (default
+built with ASan+UBSan ($UDSDUMP_ASAN_PLUGIN, else build-asan/), runtimes
+preloaded, WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Files that produce a crash, a
+sanitizer report or a "Dissector bug" line are kept in --keep (default
 /tmp/udsdump-fuzz-failures). Exit status 0 only with zero problems.
 """
 
@@ -40,7 +40,8 @@ def main():
                     help="seconds one tshark run may take (a file takes 1-2 s): more is a hang")
     a = ap.parse_args()
 
-    plugin = fuzzlib.build_asan_plugin()
+    # A plugin built elsewhere (the version matrix's chroots), or build-asan/.
+    plugin = os.environ.get("UDSDUMP_ASAN_PLUGIN") or fuzzlib.build_asan_plugin()
     assert fuzzlib.plugin_is_sanitized(plugin), plugin
     ts = fuzzlib.Tshark(plugin, sanitize=True)
     ok, out = ts.plugin_loaded()

@@ -4,7 +4,8 @@ and the long run (fuzz_long.py).
   * AsanTshark: tshark (not sanitized itself) loading the plugin built with
     ASan+UBSan (build-asan/plugin/udsdump.so), the sanitizer runtimes
     LD_PRELOADed, run as nobody with the plugin staged in a world-readable
-    temporary directory (root ignores WIRESHARK_PLUGIN_DIR), with
+    temporary directory (root ignores WIRESHARK_PLUGIN_DIR) under that
+    tshark's major.minor, with
     WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Extcap discovery points at an empty
     directory: Wireshark's own extcaps deadlock at exit under the preloaded
     ASan runtime (p11-kit's destructor, seen with androiddump).
@@ -34,7 +35,9 @@ REPO = os.path.dirname(TESTS)
 SENDERS = os.path.join(TESTS, "senders")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 sys.path.insert(0, TESTS)
+sys.path.insert(0, os.path.join(TESTS, "plugin"))
 import udsrec  # noqa: E402
+import wsversion  # noqa: E402
 
 ASAN_PLUGIN = os.environ.get("UDSDUMP_ASAN_PLUGIN") or os.path.join(
     REPO, "build-asan", "plugin", "udsdump.so")
@@ -84,7 +87,7 @@ class Tshark:
         self.own_root = root is None
         os.chmod(self.root, 0o777)
         self.plugin_dir = os.path.join(self.root, "plugins")
-        epan = os.path.join(self.plugin_dir, "4.0", "epan")
+        epan = wsversion.plugin_epan_dir(self.plugin_dir)
         os.makedirs(epan)
         self.staged = os.path.join(epan, "udsdump.so")
         shutil.copy(plugin, self.staged)

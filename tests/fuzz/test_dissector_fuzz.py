@@ -46,11 +46,20 @@ def test_random_records(ats, tmp_path, seed):
     assert got <= n
 
 
-def test_unmutated_seeds_dissect(ats, golden_captures, live_seeds):
-    for c in golden_captures + live_seeds:
+def check_unmutated(ats, captures):
+    for c in captures:
         p = ats.stage(c)
         n = fuzzlib.count_packets(p)
         assert check_run(ats, p) == n, "every record of an unmutated capture is unix: " + p
+
+
+def test_unmutated_golden_dissect(ats, golden_captures):
+    check_unmutated(ats, golden_captures)
+
+
+@pytest.mark.live
+def test_unmutated_live_seeds_dissect(ats, live_seeds):
+    check_unmutated(ats, live_seeds)
 
 
 @pytest.mark.parametrize("prob", PROBS)
@@ -63,6 +72,7 @@ def test_mutated_golden(ats, golden_captures, prob):
             check_run(ats, dst, min_unix=1 if prob <= 0.02 else 0)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("prob", PROBS)
 def test_mutated_live(ats, live_seeds, prob):
     total = 0

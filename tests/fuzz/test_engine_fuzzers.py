@@ -15,6 +15,8 @@ import pytest
 
 import fuzzlib
 
+pytestmark = pytest.mark.engine
+
 BUILD = os.path.join(fuzzlib.REPO, "build-fuzz")
 SECONDS = int(os.environ.get("UDSDUMP_FUZZ_SECONDS", "20"))
 

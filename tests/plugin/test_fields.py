@@ -34,7 +34,15 @@ def server_send(payload, offset):
 
 def test_protocol_registered(ts):
     _, out, _ = ts.run(["-G", "protocols"])
-    assert "Unix Domain Socket\tUNIX\tunix" in out.splitlines()
+    # name, short name, filter name (4.4+ add three columns after them)
+    assert "Unix Domain Socket\tUNIX\tunix" in ["\t".join(l.split("\t")[:3]) for l in out.splitlines()]
+
+
+def test_plugin_listed_as_dissector(ts):
+    """4.2+ ask plugin_describe(); without it the plugin shows as "unknown"."""
+    _, out, _ = ts.run(["-G", "plugins"])
+    line = [l for l in out.splitlines() if "udsdump.so" in l][0]
+    assert line.split("\t")[2] == "dissector", line
 
 
 def test_every_field_of_a_data_record(ts):

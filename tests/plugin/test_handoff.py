@@ -24,7 +24,9 @@ def test_http_request_and_response(ts):
     pcap = ts.capture([cli(req, 0), srv(resp, 0)])
     rows = ts.fields(pcap, ["http.request.method", "http.request.uri", "http.response.code",
                             "_ws.col.Protocol"])
-    assert rows == [["POST", "/v1.43/containers/create", "", "HTTP"], ["", "", "201", "HTTP"]]
+    assert rows[0] == ["POST", "/v1.43/containers/create", "", "HTTP"]
+    # (4.4+ HTTP repeats the request's URI in the response: not ours to check)
+    assert rows[1][0] == "" and rows[1][2:] == ["201", "HTTP"]
     # the unix layer stays underneath
     assert ts.frames(pcap, 'unix.path == "%s" && http.request.method == "POST"' % PATH) == [1]
     assert ts.frames(pcap, "unix.task.comm == \"srv\" && http.response") == [2]

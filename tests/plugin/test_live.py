@@ -24,24 +24,7 @@ UDSDUMP = os.environ.get("UDSDUMP") or os.path.join(REPO, "build", "udsdump")
 PYTHON = "/usr/bin/python3"
 
 
-def _problems():
-    why = []
-    if os.geteuid() != 0:
-        why.append("not root")
-    if not os.access(UDSDUMP, os.X_OK):
-        why.append("no udsdump binary at %s" % UDSDUMP)
-    if not os.path.exists("/sys/kernel/btf/vmlinux"):
-        why.append("no kernel BTF")
-    return why
-
-
-@pytest.fixture(autouse=True)
-def _live():
-    why = _problems()
-    if why:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("live plugin tests cannot run: " + "; ".join(why))
-        pytest.skip("; ".join(why))
+pytestmark = pytest.mark.live
 
 
 def capture(ts, name, udsdump_args, sender_args, timeout=60):

@@ -6,7 +6,8 @@ captures them. What is expected comes from the clients and servers (what
 they sent, what the server counted, what the clients received), never
 from the dissector.
 
-Needs root, eBPF and build/udsdump (skipped otherwise, failed under CI=true).
+Marked live: needs root, eBPF and build/udsdump (skipped otherwise, failed
+under CI=true).
 """
 
 import json
@@ -21,7 +22,9 @@ import time
 import pytest
 
 import synth as S
-from test_live import UDSDUMP, _live, workdir  # noqa: F401  (autouse fixture)
+from test_live import UDSDUMP, workdir  # noqa: F401
+
+pytestmark = pytest.mark.live
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))

@@ -10,8 +10,10 @@ import json
 import os
 import subprocess
 
+import pytest
+
 import synth as S
-from test_live import _live, workdir  # noqa: F401  (autouse fixture: skip without root/eBPF)
+from test_live import workdir
 from test_live_payload import Capture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,6 +50,7 @@ def check_link(data, recvs):
     return reads
 
 
+@pytest.mark.live
 def test_fork_server_reader_is_the_child(ts):
     pcap, log = run_case(ts, "fork-server")
     sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["client_inode"])
@@ -68,6 +71,7 @@ def test_fork_server_reader_is_the_child(ts):
                                                   sent[0]["unix.reader.frame"].split(",")[0]) in out
 
 
+@pytest.mark.live
 def test_writes_before_accept_are_linked_to_their_reader(ts):
     """Bytes written before the server accepted (no peer inode yet in the
     sender's records) still show who read them, and the read shows them."""
@@ -82,6 +86,7 @@ def test_writes_before_accept_are_linked_to_their_reader(ts):
         assert data["unix.reader.comm"].split(",")[0] == "ew-child"
 
 
+@pytest.mark.live
 def test_handoff_reads_attributed_to_second_process(ts):
     pcap, log = run_case(ts, "handoff")
     sent = rows_for(ts, pcap, "unix.event == 1 && unix.inode == %d" % log["writer_inode"])
@@ -92,6 +97,7 @@ def test_handoff_reads_attributed_to_second_process(ts):
     assert {r["unix.task.pid"] for r in reads} == {str(log["b_pid"])}
 
 
+@pytest.mark.live
 def test_passfd_and_passcred_reads_linked(ts):
     for case in ("passfd", "passcred"):
         pcap, log = run_case(ts, case)
@@ -102,6 +108,7 @@ def test_passfd_and_passcred_reads_linked(ts):
         assert len(reads) == 1
 
 
+@pytest.mark.live
 def test_dgram_reader_of_logger(ts):
     pcap, log = run_case(ts, "dgram-reader")
     recv = rows_for(ts, pcap, "unix.event == 8 && unix.inode == %d" % log["reader_inode"])
@@ -149,6 +156,7 @@ def test_partial_reads_and_unread_at_end(ts):
     assert ts.frames(pcap, "unix.expert.unread") == []
 
 
+@pytest.mark.live
 def test_unread_data_at_close_live(ts):
     """With --lifecycle the writer's close is recorded with its final offset:
     the bytes no read covered are an expert item."""
