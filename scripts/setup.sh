@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install every dependency from Debian 12's packages (qemu for the kernel
-# lab included), build udsdump and its Wireshark plugin into build/, and run
-# a real capture of a demo workload.
+# lab and debootstrap for the Wireshark version matrix included), build
+# udsdump and its Wireshark plugin into build/, and run a real capture of a
+# demo workload.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	iproute2 util-linux procps libcap2-bin valgrind libclang-rt-14-dev \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
 	imagemagick tesseract-ocr tesseract-ocr-eng \
-	qemu-system-x86
+	qemu-system-x86 debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
