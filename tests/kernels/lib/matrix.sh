@@ -38,7 +38,10 @@ cmd_matrix() {
 		check_one "$k" "$build" "$results" "$@"
 	done
 	rc=0
-	/usr/bin/python3 "$LAB_DIR/table.py" "$results" || rc=$?
+	# a forced variant (udsdump arguments given) is not the kernel's own:
+	# every check must still pass, but tests/kernels/expect does not apply
+	KERNEL_LAB_FORCED=$([ $# -gt 0 ] && echo 1 || echo 0) \
+		/usr/bin/python3 "$LAB_DIR/table.py" "$results" || rc=$?
 	rm -f "$results"
 	return "$rc"
 }
