@@ -71,7 +71,7 @@ def test_fixed_sizes_match():
     of a variable value is UDS_TLV_<NAME>_FIXED_LEN; both are udsrec's
     minimum lengths."""
     types = doc_table("TLVs")
-    fixed = dict(re.findall(r"^\| \d+ \| ([A-Z_]+) \|.*— (\d+) bytes \|$",
+    fixed = dict(re.findall(r"^\| \d+ \| ([A-Z_]+) \|.*— (\d+) bytes\b",
                             doc_section("TLVs"), re.M))
     variable = dict(re.findall(r"\*\*([A-Z_]+)\*\*[^(*]*\((\d+) bytes, then",
                                DOC))
