@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine_load.h"
+#include "engine_record.h"
 #include "pcapng.h"
 #include "record.h"
 #include "udsdump.skel.h"
@@ -624,6 +625,16 @@ static void report_loss(struct capture *c)
 	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
 }
 
+/* The in-band ENGINE record: the first record of the file, then again every
+ * ENGINE_RECORD_INTERVAL_NS (doc/FORMAT.md, "Engine records"). */
+static void write_engine_record(struct capture *c)
+{
+	uint8_t *space = record_space(c);
+	size_t len = space ? engine_record_build(&c->engine, space, c->rec_cap) : 0;
+
+	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
+}
+
 static int add_path_filter(struct capture *c, const char *p)
 {
 	struct uds_name_key key;
@@ -775,6 +786,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		snprintf(os, sizeof(os), "Linux");
 	pcapng_write_header(&c.w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
 			    "Unix domain sockets (udsdump)");
+	write_engine_record(&c);
 	if (pcapng_flush(&c.w) != 0)
 		c.write_errno = c.w.error;
 	if (!o->quiet)
@@ -785,7 +797,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 
 	/* Readers that stop reading before they stop us (Wireshark closes the
 	 * FIFO, then sends SIGTERM) still get recent statistics. */
-	int64_t last_isb = start_mono;
+	int64_t last_isb = start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
 	while (!stop_requested && !c.done && !c.write_errno) {
 		err = ring_buffer__poll(rb, 10);
 		if (err >= 0 && !c.done)
@@ -795,6 +807,10 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 			break;
 		}
 		report_loss(&c);
+		if (clock_ns(CLOCK_MONOTONIC) - last_engine >= ENGINE_RECORD_INTERVAL_NS) {
+			last_engine = clock_ns(CLOCK_MONOTONIC);
+			write_engine_record(&c);
+		}
 		if (o->isb_interval > 0 && !c.write_errno &&
 		    clock_ns(CLOCK_MONOTONIC) - last_isb >= (int64_t)(o->isb_interval * 1e9)) {
 			last_isb = clock_ns(CLOCK_MONOTONIC);

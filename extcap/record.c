@@ -278,3 +278,44 @@ size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records,
 	put_u64(&o, total_bytes);
 	return finish(&o, NULL, 0);
 }
+
+/* A text TLV: the string's bytes, no NUL. Longer texts are cut rather than
+ * let one TLV overflow the record header's u16 length. */
+#define TEXT_TLV_MAX 1024
+
+static void put_text(struct out *o, uint16_t type, const char *s)
+{
+	size_t n = strnlen(s, TEXT_TLV_MAX);
+
+	tlv(o, type, (uint16_t)n);
+	put(o, s, n);
+}
+
+static void put_missing(struct out *o, const struct uds_engine_missing *m)
+{
+	size_t name = strnlen(m->name, 255);
+	size_t reason = strnlen(m->reason ? m->reason : "", TEXT_TLV_MAX);
+
+	tlv(o, UDS_TLV_ENGINE_MISSING, (uint16_t)(UDS_TLV_ENGINE_MISSING_FIXED_LEN + name + reason));
+	put_u8(o, m->source);
+	put_u8(o, (uint8_t)name);
+	put(o, m->name, name);
+	put(o, m->reason, reason);
+}
+
+size_t uds_record_engine(const struct uds_engine_facts *f, uint8_t *out, size_t cap)
+{
+	struct out o = { .p = out, .cap = cap };
+
+	begin(&o, UDS_EV_ENGINE, 0);
+	put_text(&o, UDS_TLV_ENGINE_KERNEL, f->kernel);
+	put_text(&o, UDS_TLV_ENGINE_RUNG, f->rung);
+	for (size_t i = 0; i < f->n_missing; i++)
+		put_missing(&o, &f->missing[i]);
+	if (f->blind && f->blind[0])
+		put_text(&o, UDS_TLV_ENGINE_BLIND, f->blind);
+	put_text(&o, UDS_TLV_ENGINE_VERSION, f->version);
+	if (f->reason && f->reason[0])
+		put_text(&o, UDS_TLV_ENGINE_REASON, f->reason);
+	return finish(&o, NULL, 0);
+}

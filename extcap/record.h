@@ -54,6 +54,28 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records, uint64_t total_bytes,
 		       uint8_t *out, size_t cap);
 
+/* One feature the engine runs without (an ENGINE_MISSING TLV). */
+struct uds_engine_missing {
+	uint8_t source;     /* enum uds_missing_source */
+	const char *name;   /* as --probe and --without spell it */
+	const char *reason; /* why it is missing */
+};
+
+/* What an ENGINE record says (doc/FORMAT.md, "Engine records"). blind and
+ * reason: NULL or "" leaves their TLV out. */
+struct uds_engine_facts {
+	const char *kernel;  /* release */
+	const char *rung;    /* rung name */
+	const char *version; /* udsdump's */
+	const char *blind;   /* what the rung does not see */
+	const char *reason;  /* why not the fastest rung */
+	const struct uds_engine_missing *missing;
+	size_t n_missing;
+};
+
+/* Build an ENGINE record. Returns its length, or 0 if out is too small. */
+size_t uds_record_engine(const struct uds_engine_facts *f, uint8_t *out, size_t cap);
+
 /* Text form of a file kind + name as FORMAT.md describes it for non-files. */
 size_t uds_fd_display_name(const struct uds_fd_info *fi, char *out, size_t cap);
 

@@ -412,3 +412,99 @@ def test_loss_totals():
         "<QQQQ", 1, 50, 3, 150))], b""))
     assert udsrec.loss_totals([l1, HELLO and data_rec(1, 0, b"a"), l2]) == \
         (3, 150)
+
+
+# ------------------------------------------------------------ ENGINE (event 9)
+
+def text_tlv(t, s):
+    return tlv(t, s.encode())
+
+
+def missing_tlv(source, name, reason):
+    # FORMAT.md: u8 source, u8 name_len, name, reason (the rest)
+    return tlv(15, bytes([source, len(name)]) + name.encode()
+               + reason.encode())
+
+
+ENGINE = record(9, 0, [
+    text_tlv(13, "6.18.44-fc-v1252"),
+    text_tlv(14, "syscalls+hash"),
+    missing_tlv(2, "sock-tracepoints", "hidden by --without"),
+    missing_tlv(1, "sk-storage", "refused by the verifier: R2"),
+    text_tlv(16, "io_uring, splice, sendfile"),
+    text_tlv(17, "0.1.0"),
+    text_tlv(18, "sock-tracepoints: hidden by --without"),
+], b"")
+
+
+def test_engine_record():
+    r = udsrec.decode_record(ENGINE)
+    assert r.event == udsrec.EV_ENGINE and r.event_name == "ENGINE"
+    assert r.socket is None and r.stream is None and r.payload_len == 0
+    e = r.engine
+    assert (e.kernel, e.rung, e.version) == ("6.18.44-fc-v1252",
+                                             "syscalls+hash", "0.1.0")
+    assert e.blind == "io_uring, splice, sendfile"
+    assert e.reason == "sock-tracepoints: hidden by --without"
+    assert [(m.source, m.name, m.reason, m.hidden) for m in e.missing] == [
+        (2, "sock-tracepoints", "hidden by --without", True),
+        (1, "sk-storage", "refused by the verifier: R2", False)]
+    assert r.unknown_tlvs == []
+    assert udsrec.engine_records([r, udsrec.decode_record(HELLO)]) == [r]
+
+
+def test_engine_record_optional_tlvs_absent():
+    r = udsrec.decode_record(record(9, 0, [
+        text_tlv(13, "6.12.1"), text_tlv(14, "sock+storage"),
+        text_tlv(17, "0.1.0")], b""))
+    e = r.engine
+    assert e.missing == [] and e.blind is None and e.reason is None
+    assert udsrec.engine_records([r]) == [r]
+
+
+def test_engine_missing_with_empty_reason_and_name():
+    r = udsrec.decode_record(record(9, 0, [tlv(15, b"\x01\x00")], b""))
+    assert [(m.source, m.name, m.reason) for m in r.engine.missing] == \
+        [(1, "", "")]
+
+
+@pytest.mark.parametrize("tlvs", [
+    [tlv(15, b"\x01")],                           # shorter than its 2 bytes
+    [tlv(15, b"\x01\x05abc")],                    # name_len past the value
+    [text_tlv(13, "a"), text_tlv(13, "b")],       # kernel repeats
+    [text_tlv(14, "a"), text_tlv(14, "b")],       # rung repeats
+])
+def test_engine_malformed(tlvs):
+    with pytest.raises(udsrec.FormatError):
+        udsrec.decode_record(record(9, 0, tlvs, b""))
+
+
+@pytest.mark.parametrize("tlvs,payload", [
+    ([text_tlv(14, "sock+hash"), text_tlv(17, "0.1.0")], b""),  # no kernel
+    ([text_tlv(13, "6.1"), text_tlv(17, "0.1.0")], b""),        # no rung
+    ([text_tlv(13, "6.1"), text_tlv(14, "sock+hash")], b""),    # no version
+    ([text_tlv(13, "6.1"), text_tlv(14, "sock+hash"), text_tlv(17, "0.1"),
+      socket_tlv(1, 2, 1)], b""),                               # traffic
+    ([text_tlv(13, "6.1"), text_tlv(14, "sock+hash"), text_tlv(17, "0.1")],
+     b"x"),                                                     # payload
+])
+def test_engine_records_checks_what_is_always_there(tlvs, payload):
+    r = udsrec.decode_record(record(9, 0, tlvs, payload))
+    with pytest.raises(udsrec.FormatError):
+        udsrec.engine_records([r])
+
+
+def test_engine_record_is_no_traffic():
+    """An ENGINE record in a file is in no stream and no loss count."""
+    cap = udsrec.read_capture(_file(records=(ENGINE, HELLO)))
+    assert [r.event for r in cap.records] == [9, 1]
+    assert list(udsrec.data_records_by_inode(cap.records)) == [1001]
+    assert udsrec.loss_totals(cap.records) == (0, 0)
+    assert udsrec.WRITER_EVENTS == {udsrec.EV_LOSS, udsrec.EV_ENGINE}
+
+
+def test_unknown_event_decodes_by_number():
+    """FORMAT.md: an event the reader does not know is not an error (how a
+    reader older than ENGINE saw event 9)."""
+    r = udsrec.decode_record(record(42, 0, [tlv(99, b"later")], b""))
+    assert r.event_name == "event#42" and r.unknown_tlvs == [(99, b"later")]

@@ -12,6 +12,7 @@ Standard library only.  Public entry points:
     reassemble(records)         -> Stream      payload in stream_offset order,
                                                with the gaps that were found
     reassemble_all(records, event=DATA) -> {inode: Stream}
+    engine_records(records)     -> [Record]    the ENGINE records (.engine)
 """
 
 from __future__ import annotations
@@ -38,11 +39,15 @@ EV_SHUTDOWN = 5
 EV_CLOSE = 6
 EV_LOSS = 7
 EV_RECV = 8
+EV_ENGINE = 9
 EVENT_NAMES = {
     EV_DATA: "DATA", EV_CONNECT: "CONNECT", EV_ACCEPT: "ACCEPT",
     EV_SOCKETPAIR: "SOCKETPAIR", EV_SHUTDOWN: "SHUTDOWN", EV_CLOSE: "CLOSE",
-    EV_LOSS: "LOSS", EV_RECV: "RECV",
+    EV_LOSS: "LOSS", EV_RECV: "RECV", EV_ENGINE: "ENGINE",
 }
+# records the writer makes itself, not from kernel events: not traffic, and
+# not counted in the ISB's isb_ifrecv ("Stream offsets, gaps and loss")
+WRITER_EVENTS = {EV_LOSS, EV_ENGINE}
 
 # flags (bit numbers in the doc, masks here)
 F_TRUNCATED = 1 << 0
@@ -81,12 +86,23 @@ T_SCM_RIGHTS_FD = 9
 T_SCM_CREDS = 10
 T_CMSG_RAW = 11
 T_LOSS = 12
+T_ENGINE_KERNEL = 13
+T_ENGINE_RUNG = 14
+T_ENGINE_MISSING = 15
+T_ENGINE_BLIND = 16
+T_ENGINE_VERSION = 17
+T_ENGINE_REASON = 18
 TLV_MIN_LEN = {
     T_SOCKET: 20, T_TASK: 40, T_PEER_CRED: 12, T_PEER_TASK: 36,
     T_LOCAL_ADDR: 1, T_PEER_ADDR: 1, T_DEST_ADDR: 1, T_STREAM: 24,
     T_SCM_RIGHTS_FD: 32, T_SCM_CREDS: 12, T_CMSG_RAW: 8, T_LOSS: 32,
+    T_ENGINE_KERNEL: 0, T_ENGINE_RUNG: 0, T_ENGINE_MISSING: 2,
+    T_ENGINE_BLIND: 0, T_ENGINE_VERSION: 0, T_ENGINE_REASON: 0,
 }
-TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW}
+TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW, T_ENGINE_MISSING}
+# ENGINE_MISSING.source
+MISSING_KERNEL = 1
+MISSING_WITHOUT = 2
 
 SOCK_STREAM = 1
 SOCK_DGRAM = 2
@@ -255,6 +271,28 @@ class LossInfo:
 
 
 @dataclasses.dataclass
+class MissingFeature:
+    source: int  # MISSING_KERNEL or MISSING_WITHOUT
+    name: str
+    reason: str
+
+    @property
+    def hidden(self) -> bool:
+        return self.source == MISSING_WITHOUT
+
+
+@dataclasses.dataclass
+class EngineInfo:
+    """The ENGINE record's TLVs (FORMAT.md "Engine records")."""
+    kernel: Optional[str] = None
+    rung: Optional[str] = None
+    version: Optional[str] = None
+    blind: Optional[str] = None
+    reason: Optional[str] = None
+    missing: List[MissingFeature] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class Record:
     event: int
     flags: int
@@ -274,6 +312,7 @@ class Record:
     scm_creds: Optional[Cred] = None
     cmsg_raw: List[RawCmsg] = dataclasses.field(default_factory=list)
     loss: Optional[LossInfo] = None
+    engine: Optional[EngineInfo] = None
     unknown_tlvs: List[Tuple[int, bytes]] = dataclasses.field(
         default_factory=list)
     tlv_order: List[int] = dataclasses.field(default_factory=list)
@@ -329,6 +368,31 @@ def _addr(v: bytes) -> Addr:
     if kind == ADDR_UNNAMED and name:
         raise FormatError("unnamed address with %d name bytes" % len(name))
     return Addr(kind, name)
+
+
+def _text(v: bytes) -> str:
+    return bytes(v).decode("utf-8", "replace")
+
+
+def _engine_tlv(rec: Record, t: int, v: bytes) -> None:
+    if rec.engine is None:
+        rec.engine = EngineInfo()
+    e = rec.engine
+    if t == T_ENGINE_MISSING:
+        name_len = v[1]
+        if name_len > len(v) - 2:
+            raise FormatError("ENGINE_MISSING name_len %d > %d bytes left"
+                              % (name_len, len(v) - 2))
+        e.missing.append(MissingFeature(v[0], _text(v[2:2 + name_len]),
+                                        _text(v[2 + name_len:])))
+    else:
+        setattr(e, {T_ENGINE_KERNEL: "kernel", T_ENGINE_RUNG: "rung",
+                    T_ENGINE_BLIND: "blind", T_ENGINE_VERSION: "version",
+                    T_ENGINE_REASON: "reason"}[t], _text(v))
+
+
+ENGINE_TLVS = {T_ENGINE_KERNEL, T_ENGINE_RUNG, T_ENGINE_MISSING,
+               T_ENGINE_BLIND, T_ENGINE_VERSION, T_ENGINE_REASON}
 
 
 def decode_record(data: bytes) -> Record:
@@ -416,6 +480,8 @@ def decode_record(data: bytes) -> Record:
         elif t == T_LOSS:
             rec.loss = LossInfo(_u64(v, 0), _u64(v, 8), _u64(v, 16),
                                 _u64(v, 24))
+        elif t in ENGINE_TLVS:
+            _engine_tlv(rec, t, v)
         else:
             rec.unknown_tlvs.append((t, bytes(v)))
     return rec
@@ -821,6 +887,24 @@ def loss_totals(records: Iterable[Record]) -> Tuple[int, int]:
             nrec += r.loss.records
             nbytes += r.loss.bytes
     return nrec, nbytes
+
+
+def engine_records(records: Iterable[Record]) -> List[Record]:
+    """The ENGINE records, each checked to carry what FORMAT.md says is
+    always there (kernel, rung, version) and nothing of traffic."""
+    out = []
+    for r in records:
+        if r.event != EV_ENGINE:
+            continue
+        e = r.engine
+        if e is None or None in (e.kernel, e.rung, e.version):
+            raise FormatError("ENGINE record without ENGINE_KERNEL, "
+                              "ENGINE_RUNG or ENGINE_VERSION")
+        if r.socket is not None or r.stream is not None or r.payload_len:
+            raise FormatError("ENGINE record with a SOCKET or STREAM TLV "
+                              "or a payload")
+        out.append(r)
+    return out
 
 
 def _main(argv):

@@ -63,7 +63,9 @@ enum uds_event_kind {
 	UDS_EV_CLOSE = 6,      /* last close of the socket */
 	UDS_EV_LOSS = 7,       /* records the kernel could not hand over */
 	UDS_EV_RECV = 8,       /* bytes read from a socket (receive side) */
-	UDS_EV_MAX = 8,
+	UDS_EV_ENGINE = 9,     /* the engine, kernel and what it cannot see; not
+				  traffic: no SOCKET TLV, no payload */
+	UDS_EV_MAX = 9,
 };
 
 /* Record flags. */
@@ -96,7 +98,21 @@ enum uds_tlv_type {
 	UDS_TLV_CMSG_RAW = 11,   /* i32 level, i32 type, data bytes */
 	UDS_TLV_LOSS = 12,       /* u64 records, u64 bytes (new since last),
 				    u64 total_records, u64 total_bytes */
-	UDS_TLV_MAX = 12,
+	/* ENGINE records only (text: UTF-8, no NUL, the TLV's length) */
+	UDS_TLV_ENGINE_KERNEL = 13,  /* kernel release, text */
+	UDS_TLV_ENGINE_RUNG = 14,    /* rung name, text */
+	UDS_TLV_ENGINE_MISSING = 15, /* repeats: u8 source (uds_missing_source),
+					u8 name_len, name, reason text */
+	UDS_TLV_ENGINE_BLIND = 16,   /* what the rung does not see, text */
+	UDS_TLV_ENGINE_VERSION = 17, /* udsdump version, text */
+	UDS_TLV_ENGINE_REASON = 18,  /* why not the fastest rung, text */
+	UDS_TLV_MAX = 18,
+};
+
+/* ENGINE_MISSING: where the feature went. */
+enum uds_missing_source {
+	UDS_MISSING_KERNEL = 1,  /* the kernel lacks it, as probed */
+	UDS_MISSING_WITHOUT = 2, /* present, hidden by --without */
 };
 
 #define UDS_TLV_SOCKET_LEN 20
@@ -108,6 +124,7 @@ enum uds_tlv_type {
 #define UDS_TLV_SCM_CREDS_LEN 12
 #define UDS_TLV_CMSG_RAW_FIXED_LEN 8
 #define UDS_TLV_LOSS_LEN 32
+#define UDS_TLV_ENGINE_MISSING_FIXED_LEN 2 /* then name, reason */
 
 enum uds_addr_kind {
 	UDS_ADDR_UNNAMED = 0,

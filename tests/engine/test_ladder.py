@@ -1,7 +1,7 @@
 """The load ladder (issue 13): udsdump probes the kernel, loads the fastest
 engine variant ("rung") that the kernel accepts, says which on stderr and
-in `--probe`, and every rung this kernel can run captures the same bytes
-and identities.
+in `--probe` and in the capture's ENGINE record, and every rung this kernel
+can run captures the same bytes and identities.
 
 A rung is forced with `--without FEATURE`, which goes through the same
 probe-then-choose code as a kernel that lacks the feature. Which rung ran is
@@ -220,6 +220,9 @@ def test_forced_rung_captures(tmp_path, rung):
         rc = u.stop(signal.SIGINT)
     assert rc == 0, u.stderr
     cap = u.read()
+    # ... and the in-band ENGINE record, first in the file, says the same
+    assert cap.records[0].event == udsrec.EV_ENGINE, cap.records[0].event_name
+    assert udsrec.engine_records(cap.records)[0].engine.rung == rung
     for log in logs:
         client, server = log["client"], log["server"]
         assert (client["inode"] in in_hash) == hashed, (rung, in_hash)

@@ -27,3 +27,16 @@ def test_load_ladder_unit_tests():
     r = subprocess.run([TEST_RUNGS], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert " 0 failures" in r.stdout and int(r.stdout.split()[0]) >= 25
+
+
+TEST_ENGINE_RECORD = os.environ.get("UDSDUMP_TEST_ENGINE_RECORD") or str(
+    REPO_DIR / "build" / "tests" / "unit" / "test_engine_record")
+
+
+def test_engine_record_unit_tests():
+    """The ENGINE record's bytes, read back as doc/FORMAT.md describes them
+    (tests/unit/test_engine_record.c)."""
+    need(os.access(TEST_ENGINE_RECORD, os.X_OK), "unit tests not built at %s" % TEST_ENGINE_RECORD)
+    r = subprocess.run([TEST_ENGINE_RECORD], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " 0 failures" in r.stdout and int(r.stdout.split()[0]) >= 19

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target: ring-buffer events -> on-wire records (extcap/record.c,
- * uds_record_from_event and uds_record_loss). The input fills a struct
+ * uds_record_from_event, uds_record_loss and uds_record_engine; the ENGINE
+ * record's texts are NUL-separated strings of the payload). The input fills a struct
  * uds_event, optionally the socket's names, a sendto destination, a struct
  * uds_cmsg_event and a peer hint, the payload
  * and the output capacity. Every record produced is checked by a small
@@ -137,6 +138,78 @@ static size_t take(const uint8_t **d, size_t *n, void *dst, size_t want)
 	return k;
 }
 
+/* Up to n NUL-separated strings from the input, kept in buf. */
+static size_t split_strings(const uint8_t *d, size_t size, char *buf, size_t bufsz, const char **s, size_t n)
+{
+	size_t k = size < bufsz - 1 ? size : bufsz - 1, got = 0, start = 0;
+
+	memcpy(buf, d, k);
+	buf[k] = 0;
+	for (size_t i = 0; i <= k && got < n; i++) {
+		if (buf[i] == 0) {
+			s[got++] = buf + start;
+			start = i + 1;
+		}
+	}
+	for (size_t i = got; i < n; i++)
+		s[i] = "";
+	return got;
+}
+
+/* One text TLV as FORMAT.md says: the string's bytes (at most 1024), no NUL. */
+static size_t check_text(const uint8_t *r, size_t o, uint16_t type, const char *want)
+{
+	size_t n = strnlen(want, 1024);
+
+	if (rd16(r + o) != type || rd16(r + o + 2) != n || memcmp(r + o + 4, want, n))
+		FAIL("ENGINE text TLV %u", type);
+	return o + 4 + n;
+}
+
+/* ENGINE records (uds_record_engine) from strings of the input: the TLVs
+ * in the documented order, texts and missing features byte for byte. */
+static void check_engine(const uint8_t *data, size_t size, uint8_t nmiss, uint8_t *out, size_t cap)
+{
+	static char buf[16384];
+	const char *s[5 + 2 * 8];
+	struct uds_engine_missing miss[8];
+	size_t o = 16, len;
+
+	split_strings(data, size, buf, sizeof(buf), s, 5 + 2 * 8);
+	nmiss %= 9;
+	for (size_t i = 0; i < nmiss; i++)
+		miss[i] = (struct uds_engine_missing){ (uint8_t)(i & 3), s[5 + 2 * i], s[6 + 2 * i] };
+	struct uds_engine_facts f = { s[0], s[1], s[2], s[3], s[4], miss, nmiss };
+	len = uds_record_engine(&f, out, cap);
+	if (len > cap)
+		FAIL("ENGINE: wrote %zu bytes into %zu", len, cap);
+	if (!len) {
+		if (cap >= 16 + 5 * (4 + 1024) + 8 * (4 + 2 + 255 + 1024))
+			FAIL("ENGINE record not written into %zu bytes", cap);
+		return;
+	}
+	if (memcmp(out, "UDSK", 4) || out[4] != 1 || out[5] != UDS_EV_ENGINE || rd16(out + 6) != len ||
+	    rd32(out + 8) || rd32(out + 12))
+		FAIL("ENGINE header");
+	o = check_text(out, o, UDS_TLV_ENGINE_KERNEL, s[0]);
+	o = check_text(out, o, UDS_TLV_ENGINE_RUNG, s[1]);
+	for (size_t i = 0; i < nmiss; i++) {
+		size_t nl = strnlen(miss[i].name, 255), rl = strnlen(miss[i].reason, 1024);
+		if (rd16(out + o) != UDS_TLV_ENGINE_MISSING || rd16(out + o + 2) != 2 + nl + rl ||
+		    out[o + 4] != miss[i].source || out[o + 5] != nl || memcmp(out + o + 6, miss[i].name, nl) ||
+		    memcmp(out + o + 6 + nl, miss[i].reason, rl))
+			FAIL("ENGINE_MISSING %zu", i);
+		o += 6 + nl + rl;
+	}
+	if (s[3][0])
+		o = check_text(out, o, UDS_TLV_ENGINE_BLIND, s[3]);
+	o = check_text(out, o, UDS_TLV_ENGINE_VERSION, s[2]);
+	if (s[4][0])
+		o = check_text(out, o, UDS_TLV_ENGINE_REASON, s[4]);
+	if (o != len)
+		FAIL("ENGINE: %zu bytes of TLVs, header_len %zu", o, len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct uds_event ev;
@@ -192,5 +265,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (cap >= 52) {
 		FAIL("LOSS record not written into %zu bytes", cap);
 	}
+	check_engine(data, size, ctl[2], out, cap);
 	return 0;
 }

@@ -273,6 +273,13 @@ def _value(rng, t, sockets):
             _rand_bytes(rng, rng.choice([0, 1, 4, 12, 256, 300]))
     elif t == 2 or t == 4:
         v = _rand_bytes(rng, fixed - 16) + _name_bytes(rng)[:16].ljust(16, b"\0")
+    elif t == 15:  # ENGINE_MISSING: u8 source, u8 name_len, name, reason
+        name, reason = _name_bytes(rng)[:255], _name_bytes(rng)
+        name_len = len(name) if rng.random() < 0.8 else rng.randrange(256)
+        v = bytes([rng.choice([1, 2, 0, 255]), name_len]) + name + reason
+        v = v[: rng.randrange(0, 3)] if rng.random() < 0.1 else v
+    elif t in (13, 14, 16, 17, 18):  # ENGINE text TLVs
+        v = _name_bytes(rng)
     else:
         v = _rand_bytes(rng, fixed if fixed else rng.randrange(0, 64))
     r = rng.random()
@@ -292,6 +299,8 @@ def random_record(rng, sockets, offsets):
     tlvs = []
     ntlv = rng.choice([0, 1, 3, 5, 8, 12, rng.randrange(0, 70)])
     types = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 13, 99, 0xFFFF]
+    if event == 9:  # ENGINE: its own TLVs, and the others as strangers
+        types += [13, 14, 15, 15, 16, 17, 18] * 2
     want_sock = rng.random() < 0.85
     if want_sock:
         tlvs.append((1, _value(rng, 1, sockets)))

@@ -125,7 +125,7 @@ def capture_and_check(args, result, tmp):
     result["checks"]["stop"] = guest_verify.verdict(
         rc == 0, "udsdump exited %s after SIGINT: %s" % (rc, cap.lines[-3:]))
     t = time.monotonic()
-    checks, facts = guest_verify.verify(out, sents)
+    checks, facts = guest_verify.verify(out, sents, result["engine"] or "")
     result["seconds"]["verify"] = round(time.monotonic() - t, 1)
     result["checks"].update(checks)
     result.update(facts)

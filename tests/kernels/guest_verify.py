@@ -6,6 +6,7 @@ and is "pass" or "fail: why".
 
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -113,7 +114,21 @@ def check_scm(sents, by_inode):
     return out
 
 
-def verify(pcapng, sents):
+def check_engine_record(cap, engine_line):
+    """The first record is ENGINE and names the rung and kernel that
+    udsdump's engine line on stderr named (FORMAT.md "Engine records")."""
+    m = re.match(r"^udsdump: engine (\S+) on (\S+)", engine_line or "")
+    first = cap.records[0] if cap.records else None
+    if not m or first is None or first.event != udsrec.EV_ENGINE:
+        return verdict(False, "first record %s, engine line %r" % (
+            first and first.event_name, engine_line))
+    e = first.engine
+    return verdict((e.rung, e.kernel) == m.groups(),
+                   "ENGINE record says %s on %s, stderr %r" % (
+                       e.rung, e.kernel, engine_line))
+
+
+def verify(pcapng, sents, engine_line=None):
     """All checks; returns (checks, facts about the capture)."""
     cap = udsrec.read_capture(pcapng)
     by_inode = udsrec.data_records_by_inode(cap.records)
@@ -128,6 +143,8 @@ def verify(pcapng, sents):
     checks["gaps_flagged"] = verdict(
         missing <= lost[1], "%d bytes missing between records, LOSS records "
         "account for %d; first hole: %s" % (missing, lost[1], holes[:1]))
+    if engine_line is not None:
+        checks["engine_record"] = check_engine_record(cap, engine_line)
     facts = {"records": len(cap.records), "lost_records": lost[0],
              "lost_bytes": lost[1], "file_bytes": os.path.getsize(pcapng)}
     return checks, facts

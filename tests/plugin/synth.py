@@ -24,6 +24,7 @@ EV_SHUTDOWN = 5
 EV_CLOSE = 6
 EV_LOSS = 7
 EV_RECV = 8
+EV_ENGINE = 9
 
 # Flags (FORMAT.md "Flags": bit numbers).
 F_TRUNCATED = 1 << 0
@@ -51,6 +52,16 @@ T_SCM_RIGHTS_FD = 9
 T_SCM_CREDS = 10
 T_CMSG_RAW = 11
 T_LOSS = 12
+T_ENGINE_KERNEL = 13
+T_ENGINE_RUNG = 14
+T_ENGINE_MISSING = 15
+T_ENGINE_BLIND = 16
+T_ENGINE_VERSION = 17
+T_ENGINE_REASON = 18
+
+# ENGINE_MISSING source (FORMAT.md "Engine records")
+MISSING_KERNEL = 1
+MISSING_WITHOUT = 2
 
 SOCK_STREAM = 1
 SOCK_DGRAM = 2
@@ -183,6 +194,25 @@ class Record:
 
     def loss(self, records, nbytes, total_records, total_bytes):
         return self.add(T_LOSS, u64(records) + u64(nbytes) + u64(total_records) + u64(total_bytes))
+
+    # ENGINE_MISSING: u8 source, u8 name_len, name, reason (the rest)
+    def engine_missing(self, name, reason, source=MISSING_KERNEL):
+        name = name.encode() if isinstance(name, str) else name
+        reason = reason.encode() if isinstance(reason, str) else reason
+        return self.add(T_ENGINE_MISSING, u8(source) + u8(len(name)) + name + reason)
+
+    def engine(self, kernel, rung, version="0.1.0", missing=(), blind=None, reason=None):
+        """The TLVs of an ENGINE record, in the writer's order; missing:
+        (name, reason, source) tuples. Text values: UTF-8, no NUL."""
+        self.add(T_ENGINE_KERNEL, kernel.encode()).add(T_ENGINE_RUNG, rung.encode())
+        for m in missing:
+            self.engine_missing(*m)
+        if blind:
+            self.add(T_ENGINE_BLIND, blind.encode())
+        self.add(T_ENGINE_VERSION, version.encode())
+        if reason:
+            self.add(T_ENGINE_REASON, reason.encode())
+        return self
 
     def build(self):
         tlvs = b"".join(self.tlvs)
