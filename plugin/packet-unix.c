@@ -2794,19 +2794,19 @@ unix_engine_missing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int vof
 	const char *name, *reason;
 
 	if (len < UDS_TLV_ENGINE_MISSING_FIXED_LEN ||
-	    tvb_get_guint8(tvb, voff + 1) > len - UDS_TLV_ENGINE_MISSING_FIXED_LEN) {
+	    tvb_get_uint8(tvb, voff + 1) > len - UDS_TLV_ENGINE_MISSING_FIXED_LEN) {
 		rec->malformed = TRUE;
 		ti = proto_tree_add_item(tree, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
 		expert_add_info_format(pinfo, ti, &ei_unix_tlv_short,
 		    "Missing-feature TLV of %u bytes: too short for its source, name length and name", len);
 		return;
 	}
-	source = tvb_get_guint8(tvb, voff);
-	name_len = tvb_get_guint8(tvb, voff + 1);
+	source = tvb_get_uint8(tvb, voff);
+	name_len = tvb_get_uint8(tvb, voff + 1);
 	name = unix_engine_text(pinfo, tvb, voff + 2, name_len);
 	reason = unix_engine_text(pinfo, tvb, voff + 2 + name_len, len - 2u - name_len);
 	ti = proto_tree_add_string_format_value(tree, hf_unix_engine_missing, tvb, voff + 2, name_len, name,
-	    "%s (%s%s%s)", name, val_to_str(source, unix_engine_missing_vals, "source %u"),
+	    "%s (%s%s%s)", name, val_to_str(pinfo->pool, source, unix_engine_missing_vals, "source %u"),
 	    source == UDS_MISSING_WITHOUT ? "" : ": ", source == UDS_MISSING_WITHOUT ? "" : reason);
 	sub = proto_item_add_subtree(ti, ett_unix_engine_missing);
 	proto_tree_add_item(sub, hf_unix_engine_missing_source, tvb, voff, 1, ENC_NA);

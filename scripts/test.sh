@@ -32,7 +32,8 @@ run engine-syscalls UDSDUMP_EXTRA_ARGS=--hook=syscalls $PY -m pytest -q \
 	tests/engine/test_identity.py tests/engine/test_receive.py \
 	tests/engine/test_filters.py
 
-run reader $PY -m pytest -q -p no:cacheprovider tests/test_udsrec.py tests/test_size_rule.py
+run reader $PY -m pytest -q -p no:cacheprovider tests/test_udsrec.py tests/test_size_rule.py \
+	tests/test_format_doc.py
 for d in tests/*/; do
 	d=${d%/}
 	case "$d" in
