@@ -95,6 +95,14 @@ cmd_run() {
 	done
 	[ $# -ge 2 ] || die "run: no command after --"
 	shift
+	# The guest has its own /tmp, /run and /boot: a checkout (and the
+	# caller's directory) under them must be shared to exist there.
+	for dir in "$(cd "$LAB_DIR/../.." && pwd -P)" "$(pwd -P)"; do
+		case $dir in
+		/tmp/* | /run/* | /boot/*)
+			case " $shares " in *" $dir "*) ;; *) shares="$dir $shares" ;; esac ;;
+		esac
+	done
 	if [ "$name" = host ]; then
 		run_on_host "$@"
 	else
