@@ -12,18 +12,7 @@
 #include "engine_record.h"
 #include "record.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		checks++;                                                    \
-		if (!(cond)) {                                               \
-			failures++;                                          \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 /* FORMAT.md's numbers, spelled out here on purpose. */
 enum { EV_ENGINE = 9, T_KERNEL = 13, T_RUNG, T_MISSING, T_BLIND, T_VERSION, T_REASON };

@@ -12,18 +12,7 @@
 #include "filter.h"
 #include "options.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                                        \
-	do {                                                                                    \
-		checks++;                                                                       \
-		if (!(cond)) {                                                                  \
-			failures++;                                                             \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                  \
-			fprintf(stderr, __VA_ARGS__);                                           \
-			fputc('\n', stderr);                                                    \
-		}                                                                               \
-	} while (0)
+#include "check.h"
 
 static void fresh(struct capture_options *o)
 {

@@ -10,18 +10,7 @@
 
 #include "engine_rungs.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                              \
-	do {                                                          \
-		checks++;                                             \
-		if (!(cond)) {                                        \
-			failures++;                                   \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                 \
-			fputc('\n', stderr);                          \
-		}                                                     \
-	} while (0)
+#include "check.h"
 
 #define B(f) FEAT_BIT(FEAT_##f)
 
