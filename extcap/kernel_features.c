@@ -51,7 +51,7 @@ void verifier_last_line(const char *log, char *out, size_t cap)
 }
 
 /* Socket storage through the peer pointer: only the verifier knows. */
-static void probe_sk_storage(struct kernel_features *k, struct btf *vmlinux)
+static void probe_sk_storage(struct kernel_features *k)
 {
 	static char log[16384];
 	struct probe_bpf *p;
@@ -61,7 +61,6 @@ static void probe_sk_storage(struct kernel_features *k, struct btf *vmlinux)
 		set_feature(k, FEAT_SK_STORAGE, false, "not probed: needs the sock tracepoints");
 		return;
 	}
-	(void)vmlinux;
 	p = probe_bpf__open();
 	if (!p) {
 		set_feature(k, FEAT_SK_STORAGE, false, "the probe could not be opened");
@@ -107,7 +106,7 @@ void kernel_features_probe(struct kernel_features *k, unsigned pretend)
 		    vmlinux && btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
 			    btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0,
 		    "no sock:sock_send_length tracepoint");
-	probe_sk_storage(k, vmlinux);
+	probe_sk_storage(k);
 	btf__free(vmlinux);
 	libbpf_set_print(old_print);
 }

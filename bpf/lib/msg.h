@@ -207,7 +207,7 @@ static __always_inline __u64 claim_offset(struct sock_state *state, int ret, boo
  * and the control messages. */
 static __always_inline void emit_side_events(struct data_scratch *s, struct sock_state *state, struct sock *sk,
 					     struct sock *peer, bool names_in_scratch, __u64 ino, __u32 tid,
-					     struct task_struct *task, const struct msg_call *call, bool recv)
+					     const struct msg_call *call, bool recv)
 {
 	if (!state->info_sent) {
 		if (!names_in_scratch) {
@@ -354,10 +354,12 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	decode_call(&call, task, sock, tid, recv, s, sys_regs);
 	if (recv && (call.msg_flags & MSG_PEEK))
 		return 0; /* a peek consumes nothing: the real read follows */
-	/* (the legacy object cannot afford the loop: requested_len is then
-	 * the bytes sent, and a partial vectored send is not flagged) */
-	if (call.iov_ptr && !UDS_LEGACY)
+#if !UDS_LEGACY
+	if (call.iov_ptr)
 		call.requested = iov_total(call.iov_ptr, call.iov_cnt);
+#endif
+	/* (without it, requested_len of a vectored send is the bytes sent, and
+	 * a partial one is not flagged) */
 	if (cfg.path_filter && !state->path_ok && !addr_matches_names(&s->dest.dest_addr))
 		return 0;
 	struct uds_kernel_stats *st = get_stats();
@@ -371,7 +373,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
 	if (call.msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
-	emit_side_events(s, state, sk, peer, names_in_scratch, ino, tid, task, &call, recv);
+	emit_side_events(s, state, sk, peer, names_in_scratch, ino, tid, &call, recv);
 	emit_payload(ret, recv, flags, offset, &call);
 	return 0;
 }

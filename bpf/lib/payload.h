@@ -170,9 +170,11 @@ static long direct_step(__u32 i, void *unused)
 LOOP_GLOBAL(payload_step)
 LOOP_GLOBAL(direct_step)
 
-/* One iovec of the sum iov_total() takes (its state in scratch, so the
- * step needs no context pointer: the legacy object calls it as a global
- * function). */
+#if !UDS_LEGACY
+/* The bytes the caller's iovecs ask for (requested_len). The sum's state
+ * is in scratch, not on the stack: with it on the stack, 6.1's verifier
+ * finds the syscall program's call chain over 512 bytes. The legacy
+ * object has no bpf_loop and cannot afford the walk (bpf/lib/msg.h). */
 static long iovsum_step(__u32 i, void *unused)
 {
 	struct data_scratch *s = get_data_scratch();
@@ -185,23 +187,20 @@ static long iovsum_step(__u32 i, void *unused)
 	s->iovsum.total += iov.len;
 	return 0;
 }
-LOOP_GLOBAL(iovsum_step)
 
-/* The bytes the caller's iovecs ask for (requested_len). */
 static __always_inline __u64 iov_total(__u64 iov_ptr, __u32 cnt)
 {
 	struct data_scratch *s = get_data_scratch();
 
 	if (!s)
 		return 0;
-	if (cnt > UIO_MAXIOV)
-		cnt = UIO_MAXIOV;
 	s->iovsum.iov_ptr = iov_ptr;
-	s->iovsum.cnt = cnt;
+	s->iovsum.cnt = cnt > UIO_MAXIOV ? UIO_MAXIOV : cnt;
 	s->iovsum.total = 0;
-	LOOP(cnt, UIO_MAXIOV, iovsum_step);
+	bpf_loop(s->iovsum.cnt, iovsum_step, NULL, 0);
 	s = get_data_scratch();
 	return s ? s->iovsum.total : 0;
 }
+#endif
 
 #endif /* UDS_BPF_LIB_PAYLOAD_H */

@@ -7,11 +7,7 @@ their frames, which are in no conversation, stream or follow output."""
 import glob
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
-import time
 
 import pytest
 
@@ -21,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import udsrec  # noqa: E402
 
-from test_live import PYTHON, SENDERS, UDSDUMP, workdir  # noqa: E402
+from test_live import SENDERS, capture_to, workdir  # noqa: E402
 
 GOLDEN = sorted(glob.glob(os.path.join(HERE, "golden", "*.pcapng")))
 ENGINE_FIELDS = ["unix.event", "unix.engine.kernel", "unix.engine.rung", "unix.engine.missing",
@@ -160,32 +156,11 @@ def test_golden_dissects_the_same_among_engine_records(ts, golden):
 
 def live_capture(ts, name, args=()):
     """udsdump around one sender; (pcap, engine line of stderr)."""
-    out = os.path.join(ts.captures, name)
     d = workdir(ts, name)
-    p = subprocess.Popen([UDSDUMP, "-w", out] + list(args), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err, ready = [], threading.Event()
-
-    def rd():
-        for line in iter(p.stderr.readline, b""):
-            err.append(line.decode("utf-8", "replace"))
-            if "udsdump: capturing" in err[-1]:
-                ready.set()
-    t = threading.Thread(target=rd, daemon=True)
-    t.start()
-    try:
-        assert ready.wait(60), "udsdump not capturing: %s" % "".join(err)
-        s = subprocess.run([PYTHON, os.path.join(SENDERS, "traffic.py"), "--addr",
-                            "path:" + os.path.join(d, "e.sock"), "--sizes", "5,70",
-                            "--syscalls", "write", "--reply", "3"], capture_output=True, timeout=120)
-        assert s.returncode == 0, s.stderr.decode()
-        time.sleep(0.3)
-    finally:
-        p.send_signal(signal.SIGINT)
-        p.wait(30)
-        t.join(5)
-    assert p.returncode == 0, "".join(err)
-    os.chmod(out, 0o644)
+    err = []
+    out, _ = capture_to(ts.captures, name, list(args), [
+        os.path.join(SENDERS, "traffic.py"), "--addr", "path:" + os.path.join(d, "e.sock"),
+        "--sizes", "5,70", "--syscalls", "write", "--reply", "3"], stderr_lines=err)
     m = re.search(r"^udsdump: engine (\S+) on (\S+)(?: \((.*)\))?$", "".join(err), re.M)
     assert m, "".join(err)
     return out, m

@@ -32,12 +32,13 @@ def capture(ts, name, udsdump_args, sender_args, timeout=60):
     return capture_to(ts.captures, name, udsdump_args, sender_args, timeout)
 
 
-def capture_to(directory, name, udsdump_args, sender_args, timeout=60):
+def capture_to(directory, name, udsdump_args, sender_args, timeout=60, stderr_lines=None):
+    """stderr_lines: a list that receives udsdump's stderr lines."""
     out = os.path.join(directory, name)
     p = subprocess.Popen([UDSDUMP, "-w", out] + udsdump_args, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ready = threading.Event()
-    err = []
+    err = stderr_lines if stderr_lines is not None else []
 
     def rd():
         for line in iter(p.stderr.readline, b""):
