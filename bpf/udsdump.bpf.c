@@ -80,7 +80,9 @@ int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
  * AF_UNIX sockets. It costs every process on the host (any syscall
  * tracepoint moves all tasks to the slow syscall path), so it is only
  * attached when asked for or when the sock tracepoints are missing.
- * Sends outside these syscalls (io_uring, splice) are not seen here.
+ * sendfile and splice into a socket are sends with no user buffer: their
+ * bytes become a gap of the size the syscall returned, so the stream's
+ * offsets stay true. io_uring sends are not seen here at all.
  */
 struct mmsg_walk {
 	struct sock *sk;
@@ -157,21 +159,26 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	__u64 user_regs = arg_as_u64(ctx, 0); /* the same registers, as a number */
+	struct sock *sk = NULL;
 	bool recv;
 
-	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg)
+	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg ||
+	    nr == NR_sendfile) {
 		recv = false;
-	else if (nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
-		 nr == NR_recvmmsg)
+	} else if (nr == NR_splice) {
+		/* splice(fd_in, off_in, fd_out, ...): one end is a pipe, so a
+		 * socket at fd_out is a send, else one at fd_in is a read */
+		sk = fd_unix_sock((int)BPF_CORE_READ(regs, dx));
+		recv = !sk;
+	} else if (nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
+		   nr == NR_recvmmsg) {
 		recv = true;
-	else
+	} else {
 		return 0;
-	struct file *f = task_fd_file(CURRENT_TASK(), (int)BPF_CORE_READ(regs, di));
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return 0;
-	struct socket *sock = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+	}
+	if (!sk)
+		sk = fd_unix_sock((int)BPF_CORE_READ(regs, di));
+	if (!sk)
 		return 0;
 	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
 		__u32 key = (__u32)bpf_get_current_pid_tgid() | (recv ? RECV_CURSOR_BIT : 0);

@@ -295,8 +295,7 @@ int engine_probe_report(const struct capture_options *o)
 	printf("engine: %s%s%s%s\n", r->name, e.reason[0] ? " (" : "", e.reason, e.reason[0] ? ")" : "");
 	for (int i = 0; i < e.n_verified; i++)
 		printf("program: %s %u instructions verified\n", e.verified[i].prog, e.verified[i].insns);
-	printf("not seen: %s\n", r->blind ? r->blind : "nothing: every send and read is recorded "
-						     "(sends with no user buffer, such as splice, sendfile and io_uring, as gaps)");
+	printf("not seen: %s\n", r->blind);
 	engine_destroy(&e);
 	return 0;
 }

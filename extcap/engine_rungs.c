@@ -8,12 +8,18 @@
 		    FEAT_BIT(FEAT_TASK_PT_REGS))
 #define KFUNC_NEEDS (BASE_NEEDS | FEAT_BIT(FEAT_KFUNCS))
 #define SOCK_NEEDS (KFUNC_NEEDS | FEAT_BIT(FEAT_SOCK_TP))
-#define SYSCALLS_BLIND "sends and reads outside the send/recv/read/write syscalls " \
-		       "(io_uring, splice, sendfile) are not seen at all"
+/* What each hook cannot see (sends with no user buffer that it does see,
+ * such as sendfile and splice, are gaps of exact size: not listed). The
+ * sock tracepoints fire in sock_sendmsg and sock_recvmsg, which a splice
+ * out of a socket does not pass; the syscall exits see no io_uring. */
+#define SOCK_BLIND "reads by splice() out of a socket (after one, the reads of that socket are linked to bytes " \
+		   "earlier in the stream than the ones they read)"
+#define SYSCALLS_BLIND "sends and reads by io_uring (the later records of that socket then have stream " \
+		       "offsets short by as many bytes)"
 
 /* Fastest first. The sock tracepoints cost nothing to other traffic and
- * see io_uring, splice and sendfile (as gaps); socket storage saves a hash
- * lookup per message. */
+ * see io_uring sends (as gaps); socket storage saves a hash lookup per
+ * message. */
 const struct engine_rung engine_rungs[] = {
 	{
 		.name = "sock+storage",
@@ -21,12 +27,14 @@ const struct engine_rung engine_rungs[] = {
 		.sk_storage = true,
 		.object = ENGINE_OBJ_KFUNCS,
 		.needs = SOCK_NEEDS | FEAT_BIT(FEAT_SK_STORAGE),
+		.blind = SOCK_BLIND,
 	},
 	{
 		.name = "sock+hash",
 		.hook = ENGINE_HOOK_SOCK,
 		.object = ENGINE_OBJ_KFUNCS,
 		.needs = SOCK_NEEDS,
+		.blind = SOCK_BLIND,
 	},
 	{
 		/* Kernel fields read by one helper call each instead of by

@@ -40,6 +40,19 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, int f
 	return f;
 }
 
+/* The AF_UNIX socket behind this task's descriptor fd, or NULL. */
+static __always_inline struct sock *fd_unix_sock(int fd)
+{
+	struct file *f = task_fd_file(CURRENT_TASK(), fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return NULL;
+	return sk;
+}
+
 /* Copy a socket's bound name (unix_sk(sk)->addr) into out. */
 static __always_inline void read_sock_addr(struct sock *sk, struct uds_addr *out)
 {

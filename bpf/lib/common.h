@@ -101,6 +101,8 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define NR_sendto 44
 #define NR_sendmsg 46
 #define NR_sendmmsg 307
+#define NR_sendfile 40
+#define NR_splice 275
 #define NR_read 0
 #define NR_readv 19
 #define NR_recvfrom 45

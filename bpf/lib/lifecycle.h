@@ -10,18 +10,6 @@
 #include "filter.h"
 #include "state.h"
 
-static __always_inline struct sock *fd_unix_sock(int fd)
-{
-	struct file *f = task_fd_file(CURRENT_TASK(), fd);
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return NULL;
-	struct socket *sock = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
-		return NULL;
-	return sk;
-}
-
 static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 {
 	struct task_struct *task = CURRENT_TASK();

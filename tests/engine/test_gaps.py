@@ -42,3 +42,30 @@ def test_sendfile_bytes_are_a_visible_gap(udsdump_factory, tmp_path):
     last = recs[-1]
     assert last.payload == b":after"
     assert last.stream.stream_offset == len(b"before:") + len(body)
+
+
+def test_splice_read_is_a_read_at_the_syscall_hook(udsdump_factory):
+    """A read by splice() (socket -> pipe) passes no recvmsg: at the syscall
+    exits it is a RECV with no payload source, so the reader's next read
+    is linked to the bytes it really read. (The sock tracepoints do not
+    see it; their ENGINE record names that, tests/engine/test_engine_record.py.)"""
+    u = udsdump_factory(["--hook", "syscalls"])
+    a, b = socket.socketpair()
+    reader_ino = os.fstat(b.fileno()).st_ino
+    a.sendall(b"s" * 5000)
+    r, w = os.pipe()
+    assert os.splice(b.fileno(), w, 5000) == 5000
+    a.sendall(b"next")
+    assert b.recv(100) == b"next"
+    for fd in (r, w):
+        os.close(fd)
+    a.close()
+    b.close()
+    time.sleep(0.3)
+    assert u.stop() == 0, u.stderr
+    reads = sorted((r for r in u.read().records if r.event == udsrec.EV_RECV
+                    and r.socket.inode == reader_ino),
+                   key=lambda r: r.stream.stream_offset)
+    got = [(r.stream.stream_offset, r.stream.msg_len,
+            r.has(udsrec.F_NO_PAYLOAD_SOURCE)) for r in reads]
+    assert got[:2] == [(0, 5000, True), (5000, 4, False)], got

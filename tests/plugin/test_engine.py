@@ -7,6 +7,7 @@ their frames, which are in no conversation, stream or follow output."""
 import glob
 import os
 import re
+import subprocess
 import sys
 
 import pytest
@@ -17,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import udsrec  # noqa: E402
 
-from test_live import SENDERS, capture_to, workdir  # noqa: E402
+from test_live import SENDERS, UDSDUMP, capture_to, workdir  # noqa: E402
 
 GOLDEN = sorted(glob.glob(os.path.join(HERE, "golden", "*.pcapng")))
 ENGINE_FIELDS = ["unix.event", "unix.engine.kernel", "unix.engine.rung", "unix.engine.missing",
@@ -183,7 +184,8 @@ def test_live_engine_record(ts):
         kinds = ["hidden" if s == "2" else "missing" for s in sources.split(",")]
         want += " (%s)" % ", ".join("%s %s" % nk for nk in zip(names, kinds))
     assert info == want
-    assert bool(blind) == (rung == "syscalls+hash")
+    probe = subprocess.run([UDSDUMP, "--probe"], capture_output=True, text=True, timeout=60)
+    assert "not seen: %s\n" % blind in probe.stdout, (blind, probe.stdout)
     # the traffic around it: one conversation, and follow has only its bytes
     assert len(ts.frames(pcap, "unix.event == 1")) >= 3
     _, out, _ = ts.run(["-r", pcap, "-q", "-z", "conv,unix"])
