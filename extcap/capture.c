@@ -132,15 +132,28 @@ static void raise_priority(void)
 		(void)setpriority(PRIO_PROCESS, 0, CAPTURE_NICE);
 }
 
-/* Once the programs are attached, nothing else needs privilege: the ring
- * buffer is already mapped, maps are reached through their fds, and the
- * links detach when their fds close. Drop every capability. */
-static int drop_all_capabilities(void)
+/* Once the programs are attached, little needs privilege: the ring buffer
+ * is already mapped and the links detach when their fds close. But reading
+ * a map through its fd (the loss counters) is still a bpf() call, and
+ * kernels before 6.5 refuse every bpf() command without CAP_BPF or
+ * CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is set (Debian's
+ * default): seen on 5.10, where every LOSS record went missing. So keep
+ * the one that makes us bpf-capable (CAP_BPF where we have it) and drop
+ * every other capability. */
+static int drop_capabilities_but_bpf(void)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = {};
+	struct __user_cap_data_struct now[2] = {}, keep[2] = {};
+	int cap = CAP_BPF;
 
-	return (int)syscall(SYS_capset, &h, d);
+	if (syscall(SYS_capget, &h, now) != 0)
+		return -1;
+	if (!(now[cap / 32].effective & (1u << (cap % 32))))
+		cap = CAP_SYS_ADMIN;
+	if (now[cap / 32].effective & (1u << (cap % 32))) {
+		keep[cap / 32].effective = keep[cap / 32].permitted = 1u << (cap % 32);
+	}
+	return (int)syscall(SYS_capset, &h, keep);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -334,6 +347,8 @@ struct capture {
 	const struct capture_options *o;
 	struct engine engine;
 	struct udsdump_bpf *skel; /* engine.skel */
+	bool stats_unreadable;    /* said so once */
+	uint64_t skipped_runs;    /* in lost_records too (read_skipped_runs) */
 	struct pcapng_writer w;
 	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
@@ -595,7 +610,12 @@ static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (!per)
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &zero, per) == 0) {
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &zero, per) != 0) {
+		if (!c->stats_unreadable)
+			fprintf(stderr, "udsdump: cannot read the kernel's loss counters (%s): "
+					"LOSS records will be missing\n", strerror(errno));
+		c->stats_unreadable = true;
+	} else {
 		for (int i = 0; i < ncpu; i++) {
 			out->records_emitted += per[i].records_emitted;
 			out->records_lost += per[i].records_lost;
@@ -608,12 +628,40 @@ static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
 	free(per);
 }
 
-/* Turn new kernel-side losses into an in-band LOSS record. */
+/* Runs of our programs the kernel skipped: a tracepoint that fires on a CPU
+ * where our program is already running (preempted mid-run by the task now
+ * hitting it: PREEMPT_LAZY, sid's 7.x) does not run it again, and counts a
+ * recursion miss (5.12+). Each is a send or read never seen: a lost record
+ * whose bytes nobody counted, and whose socket's later offsets are short
+ * by them. */
+static uint64_t read_skipped_runs(struct capture *c)
+{
+	struct bpf_program *prog;
+	uint64_t skipped = 0;
+
+	bpf_object__for_each_program(prog, c->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			skipped += info.recursion_misses;
+	}
+	return skipped;
+}
+
+/* Turn new kernel-side losses into an in-band LOSS record: records the
+ * ring had no room for, and runs the kernel skipped (counted as records,
+ * their bytes unknown). */
 static void report_loss(struct capture *c)
 {
 	struct uds_kernel_stats st;
 
 	read_kernel_stats(c, &st);
+	c->skipped_runs = read_skipped_runs(c);
+	st.records_lost += c->skipped_runs;
 	if (st.records_lost == c->lost_records)
 		return;
 	uint8_t *space = record_space(c);
@@ -709,6 +757,7 @@ static void print_summary(struct capture *c)
 
 	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->kernel_records,
 		(unsigned long long)c->lost_records);
+
 	fprintf(stderr, "%-10s %-10s %-9s %-32s %-22s %-22s %8s %10s\n", "inode", "peer", "type", "path",
 		"sender", "peer process", "records", "bytes");
 	g_hash_table_iter_init(&it, c->summary);
@@ -775,7 +824,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		goto out;
 	}
 	raise_priority();
-	if (drop_all_capabilities() != 0) {
+	if (drop_capabilities_but_bpf() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
 		goto out;
 	}
@@ -832,6 +881,11 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	if (!c.done && !c.write_errno)
 		ring_buffer__consume(rb);
 	report_loss(&c);
+	if (c.skipped_runs)
+		fprintf(stderr, "udsdump: %llu sends and reads were not seen: the kernel skipped the capture on a "
+				"CPU where it was already running; counted as lost records (their bytes are "
+				"missing without a gap)\n",
+			(unsigned long long)c.skipped_runs);
 	if (!c.write_errno) {
 		pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
 				   c.kernel_records, c.lost_records);

@@ -100,7 +100,7 @@ static __always_inline void emit_cmsgs(__u64 control, __u64 clen, __u64 ino,
 	if (err) {
 		struct uds_kernel_stats *st = get_stats();
 		if (st)
-			st->cmsg_lost++;
+			COUNT_ADD(&st->cmsg_lost, 1);
 	}
 }
 

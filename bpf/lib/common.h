@@ -49,6 +49,16 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define CURRENT_TASK() bpf_get_current_task_btf()
 #define FETCH_ADD(p, v) __sync_fetch_and_add((p), (v))
 #endif
+/* A counter that must add up (LOSS records, the summary). Per-CPU counters
+ * need an atomic add too: a run preempted mid-increment by another run on
+ * its CPU (PREEMPT_LAZY, sid's 7.x) loses one otherwise. The legacy
+ * object's kernels (5.10's verifier refuses the atomic's encoding) do not
+ * preempt a tracing program. */
+#if UDS_LEGACY
+#define COUNT_ADD(p, v) ((void)(*(p) += (v)))
+#else
+#define COUNT_ADD(p, v) ((void)__sync_fetch_and_add((p), (v)))
+#endif
 
 /* LOOP(n, cap, step): step(i, NULL) for i < n until it returns nonzero.
  * With bpf_loop the verifier checks step once, whatever n; the legacy

@@ -282,10 +282,10 @@ static __always_inline void count_emit(bool ok, __u64 bytes)
 	if (!st)
 		return;
 	if (ok) {
-		st->records_emitted++;
+		st->records_emitted++; /* (only paces wakeups: need not add up) */
 	} else {
-		st->records_lost++;
-		st->bytes_lost += bytes;
+		COUNT_ADD(&st->records_lost, 1);
+		COUNT_ADD(&st->bytes_lost, bytes);
 	}
 }
 

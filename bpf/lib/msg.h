@@ -223,7 +223,7 @@ static __always_inline void emit_side_events(struct data_scratch *s, struct sock
 		if (bpf_ringbuf_output(&events, &s->dest, sizeof(s->dest), wakeup_flags())) {
 			struct uds_kernel_stats *st = get_stats();
 			if (st)
-				st->info_lost++;
+				COUNT_ADD(&st->info_lost, 1);
 		}
 	}
 	if (call->control && call->clen && call->sys != UDS_SYS_UNKNOWN)
@@ -364,7 +364,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 		return 0;
 	struct uds_kernel_stats *st = get_stats();
 	if (st)
-		st->sends_seen++;
+		COUNT_ADD(&st->sends_seen, 1);
 
 	__u32 flags = 0;
 	__u64 offset = claim_offset(state, ret, recv, ino, peer_ino, &flags, trusted_sk);

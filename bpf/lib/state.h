@@ -128,7 +128,7 @@ static __always_inline bool emit_sockinfo(struct data_scratch *s, __u64 ino)
 		return true;
 	struct uds_kernel_stats *st = get_stats();
 	if (st)
-		st->info_lost++;
+		COUNT_ADD(&st->info_lost, 1);
 	return false;
 }
 

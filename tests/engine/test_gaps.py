@@ -3,9 +3,13 @@ a gap at the right stream offset, never silently missed."""
 
 import os
 import socket
+import sys
 import time
 
-from conftest import data_of, udsrec
+from conftest import SENDERS, data_of, udsrec
+
+sys.path.insert(0, str(SENDERS))
+import uring  # noqa: E402  (tests/senders/uring.py)
 
 
 def test_sendfile_bytes_are_a_visible_gap(udsdump_factory, tmp_path):
@@ -69,3 +73,33 @@ def test_splice_read_is_a_read_at_the_syscall_hook(udsdump_factory):
     got = [(r.stream.stream_offset, r.stream.msg_len,
             r.has(udsrec.F_NO_PAYLOAD_SOURCE)) for r in reads]
     assert got[:2] == [(0, 5000, True), (5000, 4, False)], got
+
+
+def test_io_uring_send_is_a_gap_or_named_unseen(udsdump_factory):
+    """An io_uring send has no syscall registers to read: at the sock
+    tracepoints it is a gap of exact size; at the syscall exits it is not
+    seen at all, and the capture's ENGINE record says so (with the offsets
+    of the socket's later sends short by its bytes, as the record says)."""
+    u = udsdump_factory(["--recv", "none"])
+    a, b = socket.socketpair()
+    ino = os.fstat(a.fileno()).st_ino
+    ring = uring.Ring()
+    a.sendall(b"before:")
+    body = os.urandom(3000)
+    assert ring.send(a.fileno(), body) == len(body)
+    a.sendall(b":after")
+    ring.close()
+    a.close()
+    b.close()
+    time.sleep(0.3)
+    assert u.stop() == 0, u.stderr
+    cap = u.read()
+    blind = udsrec.engine_records(cap.records)[0].engine.blind
+    recs = sorted(data_of(cap, ino), key=lambda r: r.stream.stream_offset)
+    got = [(r.stream.stream_offset, r.stream.msg_len, r.payload,
+            r.has(udsrec.F_NO_PAYLOAD_SOURCE)) for r in recs]
+    if "io_uring" in blind:
+        assert got == [(0, 7, b"before:", False), (7, 6, b":after", False)]
+    else:
+        assert got == [(0, 7, b"before:", False), (7, 3000, b"", True),
+                       (3007, 6, b":after", False)], got

@@ -6,6 +6,11 @@ write, writev (several iovecs), sendmsg and sendmmsg; 1 B, 4 KiB, 100 KiB
 and (streams) 1 MiB; one SCM_RIGHTS and one SCM_CREDENTIALS send.  A reader
 thread drains each receiving socket.  Each sender remembers its own inode,
 its peer's inode, its pid and the SHA-256 of the bytes the kernel accepted.
+
+Two more streams: "stream-older", connected and used before the capture
+started (prepare()), and "stream-nobuf", whose sends without a user
+buffer (sendfile, splice, io_uring) the capture can only show as gaps
+(or, where its ENGINE record says so, not at all).
 """
 
 import hashlib
@@ -18,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "senders"))
 import common  # noqa: E402  (tests/senders: sendmmsg through ctypes)
+import uring  # noqa: E402  (tests/senders: an io_uring send through ctypes)
 
 TYPES = {"stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM,
          "seqpacket": socket.SOCK_SEQPACKET}
@@ -43,6 +49,9 @@ class Sent:
         self.sends = []  # (syscall, bytes requested, stream offset, accepted)
         self.passed_fd_inode = None
         self.creds_pid = None
+        self.joined = False  # connected before the capture started
+        self.nobuf = []  # (kind, stream offset, length): sends with no buffer
+        self.no_uring = None  # why this kernel made no io_uring send
 
     def accepted(self, data, syscall="sendmsg", requested=None):
         self.sends.append((syscall, len(data) if requested is None
@@ -105,14 +114,14 @@ def drain(sock):
             return
 
 
-def connected_pair(addr, stype, tmpdir):
+def connected_pair(addr, stype, tmpdir, tag=""):
     """(sender, receiver) sockets of one address kind and type."""
     if addr == "pair":
         return socket.socketpair(socket.AF_UNIX, TYPES[stype])
     if addr == "path":
-        name = str(Path(tmpdir) / ("%s.sock" % stype))
+        name = str(Path(tmpdir) / ("%s%s.sock" % (stype, tag)))
     else:
-        name = "\0udsdump-guest-check-%d-%s" % (os.getpid(), stype)
+        name = "\0udsdump-guest-check-%d-%s%s" % (os.getpid(), stype, tag)
     server = socket.socket(socket.AF_UNIX, TYPES[stype])
     server.bind(name)
     client = socket.socket(socket.AF_UNIX, TYPES[stype])
@@ -167,9 +176,85 @@ def run_socket(sent, receiver, sizes):
         raise RuntimeError("%s: the reader did not finish" % sent.name)
 
 
-def drive(tmpdir):
-    """All the traffic, one socket after another; returns [Sent]."""
-    out = []
+def finish_stream(sent, reader):
+    sent.sock.shutdown(socket.SHUT_WR)
+    reader.join(120)
+    if reader.is_alive():
+        raise RuntimeError("%s: the reader did not finish" % sent.name)
+    sent.sock.close()
+
+
+def prepare(tmpdir):
+    """Before the capture: a connection that already carried bytes (which
+    the capture cannot have: they are not in its Sent)."""
+    snd, rcv = connected_pair("path", "stream", tmpdir, "-older")
+    sent = Sent("stream-older", snd, rcv)
+    sent.joined = True
+    reader = threading.Thread(target=drain, args=(rcv,), daemon=True)
+    reader.start()
+    snd.sendall(os.urandom(1000))
+    return sent, reader
+
+
+def drive_older(older):
+    sent, reader = older
+    for syscall in SYSCALLS:
+        send_all(sent, syscall, os.urandom(4096))
+    finish_stream(sent, reader)
+    return sent
+
+
+def nobuf_sent(sent, kind, data):
+    sent.nobuf.append((kind, sent.length, len(data)))
+    sent.accepted(data, kind)
+
+
+def send_nobuf(sent, tmpdir):
+    """sendfile, splice and (where the kernel allows it) io_uring sends."""
+    fd = sent.sock.fileno()
+    body = os.urandom(30000)
+    path = Path(tmpdir) / "nobuf-sendfile.bin"
+    path.write_bytes(body)
+    with open(path, "rb") as f:
+        n = os.sendfile(fd, f.fileno(), 0, len(body))
+    nobuf_sent(sent, "sendfile", body[:n])
+    send_all(sent, "write", b"after-sendfile")
+    r, w = os.pipe()
+    os.write(w, body[:20000])
+    n = os.splice(r, fd, 20000)
+    os.close(r)
+    os.close(w)
+    nobuf_sent(sent, "splice", body[:n])
+    send_all(sent, "write", b"after-splice")
+    try:
+        ring = uring.Ring()
+    except OSError as e:
+        sent.no_uring = str(e)
+        return
+    n = ring.send(fd, body[:3000])
+    ring.close()
+    nobuf_sent(sent, "io_uring", body[:n])
+    send_all(sent, "write", b"after-io_uring")
+
+
+def drive_nobuf(tmpdir):
+    snd, rcv = connected_pair("path", "stream", tmpdir, "-nobuf")
+    sent = Sent("stream-nobuf", snd, rcv)
+    reader = threading.Thread(target=drain, args=(rcv,), daemon=True)
+    reader.start()
+    send_all(sent, "write", b"before")
+    send_nobuf(sent, tmpdir)
+    finish_stream(sent, reader)
+    rcv.close()
+    return sent
+
+
+def drive(tmpdir, older=None):
+    """All the traffic, one socket after another (OLDER: what prepare()
+    returned, before the capture); returns [Sent]."""
+    out = [drive_nobuf(tmpdir)]
+    if older:
+        out.append(drive_older(older))
     for stype in TYPES:
         for addr in ADDRS:
             snd, rcv = connected_pair(addr, stype, tmpdir)

@@ -80,8 +80,53 @@ def check_peer_pid(sent, recs):
                    % (sorted(pids, key=str), sent.peercred_pid, sent.pid))
 
 
-def check_socket(sent, recs, holes):
-    """The four checks of one sending socket; HOLES collects, per socket,
+def merged(ranges):
+    out = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def check_nobuf(sent, stream, blind):
+    """Sends with no user buffer are gaps of their exact size at their
+    offsets; the kinds the ENGINE record says the rung does not see are
+    absent, every later offset short by their bytes; the rest is the
+    bytes written."""
+    # every rung sees sendfile and splice sends (as gaps); io_uring only
+    # where the ENGINE record does not name it
+    unseen = [(o, n) for kind, o, n in sent.nobuf
+              if kind == "io_uring" and "io_uring" in (blind or "")]
+    want_gaps, want_data, pos, shift = [], bytearray(), 0, 0
+    for kind, off, n in sent.nobuf:
+        want_data += sent.data[pos:off]
+        pos = off + n
+        if (off, n) in unseen:
+            shift += n
+        else:
+            want_gaps.append((off - shift, off - shift + n))
+    want_data += sent.data[pos:]
+    got = (merged(stream.gaps), len(stream.data), stream.end_offset)
+    want = (want_gaps, len(want_data), sent.length - shift)
+    why = "gaps, captured bytes, end offset %s; expected %s (sends without " \
+        "a buffer: %s; not seen by this rung: %s)" % (got, want, sent.nobuf,
+                                                      unseen)
+    return verdict(got == want and stream.data == want_data, why)
+
+
+def check_joined(recs):
+    """A connection older than the capture: its first record says so."""
+    first = min(recs, key=lambda r: r.stream.stream_offset)
+    return verdict(first.stream.stream_offset == 0 and
+                   first.has(udsrec.F_JOINED_MIDSTREAM),
+                   "first record at %d, flags %s" % (
+                       first.stream.stream_offset, first.flag_names))
+
+
+def check_socket(sent, recs, holes, blind=None):
+    """The checks of one sending socket; HOLES collects, per socket,
     its stretches that no record covers (as "name [start, end)")."""
     name = sent.name
     if not recs:
@@ -89,10 +134,14 @@ def check_socket(sent, recs, holes):
                 % sent.inode}
     stream = udsrec.reassemble(recs)
     holes += [(sent.name, s, e) for s, e in stream.lost]
-    return {name + ".bytes": check_bytes(sent, stream),
-            name + ".sha256": check_sha(sent, stream),
-            name + ".peer_inode": check_peer_inode(sent, recs),
-            name + ".peer_pid": check_peer_pid(sent, recs)}
+    out = {name + ".bytes": check_nobuf(sent, stream, blind) if sent.nobuf
+           else check_bytes(sent, stream),
+           name + ".sha256": check_sha(sent, stream),
+           name + ".peer_inode": check_peer_inode(sent, recs),
+           name + ".peer_pid": check_peer_pid(sent, recs)}
+    if sent.joined:
+        out[name + ".joined"] = check_joined(recs)
+    return out
 
 
 def check_scm(sents, by_inode):
@@ -132,9 +181,12 @@ def verify(pcapng, sents, engine_line=None):
     """All checks; returns (checks, facts about the capture)."""
     cap = udsrec.read_capture(pcapng)
     by_inode = udsrec.data_records_by_inode(cap.records)
+    engines = udsrec.engine_records(cap.records)
+    blind = engines[0].engine.blind if engines else None
     checks, holes = {}, []
     for s in sents:
-        checks.update(check_socket(s, by_inode.get(s.inode, []), holes))
+        checks.update(check_socket(s, by_inode.get(s.inode, []), holes,
+                                   blind))
     checks.update(check_scm(sents, by_inode))
     lost = udsrec.loss_totals(cap.records)
     # A dropped record leaves a hole in its stream; the LOSS records must
