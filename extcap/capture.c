@@ -134,10 +134,11 @@ static void raise_priority(void)
 
 /* Once the programs are attached, little needs privilege: the ring buffer
  * is already mapped and the links detach when their fds close. But reading
- * a map through its fd (the loss counters) is still a bpf() call, and
- * kernels before 6.5 refuse every bpf() command without CAP_BPF or
- * CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is set (Debian's
- * default): seen on 5.10, where every LOSS record went missing. So keep
+ * a map through its fd (the loss counters, the skipped runs) is still a
+ * bpf() call, and older kernels refuse every bpf() command without CAP_BPF
+ * or CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is set (Debian's
+ * default): seen on Debian 11's 5.10 (not on 6.1), where every LOSS record
+ * went missing. So keep
  * the one that makes us bpf-capable (CAP_BPF where we have it) and drop
  * every other capability. */
 static int drop_capabilities_but_bpf(void)

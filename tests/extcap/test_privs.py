@@ -131,7 +131,7 @@ def test_member_captures_without_root(install, senders, tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid, links, progs = wait_attached(marker)
     # the front end became the helper, and the helper holds no capability
-    # but CAP_BPF once attached (kernels before 6.5 refuse reading the loss
+    # but CAP_BPF once attached (older kernels such as 5.10 refuse reading the loss
     # counters' map without it: extcap/capture.c)
     assert os.readlink("/proc/%d/exe" % pid) == str(install["helper"])
     status = Path("/proc/%d/status" % pid).read_text()
