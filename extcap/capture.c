@@ -405,13 +405,16 @@ static uint8_t *record_space(struct capture *c)
 	return space;
 }
 
-/* Commit the record of len bytes built at record_space(). */
-static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32_t dir)
+/* Commit the record of len bytes built at record_space(); task: whose
+ * record it is (the sender of DATA, the reader of RECV), or NULL for the
+ * writer's own records. */
+static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32_t dir,
+			 const struct pcapng_task *task)
 {
 	if (c->write_errno || !len)
 		return;
 	pcapng_commit_packet(&c->w, (uint64_t)((int64_t)ts_boot + c->boot_to_real_ns), (uint32_t)len,
-			     (uint32_t)len, dir);
+			     (uint32_t)len, dir, task);
 }
 
 static void account(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names,
@@ -585,10 +588,12 @@ static int on_event(void *ctx, void *data, size_t size)
 						   extra, space, c->rec_cap)
 			   : 0;
 	g_free(cm);
+	struct pcapng_task task = { .pid = ev->pid, .tid = ev->tid };
 	write_record(c, ev->ts_boot_ns, len,
 		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
 		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND
-						: 0);
+						: 0,
+		     &task);
 	c->kernel_records++;
 	if (c->o->summary)
 		account(c, ev, names, dest);
@@ -671,7 +676,7 @@ static void report_loss(struct capture *c)
 			   : 0;
 	c->lost_records = st.records_lost;
 	c->lost_bytes = st.bytes_lost;
-	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
+	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0, NULL);
 }
 
 /* The in-band ENGINE record: the first record of the file, then again every
@@ -681,7 +686,7 @@ static void write_engine_record(struct capture *c)
 	uint8_t *space = record_space(c);
 	size_t len = space ? engine_record_build(&c->engine, space, c->rec_cap) : 0;
 
-	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0);
+	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0, NULL);
 }
 
 static int add_path_filter(struct capture *c, const char *p)

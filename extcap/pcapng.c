@@ -2,6 +2,7 @@
 #include "pcapng.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #define OPT_IF_DESCRIPTION 3
 #define OPT_IF_TSRESOL 9
 #define OPT_EPB_FLAGS 2
+#define OPT_EPB_PROCESSID_THREADID 8
 #define OPT_ISB_STARTTIME 2
 #define OPT_ISB_ENDTIME 3
 #define OPT_ISB_IFRECV 4
@@ -130,22 +132,23 @@ int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *app
 	return 0;
 }
 
-static size_t epb_len(uint32_t len)
+static size_t epb_len(uint32_t len, bool with_task)
 {
-	return 28 + pad4(len) + opt_size(4) + 4 + 4;
+	return 28 + pad4(len) + opt_size(4) + (with_task ? opt_size(8) : 0) + 4 + 4;
 }
 
 uint8_t *pcapng_packet_space(struct pcapng_writer *w, uint32_t max_len)
 {
-	if (reserve(w, epb_len(max_len)))
+	if (reserve(w, epb_len(max_len, true)))
 		return NULL;
 	return w->buf + w->len + 28; /* after the EPB header */
 }
 
 void pcapng_commit_packet(struct pcapng_writer *w, uint64_t ts_ns, uint32_t len, uint32_t orig_len,
-			  uint32_t epb_flags)
+			  uint32_t epb_flags, const struct pcapng_task *task)
 {
-	size_t blen = epb_len(len);
+	bool with_task = task && task->pid;
+	size_t blen = epb_len(len, with_task);
 	size_t start = w->len;
 
 	put32(w, BT_EPB);
@@ -158,6 +161,10 @@ void pcapng_commit_packet(struct pcapng_writer *w, uint64_t ts_ns, uint32_t len,
 	w->len = start + 28 + len; /* the data is already in place */
 	put_zero(w, pad4(len) - len);
 	put_opt(w, OPT_EPB_FLAGS, &epb_flags, 4);
+	if (with_task) {
+		uint32_t ids[2] = { task->pid, task->tid };
+		put_opt(w, OPT_EPB_PROCESSID_THREADID, ids, 8);
+	}
 	put32(w, OPT_ENDOFOPT);
 	put32(w, (uint32_t)blen);
 }

@@ -30,8 +30,15 @@ int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *app
  * pcapng_commit_packet() with the length actually written there. Nothing
  * else may be written in between. */
 uint8_t *pcapng_packet_space(struct pcapng_writer *w, uint32_t max_len);
+/* The task a packet belongs to: the EPB option epb_processid_threadid
+ * (code 8), which Wireshark 4.7+ shows as frame.process.* and older
+ * readers skip. */
+struct pcapng_task {
+	uint32_t pid, tid;
+};
+/* task: NULL (or pid 0) writes no process option. */
 void pcapng_commit_packet(struct pcapng_writer *w, uint64_t ts_ns, uint32_t len, uint32_t orig_len,
-			  uint32_t epb_flags);
+			  uint32_t epb_flags, const struct pcapng_task *task);
 int pcapng_write_stats(struct pcapng_writer *w, uint64_t ts_ns, uint64_t start_ns, uint64_t recv,
 		       uint64_t drop);
 /* Write buffered blocks; 0 or -errno. */

@@ -26,6 +26,9 @@ from typing import Dict, Iterable, List, Optional, Tuple, Union
 # Constants from doc/FORMAT.md
 
 LINKTYPE_USER12 = 159
+# pcapng EPB option: the record's task, u32 pid then u32 tid (FORMAT.md
+# "Direction and task in pcapng")
+EPB_OPT_PROCESSID_THREADID = 8
 MAGIC = b"UDSK"
 VERSION = 1
 HEADER_FIXED_LEN = 16
@@ -320,6 +323,7 @@ class Record:
     # filled in by the capture reader
     ts_ns: Optional[int] = None
     epb_flags: Optional[int] = None
+    epb_task: Optional[Tuple[int, int]] = None  # (pid, tid) of the EPB option
     interface_id: Optional[int] = None
     caplen: Optional[int] = None
     origlen: Optional[int] = None
@@ -540,6 +544,7 @@ class Packet:
     options: Dict[int, List[bytes]]
     epb_flags: Optional[int] = None
     block_index: int = 0
+    epb_task: Optional[Tuple[int, int]] = None  # epb_processid_threadid
 
 
 @dataclasses.dataclass
@@ -589,6 +594,7 @@ class Capture:
             r = decode_record(p.data)
             r.ts_ns = p.ts_ns
             r.epb_flags = p.epb_flags
+            r.epb_task = p.epb_task
             r.interface_id = p.interface_id
             r.caplen = p.caplen
             r.origlen = p.origlen
@@ -621,6 +627,16 @@ def _opt_u64(opts, code, bo) -> Optional[int]:
         raise FormatError("option %d has %d bytes, expected 8"
                           % (code, len(v[0])))
     return struct.unpack(bo + "Q", v[0])[0]
+
+
+def _opt_u32_pair(opts, code, bo) -> Optional[Tuple[int, int]]:
+    v = opts.get(code)
+    if not v:
+        return None
+    if len(v[0]) != 8:
+        raise FormatError("option %d has %d bytes, expected 8"
+                          % (code, len(v[0])))
+    return struct.unpack(bo + "II", v[0])
 
 
 def _opt_u32(opts, code, bo) -> Optional[int]:
@@ -702,7 +718,8 @@ def parse_pcapng(data: bytes) -> Capture:
             opts = _parse_options(body[20 + ((caplen + 3) & ~3):], bo)
             cap.packets.append(Packet(
                 itf_index, itf.ts_to_ns((hi << 32) | lo), caplen, origlen,
-                bytes(pkt), opts, _opt_u32(opts, 2, bo), n))
+                bytes(pkt), opts, _opt_u32(opts, 2, bo), n,
+                _opt_u32_pair(opts, EPB_OPT_PROCESSID_THREADID, bo)))
         elif btype == PCAPNG_SPB:
             if not section_ifaces:
                 raise FormatError("SPB without an interface")

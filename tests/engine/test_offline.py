@@ -107,6 +107,30 @@ def test_live_pipe_into_tshark(workdir):
     assert len(lens) >= len(log["client"]["sends"]), (lens, err)
 
 
+def test_epb_task_option(udsdump_factory, workdir):
+    """The EPB process option (code 8) names each record's task: the
+    sender of DATA, the reader of RECV; the writer's own records have
+    none."""
+    p = "%s/%s.sock" % (workdir, unique("task"))
+    u = udsdump_factory(["--path", p])
+    log = run_sender("traffic.py", "--addr", "path:" + p, "--sizes", "5",
+                     "--syscalls", "write", "--reply", "5")
+    time.sleep(0.5)
+    assert u.stop() == 0
+    cap = u.read()
+    seen = set()
+    for r in cap.records:
+        if r.event in udsrec.WRITER_EVENTS:
+            assert r.epb_task is None, r.event_name
+            continue
+        assert r.epb_task == (r.task.pid, r.task.tid), (r.event_name,
+                                                         r.epb_task)
+        seen.add((r.event, r.epb_task[0]))
+    pids = {log["client"]["pid"], log["server"]["pid"]}
+    assert {pid for ev, pid in seen if ev == udsrec.EV_DATA} == pids
+    assert {pid for ev, pid in seen if ev == udsrec.EV_RECV} == pids
+
+
 def test_epb_direction_flags(udsdump_factory, workdir):
     """EPB direction: outbound (2) for DATA, inbound (1) for RECV."""
     p = "%s/%s.sock" % (workdir, unique("dir"))
