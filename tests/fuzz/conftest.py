@@ -8,6 +8,7 @@ except with CI=true: then they fail. The engine's own fuzzers are marked
 `engine`. The Wireshark version matrix runs -m "not live and not engine".
 """
 
+import glob
 import os
 import shutil
 import sys
@@ -42,8 +43,8 @@ def need_live():
 @pytest.fixture(scope="session")
 def asan_plugin():
     path = fuzzlib.ASAN_PLUGIN
-    if not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(
-            os.path.join(fuzzlib.REPO, "plugin", "packet-unix.c")):
+    sources = glob.glob(os.path.join(fuzzlib.REPO, "plugin", "*.[ch]"))
+    if not os.path.exists(path) or os.path.getmtime(path) < max(map(os.path.getmtime, sources)):
         try:
             path = fuzzlib.build_asan_plugin()
         except Exception as e:  # noqa: BLE001
