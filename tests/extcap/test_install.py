@@ -1,6 +1,11 @@
 """cmake --install: Wireshark's global directories by default (checked under
-a DESTDIR staging root, so the system is not touched), a user's personal
-directories with -DUDSDUMP_USER_INSTALL=ON (checked by tshark itself)."""
+a DESTDIR staging root, so the system is not touched, against the folders
+this host's `tshark -G folders` names), a user's personal directories with
+-DUDSDUMP_USER_INSTALL=ON (checked by tshark itself), the package layout
+(capture helper without capabilities, extcap as a link) under DESTDIR, and
+the directories CMake derives for 4.0, 4.4 and 4.6 from their wireshark.pc.
+The same installs are checked with each version's own tshark in chroots by
+scripts/package-matrix (the .deb and the personal install)."""
 
 import os
 import re
@@ -32,6 +37,17 @@ def tools():
     need(pkgvar("plugindir") != "", "pkg-config does not know wireshark (libwireshark-dev)")
 
 
+def tshark_folders(env=None):
+    out = sh("tshark", "-G", "folders", env=env).stdout
+    # "Global Plugins:      \t/usr/lib/..." (names padded before the tab)
+    return {m.group(1): m.group(2) for m in re.finditer(r"^([^:\t]+):\s*\t(.*)$", out, re.M)}
+
+
+def global_extcap_dir():
+    f = tshark_folders()
+    return (f.get("Global Extcap path") or f["Extcap path"]).strip()
+
+
 def cache(build, var):
     text = (Path(build) / "CMakeCache.txt").read_text()
     m = re.search(r"^%s:[A-Z]+=(.*)$" % re.escape(var), text, re.M)
@@ -45,10 +61,10 @@ def test_default_install_uses_wiresharks_global_dirs(tools, tmp_path):
     sh("cmake", "--build", str(build), "-j2")
     env = dict(os.environ, DESTDIR=str(stage))
     sh("cmake", "--install", str(build), env=env)
-    plugindir = pkgvar("plugindir")
-    extcapdir = pkgvar("extcap_dir") or \
-        re.sub(r"/plugins/[^/]+$", "/extcap", plugindir)
-    assert extcapdir == "/usr/lib/x86_64-linux-gnu/wireshark/extcap" or pkgvar("extcap_dir")
+    # where this host's Wireshark itself looks
+    plugindir = tshark_folders()["Global Plugins"].strip()
+    extcapdir = global_extcap_dir()
+    assert plugindir == pkgvar("plugindir")
     ext = stage / extcapdir.lstrip("/") / "udsdump"
     plug = stage / plugindir.lstrip("/") / "epan" / "udsdump.so"
     assert ext.is_file() and os.access(ext, os.X_OK)
@@ -75,8 +91,11 @@ def test_user_install_into_personal_dirs(tools, tmp_path):
         sh("cmake", "-S", str(REPO_DIR), "-B", str(build), "-DUDSDUMP_USER_INSTALL=ON", env=env)
         sh("cmake", "--build", str(build), "-j2", env=env)
         sh("cmake", "--install", str(build), env=env)
-        ext = home / ".config/wireshark/extcap/udsdump"
-        plug = home / ".local/lib/wireshark/plugins/4.0/epan/udsdump.so"
+        folders = tshark_folders(env)
+        # 4.0 names no personal extcap folder but scans ~/.config/wireshark/extcap
+        pext = folders.get("Personal Extcap path", str(home / ".config/wireshark/extcap")).strip()
+        ext = Path(pext) / "udsdump"
+        plug = Path(folders["Personal Plugins"].strip()) / "epan" / "udsdump.so"
         assert ext.is_file() and os.access(ext, os.X_OK)
         assert plug.is_file()
         assert (home / ".local/bin/udsdump").is_file()
@@ -95,8 +114,72 @@ def test_user_install_into_personal_dirs(tools, tmp_path):
             r.stdout + r.stderr
         # switching the option back in the same build dir goes global again
         sh("cmake", "-S", str(REPO_DIR), "-B", str(build), "-DUDSDUMP_USER_INSTALL=OFF", env=env)
-        assert cache(build, "UDSDUMP_EXTCAP_INSTALL_DIR") == \
-            (pkgvar("extcap_dir") or re.sub(r"/plugins/[^/]+$", "/extcap", pkgvar("plugindir")))
+        assert cache(build, "UDSDUMP_EXTCAP_INSTALL_DIR") == global_extcap_dir()
         assert cache(build, "UDSDUMP_PLUGIN_INSTALL_DIR") == pkgvar("plugindir") + "/epan"
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_package_layout_under_destdir(tools, tmp_path):
+    """What debian/rules asks for: the helper without capabilities or group
+    (the postinst sets them), the extcap a relative link to /usr/bin/udsdump.
+    Nothing outside the staging root changes (no group is created)."""
+    build = tmp_path / "build"
+    stage = tmp_path / "stage"
+    groups_before = Path("/etc/group").read_text()
+    sh("cmake", "-S", str(REPO_DIR), "-B", str(build), "-DCMAKE_INSTALL_PREFIX=/usr",
+       "-DCMAKE_INSTALL_LIBEXECDIR=libexec", "-DUDSDUMP_CAPTURE_HELPER=ON",
+       "-DUDSDUMP_SETCAP=OFF", "-DUDSDUMP_EXTCAP_SYMLINK=ON")
+    sh("cmake", "--build", str(build), "-j2")
+    sh("cmake", "--install", str(build), env=dict(os.environ, DESTDIR=str(stage)))
+    assert Path("/etc/group").read_text() == groups_before
+    ext = stage / global_extcap_dir().lstrip("/") / "udsdump"
+    assert ext.is_symlink() and not os.path.isabs(os.readlink(ext))
+    assert ext.resolve() == (stage / "usr/bin/udsdump").resolve()
+    helper = stage / "usr/libexec/udsdump/udsdump-capture"
+    assert helper.is_file() and helper.stat().st_mode & 0o7777 == 0o755
+    assert sh("getcap", str(helper)).stdout.strip() == ""
+    # the front end knows where the package's helper is
+    assert b"/usr/libexec/udsdump/udsdump-capture" in (stage / "usr/bin/udsdump").read_bytes()
+
+
+FAKE_PC = """prefix=/usr
+libdir=${prefix}/lib/x86_64-linux-gnu
+includedir=${prefix}/include
+plugindir=${libdir}/wireshark/plugins/%(mm)s
+
+Name: Wireshark
+Description: Network Packet Dissection Library
+Version: %(version)s
+Cflags: -I${includedir}/wireshark
+Libs: -L${libdir} -lwireshark
+"""
+
+
+@pytest.mark.parametrize("version,global_extcap,personal_extcap", [
+    # the table in ../shared/notes/wireshark.md ("where things live"),
+    # measured with each version's `tshark -G folders`
+    ("4.0.17", "/usr/lib/x86_64-linux-gnu/wireshark/extcap", ".config/wireshark/extcap"),
+    ("4.4.19", "/usr/lib/x86_64-linux-gnu/wireshark/extcap", ".local/lib/wireshark/extcap"),
+    ("4.6.9", "/usr/libexec/wireshark/extcap", ".local/lib/wireshark/extcap"),
+])
+def test_dirs_derived_per_version(tools, tmp_path, version, global_extcap, personal_extcap):
+    """Configure only, against a wireshark.pc of that version (the plugin is
+    not built): the directories CMake picks, global and personal."""
+    mm = version.rsplit(".", 1)[0]
+    pc = tmp_path / "pc"
+    pc.mkdir()
+    (pc / "wireshark.pc").write_text(FAKE_PC % {"mm": mm, "version": version})
+    home = tmp_path / "home"
+    env = dict(os.environ, PKG_CONFIG_PATH=str(pc), PKG_CONFIG_LIBDIR=str(pc) + ":/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/share/pkgconfig",
+               HOME=str(home))
+    g = tmp_path / "global"
+    sh("cmake", "-S", str(REPO_DIR), "-B", str(g), "-DCMAKE_INSTALL_PREFIX=/usr", env=env)
+    assert cache(g, "UDSDUMP_EXTCAP_INSTALL_DIR") == global_extcap
+    assert cache(g, "UDSDUMP_PLUGIN_INSTALL_DIR") == \
+        "/usr/lib/x86_64-linux-gnu/wireshark/plugins/%s/epan" % mm
+    u = tmp_path / "user"
+    sh("cmake", "-S", str(REPO_DIR), "-B", str(u), "-DUDSDUMP_USER_INSTALL=ON", env=env)
+    assert cache(u, "UDSDUMP_EXTCAP_INSTALL_DIR") == str(home / personal_extcap)
+    assert cache(u, "UDSDUMP_PLUGIN_INSTALL_DIR") == \
+        str(home / ".local/lib/wireshark/plugins" / mm / "epan")
