@@ -350,6 +350,7 @@ struct capture {
 	struct udsdump_bpf *skel; /* engine.skel */
 	bool stats_unreadable;    /* said so once */
 	uint64_t skipped_runs;    /* in lost_records too (read_skipped_runs) */
+	int64_t skipped_read_ns;  /* when they were last read (CLOCK_MONOTONIC) */
 	struct pcapng_writer w;
 	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
@@ -658,15 +659,24 @@ static uint64_t read_skipped_runs(struct capture *c)
 	return skipped;
 }
 
+/* How often the skipped runs are asked for while capturing: one
+ * bpf() call per program, so not on every pass of the ring loop. */
+#define SKIPPED_RUNS_INTERVAL_NS (200 * 1000 * 1000LL)
+
 /* Turn new kernel-side losses into an in-band LOSS record: records the
  * ring had no room for, and runs the kernel skipped (counted as records,
- * their bytes unknown). */
-static void report_loss(struct capture *c)
+ * their bytes unknown; asked for every SKIPPED_RUNS_INTERVAL_NS, and at
+ * the end). */
+static void report_loss(struct capture *c, bool final)
 {
 	struct uds_kernel_stats st;
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	read_kernel_stats(c, &st);
-	c->skipped_runs = read_skipped_runs(c);
+	if (final || now - c->skipped_read_ns >= SKIPPED_RUNS_INTERVAL_NS) {
+		c->skipped_runs = read_skipped_runs(c);
+		c->skipped_read_ns = now;
+	}
 	st.records_lost += c->skipped_runs;
 	if (st.records_lost == c->lost_records)
 		return;
@@ -861,7 +871,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 			fprintf(stderr, "udsdump: reading the ring buffer: %s\n", strerror(-err));
 			break;
 		}
-		report_loss(&c);
+		report_loss(&c, false);
 		if (clock_ns(CLOCK_MONOTONIC) - last_engine >= ENGINE_RECORD_INTERVAL_NS) {
 			last_engine = clock_ns(CLOCK_MONOTONIC);
 			write_engine_record(&c);
@@ -886,7 +896,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 	udsdump_bpf__detach(c.skel);
 	if (!c.done && !c.write_errno)
 		ring_buffer__consume(rb);
-	report_loss(&c);
+	report_loss(&c, true);
 	if (c.skipped_runs)
 		fprintf(stderr, "udsdump: %llu sends and reads were not seen: the kernel skipped the capture on a "
 				"CPU where it was already running; counted as lost records (their bytes are "

@@ -619,34 +619,31 @@ def _parse_options(buf: bytes, bo: str) -> Dict[int, List[bytes]]:
     return opts
 
 
-def _opt_u64(opts, code, bo) -> Optional[int]:
+def _opt_fixed(opts, code, bo, fmt):
+    """The first value of option CODE unpacked with FMT (whose size it
+    must have), or None when absent."""
     v = opts.get(code)
     if not v:
         return None
-    if len(v[0]) != 8:
-        raise FormatError("option %d has %d bytes, expected 8"
-                          % (code, len(v[0])))
-    return struct.unpack(bo + "Q", v[0])[0]
+    want = struct.calcsize(bo + fmt)
+    if len(v[0]) != want:
+        raise FormatError("option %d has %d bytes, expected %d"
+                          % (code, len(v[0]), want))
+    return struct.unpack(bo + fmt, v[0])
+
+
+def _opt_u64(opts, code, bo) -> Optional[int]:
+    v = _opt_fixed(opts, code, bo, "Q")
+    return v and v[0]
 
 
 def _opt_u32_pair(opts, code, bo) -> Optional[Tuple[int, int]]:
-    v = opts.get(code)
-    if not v:
-        return None
-    if len(v[0]) != 8:
-        raise FormatError("option %d has %d bytes, expected 8"
-                          % (code, len(v[0])))
-    return struct.unpack(bo + "II", v[0])
+    return _opt_fixed(opts, code, bo, "II")
 
 
 def _opt_u32(opts, code, bo) -> Optional[int]:
-    v = opts.get(code)
-    if not v:
-        return None
-    if len(v[0]) != 4:
-        raise FormatError("option %d has %d bytes, expected 4"
-                          % (code, len(v[0])))
-    return struct.unpack(bo + "I", v[0])[0]
+    v = _opt_fixed(opts, code, bo, "I")
+    return v and v[0]
 
 
 def parse_pcapng(data: bytes) -> Capture:
@@ -834,6 +831,18 @@ class Stream:
     @property
     def gap_bytes(self) -> int:
         return sum(e - s for s, e in self.gaps)
+
+
+def merge_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """[start, end) ranges, sorted, with touching or overlapping ones
+    joined."""
+    out: List[Tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def reassemble(records: Iterable[Record]) -> Stream:

@@ -8,16 +8,6 @@ import time
 from conftest import UDSDUMP, data_of, run_sender, sha256, udsrec, unique
 
 
-def merge(ranges):
-    out = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
 def test_sendfile_and_splice_are_gaps(udsdump_factory, workdir):
     d = workdir / unique("spl")
     d.mkdir()
@@ -34,8 +24,8 @@ def test_sendfile_and_splice_are_gaps(udsdump_factory, workdir):
     assert st.lost == [], "records missing: %s" % st.lost
     want_gaps = [(e["offset"], e["offset"] + e["returned"])
                  for e in c["sends"] if not e["captured"]]
-    assert merge(st.gaps) == want_gaps, "gaps %s, expected %s" % (
-        merge(st.gaps), want_gaps)
+    assert udsrec.merge_ranges(st.gaps) == want_gaps, "gaps %s, expected %s" % (
+        udsrec.merge_ranges(st.gaps), want_gaps)
     assert st.end_offset == c["sent_len"]
     assert st.data == b"".join(bytes.fromhex(e["data_hex"])
                                for e in c["sends"] if e["captured"])

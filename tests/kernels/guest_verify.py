@@ -80,16 +80,6 @@ def check_peer_pid(sent, recs):
                    % (sorted(pids, key=str), sent.peercred_pid, sent.pid))
 
 
-def merged(ranges):
-    out = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
 def check_nobuf(sent, stream, blind):
     """Sends with no user buffer are gaps of their exact size at their
     offsets; the kinds the ENGINE record says the rung does not see are
@@ -108,7 +98,7 @@ def check_nobuf(sent, stream, blind):
         else:
             want_gaps.append((off - shift, off - shift + n))
     want_data += sent.data[pos:]
-    got = (merged(stream.gaps), len(stream.data), stream.end_offset)
+    got = (udsrec.merge_ranges(stream.gaps), len(stream.data), stream.end_offset)
     want = (want_gaps, len(want_data), sent.length - shift)
     why = "gaps, captured bytes, end offset %s; expected %s (sends without " \
         "a buffer: %s; not seen by this rung: %s)" % (got, want, sent.nobuf,
