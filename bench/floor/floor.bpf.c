@@ -9,22 +9,12 @@
  * if (2) misses a target, the kernel's hook and ring-buffer costs stand in
  * the way of that target, not udsdump's own work.
  */
-#include "vmlinux_min.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
+/* The engine's own definitions (KVIEW, AF_UNIX, the syscall numbers,
+ * BOUND_MAX): the floor reads the kernel the way udsdump does. */
+#include "lib/common.h"
 #include "floor.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define KVIEW(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
-
-#define AF_UNIX 1
-#define NR_write 1
-#define NR_sendto 44
-/* an upper bound the verifier sees (clang would drop a plain one) */
-#define CLAMP(x, max) asm volatile("if %0 <= %1 goto +1\n\t%0 = %1\n\t" : "+r"(x) : "i"(max))
 
 const volatile int copy_payload = 0;
 
@@ -50,14 +40,14 @@ int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 		ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev) - FLOOR_MAX + 512, 0);
 		if (!ev)
 			return 0;
-		CLAMP(n, 512);
+		BOUND_MAX(n, 512);
 		if (n && bpf_probe_read_user(ev->data, n, (void *)regs->si))
 			n = 0;
 	} else {
 		ev = bpf_ringbuf_reserve(&floor_events, sizeof(*ev), 0);
 		if (!ev)
 			return 0;
-		CLAMP(n, FLOOR_MAX);
+		BOUND_MAX(n, FLOOR_MAX);
 		if (bpf_probe_read_user(ev->data, n, (void *)regs->si))
 			n = 0;
 	}

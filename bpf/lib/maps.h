@@ -84,6 +84,18 @@ struct mmsg_cursor {
 };
 
 /* Per-CPU scratch, indexed by CPU: tracepoints run with preemption off. */
+/* The syscall being served, decoded: where the message's bytes are. */
+struct msg_call {
+	__u64 buf;       /* one user buffer, or 0 */
+	__u64 iov_ptr;   /* a user iovec array, or 0 */
+	__u64 control;   /* msg_control, msg_controllen */
+	__u64 clen;
+	__u64 requested; /* bytes the caller asked to send (or read into) */
+	__u32 iov_cnt;
+	__u32 msg_flags;
+	__u16 sys;       /* UDS_SYS_*; UNKNOWN: the bytes come from elsewhere */
+};
+
 struct data_scratch {
 	__u64 owner; /* pid_tgid of the program run using this slot, 0: free */
 	struct payload_ctx pc;
@@ -95,6 +107,7 @@ struct data_scratch {
 	struct sock_state fresh_state;
 	struct user_msghdr_x mh;
 	struct mmsg_cursor next_cursor;
+	struct msg_call call; /* the message being handled */
 	struct {
 		__u64 iov_ptr;
 		__u64 total;

@@ -15,18 +15,6 @@
 #include "cmsg.h"
 #include "state.h"
 
-/* The syscall being served, decoded: where the message's bytes are. */
-struct msg_call {
-	__u64 buf;       /* one user buffer, or 0 */
-	__u64 iov_ptr;   /* a user iovec array, or 0 */
-	__u64 control;   /* msg_control, msg_controllen */
-	__u64 clen;
-	__u64 requested; /* bytes the caller asked to send (or read into) */
-	__u32 iov_cnt;
-	__u32 msg_flags;
-	__u16 sys;       /* UDS_SYS_*; UNKNOWN: the bytes come from elsewhere */
-};
-
 /* The peer's inode. A peer that is closing (or not yet accepted) has
  * none: the one this socket talked to, if it was seen, is still right;
  * a reader that never saw it learns it from the writer's sends. */
@@ -323,7 +311,6 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	struct socket *sock = KREAD(struct sock, sk, sk_socket);
-	struct msg_call call = { .requested = ret, .sys = UDS_SYS_UNKNOWN };
 
 	if (!sock)
 		return 0;
@@ -343,6 +330,11 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	struct data_scratch *s = get_data_scratch();
 	if (!s)
 		return 0;
+	/* (in scratch: the stack of the whole call chain is 512 bytes) */
+	struct msg_call *call = &s->call;
+	__builtin_memset(call, 0, sizeof(*call));
+	call->requested = ret;
+	call->sys = UDS_SYS_UNKNOWN;
 	bool names_in_scratch = refresh_names(s, state, sk, peer);
 	s->dest.dest_addr.kind = UDS_ADDR_UNNAMED;
 	s->dest.dest_addr.len = 0;
@@ -351,12 +343,12 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	 * still match). */
 	if (cfg.path_filter && !state->path_ok && peer)
 		return 0;
-	decode_call(&call, task, sock, tid, recv, s, sys_regs);
-	if (recv && (call.msg_flags & MSG_PEEK))
+	decode_call(call, task, sock, tid, recv, s, sys_regs);
+	if (recv && (call->msg_flags & MSG_PEEK))
 		return 0; /* a peek consumes nothing: the real read follows */
 #if !UDS_LEGACY
-	if (call.iov_ptr)
-		call.requested = iov_total(call.iov_ptr, call.iov_cnt);
+	if (call->iov_ptr)
+		call->requested = iov_total(call->iov_ptr, call->iov_cnt);
 #endif
 	/* (without it, requested_len of a vectored send is the bytes sent, and
 	 * a partial one is not flagged) */
@@ -368,13 +360,13 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 
 	__u32 flags = 0;
 	__u64 offset = claim_offset(state, ret, recv, ino, peer_ino, &flags, trusted_sk);
-	fill_msg_header(&s->ev, sk, state, ret, recv, type, ino, peer_ino, &call, pid_tgid, uid_gid, trusted_sk);
-	if (!recv && (__u64)ret < call.requested)
+	fill_msg_header(&s->ev, sk, state, ret, recv, type, ino, peer_ino, call, pid_tgid, uid_gid, trusted_sk);
+	if (!recv && (__u64)ret < call->requested)
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
-	if (call.msg_flags & MSG_OOB)
+	if (call->msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
-	emit_side_events(s, state, sk, peer, names_in_scratch, ino, tid, &call, recv);
-	emit_payload(ret, recv, flags, offset, &call);
+	emit_side_events(s, state, sk, peer, names_in_scratch, ino, tid, call, recv);
+	emit_payload(ret, recv, flags, offset, call);
 	return 0;
 }
 

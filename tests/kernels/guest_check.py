@@ -45,6 +45,7 @@ def probe(udsdump, result):
     result["probe"] = (p.stdout + p.stderr).strip().splitlines()[-20:]
     result["checks"]["probe"] = guest_verify.verdict(
         p.returncode == 0, "--probe exited %d" % p.returncode)
+    result["checks"]["headroom"] = guest_verify.headroom(p.stdout)
 
 
 def capture_and_check(args, result, tmp):

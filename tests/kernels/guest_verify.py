@@ -18,6 +18,23 @@ def verdict(ok, why):
     return "pass" if ok else "fail: " + why
 
 
+# Every program within a quarter of the verifier's 1,000,000-instruction
+# budget, on every kernel (issue 13): room for the next kernel's verifier.
+HEADROOM = 1000000 // 4
+
+
+def headroom(probe_out):
+    """The verdict on `udsdump --probe`'s "program: NAME N instructions
+    verified" lines: at least one, none above HEADROOM."""
+    progs = {m.group(1): int(m.group(2)) for m in
+             (re.match(r"^program: (\S+) (\d+) instructions verified", line)
+              for line in probe_out.splitlines()) if m}
+    over = {k: v for k, v in progs.items() if v > HEADROOM}
+    if not progs:
+        return verdict(False, "--probe named no program")
+    return verdict(not over, "over %d instructions: %s" % (HEADROOM, over))
+
+
 def first_difference(sent, stream):
     """Where the captured stream first departs from the bytes sent."""
     got, want = stream.data, bytes(sent.data)

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,21 @@ def test_table_expectations():
 
 
 # ------------------------------------------------------------ booting
+
+@pytest.mark.parametrize("probe_out,ok", [
+    ("engine: x\nprogram: uds_send 44777 instructions verified\n", True),
+    ("program: uds_sys_exit 250000 instructions verified\n", True),
+    ("program: uds_send 1 instructions verified\nprogram: uds_sys_exit 266203 instructions verified\n", False),
+    ("engine: none\n", False),
+])
+def test_headroom_verdict(probe_out, ok):
+    sys.path.insert(0, str(Path(__file__).parent))
+    import guest_verify
+    v = guest_verify.headroom(probe_out)
+    assert (v == "pass") == ok, v
+    if not ok and "266203" in probe_out:
+        assert "uds_sys_exit" in v and "uds_send" not in v, v
+
 
 def test_host_mode_runs_the_command_and_passes_its_status():
     p = lab("run", "host", "--", "sh", "-c", 'echo "$KERNEL_LAB_KERNEL"; '

@@ -4,6 +4,7 @@
 Run as root on a machine with eBPF, after building udsdump:
 
     /usr/bin/python3 tests/plugin/make_golden.py
+    /usr/bin/python3 tests/plugin/make_golden.py --trees   (NAME.tree only)
 
 Each NAME.pcapng is captured by build/udsdump (or $UDSDUMP) around one of
 tests/senders/; NAME.json holds the facts the dissector must show, taken
@@ -11,16 +12,25 @@ only from the sender's own log (pids, comms, socket inodes from fstat -- the
 numbers `ss -x` shows --, the bytes sent and their digests), never from tshark
 output. test_golden.py checks the stored captures against
 them, so the dissector is tested on machines without eBPF.
+
+NAME.tree is the capture's unix.* tree as this machine's Wireshark shows it
+(treedump.py): test_golden.py checks that every Wireshark of the version
+matrix shows the very same tree. Regenerate it only with a change of the
+dissector that is meant to change its output, and say so in the commit.
 """
 
+import glob
 import json
 import os
+import shutil
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import conftest  # noqa: E402
 import test_live as L  # noqa: E402
+import treedump  # noqa: E402
 
 GOLDEN = os.path.join(HERE, "golden")
 
@@ -38,7 +48,29 @@ def facts_traffic(log, path, kind, sock_type):
     }
 
 
+def write_trees():
+    """NAME.tree for every stored NAME.pcapng, by this machine's tshark."""
+    root = tempfile.mkdtemp(prefix="udsdump-golden-trees-")
+    os.chmod(root, 0o777)
+    try:
+        ts = conftest.Tshark(root, conftest._find_plugin())
+        for pcap in sorted(glob.glob(os.path.join(GOLDEN, "*.pcapng"))):
+            staged = os.path.join(ts.captures, os.path.basename(pcap))
+            shutil.copy(pcap, staged)
+            os.chmod(staged, 0o644)
+            with open(pcap[:-len(".pcapng")] + ".tree", "w") as g:
+                g.write("\n".join(treedump.dump(ts, staged)) + "\n")
+            print("wrote", os.path.basename(pcap)[:-len(".pcapng")] + ".tree")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
+    if sys.argv[1:] == ["--trees"]:
+        write_trees()
+        return
+    if sys.argv[1:]:
+        sys.exit("usage: make_golden.py [--trees]")
     os.makedirs(GOLDEN, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
@@ -67,6 +99,7 @@ def main():
                 json.dump(facts_traffic(log, path, kind, stype), g, indent=1, sort_keys=True)
                 g.write("\n")
             print("wrote", name)
+    write_trees()
 
 
 if __name__ == "__main__":

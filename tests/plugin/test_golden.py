@@ -1,6 +1,7 @@
 """Stored real captures (tests/plugin/golden/, made by make_golden.py) against
 facts taken from the senders' logs. Runs without eBPF or root."""
 
+import difflib
 import glob
 import hashlib
 import json
@@ -9,6 +10,8 @@ import shutil
 
 import pytest
 
+import treedump
+import wsversion
 from test_live import follow_chunks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,3 +45,21 @@ def test_golden_capture(ts, facts_path):
     _, out, _ = ts.run(["-r", pcap, "-q", "-z", "conv,unix"])
     assert len([l for l in out.splitlines() if "<->" in l]) == 1, out
     assert ts.frames(pcap, "unix.expert.gap || _ws.malformed") == []
+
+
+@pytest.mark.parametrize("facts_path", CASES, ids=[os.path.basename(c)[:-5] for c in CASES])
+def test_golden_tree_same_on_every_wireshark(ts, facts_path):
+    """Every unix.* field, value and label of the stored capture, exactly as
+    the stored NAME.tree (made on Wireshark 4.0): the version matrix runs
+    this on 4.4 and 4.6."""
+    name = os.path.basename(facts_path)[:-5]
+    pcap = os.path.join(ts.captures, name + ".tree.pcapng")
+    shutil.copy(facts_path[:-5] + ".pcapng", pcap)
+    os.chmod(pcap, 0o644)
+    with open(facts_path[:-5] + ".tree") as f:
+        want = f.read().splitlines()
+    got = treedump.dump(ts, pcap)
+    assert len(want) > 100 and any("unix.task.comm\t" in l for l in want)
+    diff = list(difflib.unified_diff(want, got, "%s.tree" % name,
+                                     "Wireshark %s" % wsversion.major_minor(), lineterm="", n=1))
+    assert not diff, "\n".join(diff[:40])
