@@ -251,11 +251,14 @@ class Udsdump:
 
 
 def snapshot_floor(path, into):
-    """Copy bench/floor's udsdump-floor (built beside udsdump), or None."""
+    """Copy bench/floor's udsdump-floor (built with -DUDSDUMP_BENCH=ON), or
+    None, said in one line: the floor rows are then left out."""
     if not path:
         path = os.environ.get("UDSDUMP_FLOOR") or os.path.join(
             REPO, "build", "bench-floor", "udsdump-floor")
     if not os.path.exists(path):
+        print("bench: no %s (configure with -DUDSDUMP_BENCH=ON): no floor rows"
+              % path, file=sys.stderr)
         return None
     dst = os.path.join(into, "udsdump-floor")
     shutil.copy2(path, dst)

@@ -4,7 +4,7 @@
  * enough to load in a moment (under qemu's emulation a refused load of the
  * whole engine costs 14-28 s). Each one repeats, alone, the access pattern
  * of the engine that depends on it. user space loads one at a time
- * (extcap/kernel_features.c).
+ * (src/engine/kernel_features.c).
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>

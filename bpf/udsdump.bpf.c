@@ -20,7 +20,7 @@
  *    seeing end of file: we record it as an inferred SHUTDOWN carrying the
  *    writer's final stream offset.
  *  - Kernels without those tracepoints (before 6.3) use tp_btf/sys_exit,
- *    and user space picks which programs load (extcap/engine_rungs.c).
+ *    and user space picks which programs load (src/engine/engine_rungs.c).
  */
 #include "lib/msg.h"
 #include "lib/lifecycle.h"

@@ -70,7 +70,7 @@ struct uds_bpf_config {
 	__u32 n_path_names;
 	__u32 n_prefixes;
 	struct uds_addr prefixes[UDS_MAX_PREFIX_FILTERS];
-	/* From the capture-filter language (extcap/filter.c). */
+	/* From the capture-filter language (src/core/filter.c). */
 	__u32 type_mask;     /* 0 = any; else bit (1 << type) must be set */
 	__u32 any_abstract;  /* path filter: every abstract name matches */
 	__u32 n_not_pids;

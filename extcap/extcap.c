@@ -34,7 +34,9 @@
 
 #include "capture.h"
 #include "filter.h"
-#include "options.h"
+#include "cmdline.h"
+#include "option_table.h"
+#include "extcap.h"
 #include "privs.h"
 
 #define IFACE "udsdump"
@@ -221,89 +223,8 @@ static void print_config(void)
 {
 	int n = 0;
 
-	printf("arg {number=%d}{call=--path}{display=Socket path}{type=string}"
-	       "{placeholder=/run/docker.sock}{validation=^([/@].*)?$}"
-	       "{tooltip=Only sockets whose own or peer name is this path (@name: an abstract name); "
-	       "another path to the same socket file matches too. For several paths use the capture "
-	       "filter: path /a or path /b}{group=Filter}\n",
-	       n++);
-	printf("arg {number=%d}{call=--path-prefix}{display=Path prefix}{type=string}"
-	       "{placeholder=/run/}"
-	       "{tooltip=Only sockets whose name starts with this prefix (@prefix: abstract names)}"
-	       "{group=Filter}\n",
-	       n++);
-	printf("arg {number=%d}{call=--pid}{display=Process ID}{type=unsigned}{range=1,1073741823}"
-	       "{tooltip=Only messages sent by this process (leave empty for all)}{group=Filter}\n",
-	       n++);
-	printf("arg {number=%d}{call=--comm}{display=Command name}{type=string}{placeholder=redis-server}"
-	       "{tooltip=Only messages sent by tasks with this command name (1 to 15 bytes, as ps -o comm "
-	       "shows)}{group=Filter}\n",
-	       n++);
-	printf("arg {number=%d}{call=--uid}{display=User ID}{type=unsigned}{range=0,4294967294}"
-	       "{tooltip=Only messages sent by this numeric user id (leave empty for all)}{group=Filter}\n",
-	       n++);
-	printf("arg {number=%d}{call=--inode}{display=Socket inode}{type=string}{validation=^[0-9]*$}"
-	       "{placeholder=123456}"
-	       "{tooltip=Only the socket with this inode number (as ss -x shows) and its peer}"
-	       "{group=Filter}\n",
-	       n++);
-	int type_arg = n++;
-	printf("arg {number=%d}{call=--type}{display=Socket type}{type=selector}"
-	       "{tooltip=Only sockets of this type}{group=Filter}\n",
-	       type_arg);
-	printf("value {arg=%d}{value=any}{display=Any}{default=true}\n", type_arg);
-	printf("value {arg=%d}{value=stream}{display=Stream (SOCK_STREAM)}{default=false}\n", type_arg);
-	printf("value {arg=%d}{value=dgram}{display=Datagram (SOCK_DGRAM)}{default=false}\n", type_arg);
-	printf("value {arg=%d}{value=seqpacket}{display=Sequenced packet (SOCK_SEQPACKET)}{default=false}\n",
-	       type_arg);
-	printf("arg {number=%d}{call=--snaplen}{display=Snap length}{type=unsigned}{default=0}"
-	       "{range=0,4294967295}"
-	       "{tooltip=Bytes kept of each message; 0 keeps every byte, split into as many records as "
-	       "needed}{group=Capture}\n",
-	       n++);
-	printf("arg {number=%d}{call=--no-payload}{display=Metadata only (no payload)}{type=boolflag}"
-	       "{default=false}"
-	       "{tooltip=Record who sent what size on which socket, without the message bytes}"
-	       "{group=Capture}\n",
-	       n++);
-	printf("arg {number=%d}{call=--lifecycle}{display=Connections opening and closing}"
-	       "{type=boolflag}{default=false}"
-	       "{tooltip=Also record connect, accept, socketpair, shutdown and close (watches those "
-	       "syscalls: every process on the host pays a little while the capture runs)}"
-	       "{group=Capture}\n",
-	       n++);
-	int recv_arg = n++;
-	printf("arg {number=%d}{call=--recv}{display=Receive side}{type=selector}"
-	       "{tooltip=What to record when a message is read: nothing, who read how much (metadata), "
-	       "or that plus the bytes read}{group=Capture}\n",
-	       recv_arg);
-	printf("value {arg=%d}{value=none}{display=Nothing}{default=false}\n", recv_arg);
-	printf("value {arg=%d}{value=meta}{display=Metadata (who read how much)}{default=true}\n", recv_arg);
-	printf("value {arg=%d}{value=payload}{display=Metadata and payload}{default=false}\n", recv_arg);
-	int hook_arg = n++;
-	printf("arg {number=%d}{call=--hook}{display=Kernel hook}{type=selector}"
-	       "{tooltip=Where udsdump's programs attach: auto picks sock_send_length (kernel 6.3 and "
-	       "later) or else the syscall tracepoints, which slow every process a little}"
-	       "{group=Capture}\n",
-	       hook_arg);
-	printf("value {arg=%d}{value=auto}{display=Automatic}{default=true}\n", hook_arg);
-	printf("value {arg=%d}{value=sock}{display=Socket tracepoints (kernel 6.3+)}{default=false}\n",
-	       hook_arg);
-	printf("value {arg=%d}{value=syscalls}{display=Syscall tracepoints (older kernels)}{default=false}\n",
-	       hook_arg);
-	int buf_arg = n++;
-	printf("arg {number=%d}{call=--buffer-size}{display=Kernel ring buffer (MiB)}{type=selector}"
-	       "{tooltip=Size of the kernel ring buffer; a larger one loses fewer records in bursts}"
-	       "{group=Capture}\n",
-	       buf_arg);
-	for (unsigned mb = 1; mb <= 2048; mb *= 2)
-		printf("value {arg=%d}{value=%u}{display=%u MiB}{default=%s}\n", buf_arg, mb, mb,
-		       mb == 64 ? "true" : "false");
-	printf("arg {number=%d}{call=--without}{display=Pretend the kernel lacks}{type=string}"
-	       "{tooltip=Comma-separated kernel features to treat as absent, to force an older engine "
-	       "variant (sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, "
-	       "ringbuf); udsdump --probe lists them}{required=false}{group=Debug}\n",
-	       n++);
+	/* udsdump's own options (src/core/option_table.c), then the extcap's */
+	option_table_extcap_config(stdout, &n);
 	int lvl_arg = n++;
 	printf("arg {number=%d}{call=--log-level}{display=Set the log level}{type=selector}"
 	       "{tooltip=Set the log level}{required=false}{group=Debug}\n",
@@ -336,9 +257,7 @@ static void *watch_fifo(void *arg)
 	int fd = *(int *)arg;
 
 	while (!watch_done) {
-		struct pollfd p = { .fd = fd, .events = 0 };
-		int r = poll(&p, 1, 100);
-		if (r > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		if (capture_output_hung_up(fd, 100)) {
 			reader_gone = 1;
 			capture_request_stop();
 			break;
@@ -423,12 +342,7 @@ static int run_capture(const struct extcap_args *a, char **argv)
 	     o.ring_mb ? o.ring_mb : 64);
 
 	/* Signals before the FIFO: Wireshark may stop us at any time. */
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a closed reader shows up as EPIPE */
+	capture_stop_on_signals(on_stop_signal);
 
 	if (!capture_preflight())
 		return 1;
@@ -467,10 +381,8 @@ static int validate_filter(const struct extcap_args *a)
 	const char *err = NULL;
 	char ferr[256];
 
-	if (parse_cli_options(a->nrest, a->rest, &o, &err) != OPT_OK) {
-		memset(&o, 0, sizeof(o));
-		o.payload = true;
-	}
+	if (parse_cli_options(a->nrest, a->rest, &o, &err) != OPT_OK)
+		capture_options_init(&o);
 	if (!filter_apply(a->cfilter, &o, ferr, sizeof(ferr)))
 		printf("%s\n", ferr);
 	return 0;

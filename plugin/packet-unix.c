@@ -12,11 +12,8 @@
 
 #include "packet-unix.h"
 
-#ifndef VERSION
-#define VERSION "0.1.0"
-#endif
-
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = VERSION;
+/* (cmake/version.cmake, through plugin/CMakeLists.txt) */
+WS_DLL_PUBLIC_DEF const gchar plugin_version[] = UDSDUMP_PLUGIN_VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);

@@ -3,7 +3,7 @@
 # root and eBPF; with CI=true they never skip.
 set -eu
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUDSDUMP_BENCH=ON >/dev/null
 cmake --build build -j"$(nproc)"
 # The sanitizer build (ASan + UBSan) the tests also run.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUDSDUMP_SANITIZE=ON >/dev/null

@@ -2,6 +2,7 @@
 link types, the options dialog and the capture-filter check, through tshark
 where tshark can show it."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -50,6 +51,9 @@ def test_interfaces_and_version(udsdump_bin):
     assert ifaces == [{"value": "udsdump", "display": "Unix sockets"}]
     v = run(udsdump_bin, "--version").stdout.split()[-1]
     assert v == kinds[0][1]["version"]
+    # the one place the version is written
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "cmake", "version.cmake")) as f:
+        assert v == re.search(r"^set\(UDSDUMP_VERSION (\S+)\)", f.read(), re.M).group(1)
 
 
 def test_dlts_through_tshark(tshark, wsdir):

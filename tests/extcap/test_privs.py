@@ -132,7 +132,7 @@ def test_member_captures_without_root(install, senders, tmp_path):
     pid, links, progs = wait_attached(marker)
     # the front end became the helper, and the helper holds no capability
     # but CAP_BPF once attached (older kernels such as 5.10 refuse reading the loss
-    # counters' map without it: extcap/capture.c)
+    # counters' map without it: src/engine/capture.c)
     assert os.readlink("/proc/%d/exe" % pid) == str(install["helper"])
     status = Path("/proc/%d/status" % pid).read_text()
     assert re.search(r"^Uid:\s+%d\s" % pwd.getpwnam(MEMBER).pw_uid, status, re.M)

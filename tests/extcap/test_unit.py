@@ -1,5 +1,6 @@
 """The C unit tests (tests/unit/*.c), built by CMake into build/tests/unit/:
-the capture-filter parser, the load ladder's choice, the ENGINE record."""
+the capture-filter parser, the option table and the value parsers, the load
+ladder's choice, the ENGINE record."""
 
 import os
 import subprocess
@@ -13,6 +14,7 @@ UNIT = REPO_DIR / "build" / "tests" / "unit"
 # binary -> (environment override, least number of checks it must run)
 BINARIES = {
     "test_filter": ("UDSDUMP_TEST_FILTER", 101),  # the capture-filter parser
+    "test_cmdline": ("UDSDUMP_TEST_CMDLINE", 400),  # the option table, the shared value parsers
     "test_rungs": ("UDSDUMP_TEST_RUNGS", 25),  # the rung each lab kernel chooses
     "test_engine_record": ("UDSDUMP_TEST_ENGINE_RECORD", 19),  # ENGINE bytes, as FORMAT.md reads
 }

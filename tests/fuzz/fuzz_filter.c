@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: the capture-filter parser (extcap/filter.c).
+ * libFuzzer target: the capture-filter parser (src/core/filter.c).
  * Input: an expression (up to the first NUL). Checks, besides the
  * sanitizers: a failure leaves a one-line message; a success can be
  * described (filter_describe) and that description parses again to the

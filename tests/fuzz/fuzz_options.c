@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: command-line parsing (extcap/options.c,
+ * libFuzzer target: command-line parsing (src/core/cmdline.c,
  * parse_cli_options), argv made of the input's NUL-separated pieces.
  * Checks, besides the sanitizers: OPT_ERROR comes with a one-line message,
  * other results with none; an accepted snap length, count, pid, comm and
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "filter.h"
-#include "options.h"
+#include "cmdline.h"
 
 #define MAX_ARGS 32
 

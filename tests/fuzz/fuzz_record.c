@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: ring-buffer events -> on-wire records (extcap/record.c,
+ * libFuzzer target: ring-buffer events -> on-wire records (src/format/record_writer.c,
  * uds_record_from_event, uds_record_loss and uds_record_engine; the ENGINE
  * record's texts are NUL-separated strings of the payload). The input fills a struct
  * uds_event, optionally the socket's names, a sendto destination, a struct
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
+#include "record_writer.h"
 
 #define FAIL(...)                                  \
 	do {                                       \

@@ -11,8 +11,9 @@ DEBIAN = REPO_DIR / "debian"
 
 
 def project_version():
-    text = (REPO_DIR / "CMakeLists.txt").read_text()
-    return re.search(r"project\(udsdump VERSION ([0-9.]+)", text).group(1)
+    """cmake/version.cmake: the one place the version is written."""
+    text = (REPO_DIR / "cmake" / "version.cmake").read_text()
+    return re.search(r"^set\(UDSDUMP_VERSION ([0-9.]+)\)", text, re.M).group(1)
 
 
 def test_changelog_version_is_the_project_version():
@@ -35,9 +36,9 @@ def test_maintainer_scripts_parse_and_clean_up():
     # package's libexec dir (debian/rules: CMAKE_INSTALL_LIBEXECDIR=libexec)
     assert "HELPER=/usr/libexec/udsdump/udsdump-capture" in post
     assert "-DCMAKE_INSTALL_LIBEXECDIR=libexec" in (DEBIAN / "rules").read_text()
-    # the capabilities are the ones the helper checks for (extcap/privs.c)
+    # the capabilities are the ones the helper checks for (src/engine/privs.c)
     assert "CAPS=cap_bpf,cap_perfmon=ep" in post
-    privs = (REPO_DIR / "extcap" / "privs.c").read_text()
+    privs = (REPO_DIR / "src" / "engine" / "privs.c").read_text()
     assert "CAP_BPF" in privs and "CAP_PERFMON" in privs
     # group before the owner change, capabilities after it (chown clears them)
     assert post.index("groupadd") < post.index("dpkg-statoverride --update") < post.index("setcap")

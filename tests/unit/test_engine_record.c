@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the ENGINE record (extcap/record.c uds_record_engine,
- * extcap/engine_record.c engine_record_build): the bytes are checked by a
+ * Unit tests of the ENGINE record (src/format/record_writer.c uds_record_engine,
+ * src/engine/engine_record.c engine_record_build): the bytes are checked by a
  * small reader written from doc/FORMAT.md ("Engine records"), not from
  * the writer's own constants.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "engine_record.h"
-#include "record.h"
+#include "record_writer.h"
 
 #include "check.h"
 

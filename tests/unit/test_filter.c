@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the capture-filter parser (extcap/filter.c) and of the
- * command line's filter arguments (extcap/options.c). Each accepted
+ * Unit tests of the capture-filter parser (src/core/filter.c) and of the
+ * command line's filter arguments (src/core/cmdline.c). Each accepted
  * expression is checked through the fields it sets and through
  * filter_describe(), each refused one through its message.
  */
@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "filter.h"
-#include "options.h"
+#include "cmdline.h"
 
 #include "check.h"
 
 static void fresh(struct capture_options *o)
 {
-	memset(o, 0, sizeof(*o));
-	o->payload = true;
+	capture_options_init(o);
 }
 
 /* expr must be accepted and describe as want. */

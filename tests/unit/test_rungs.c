@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the load ladder's choice (extcap/engine_rungs.c): each
+ * Unit tests of the load ladder's choice (src/engine/engine_rungs.c): each
  * kernel of the lab, as its features were probed there
  * (../shared/notes/kernel-lab.md), must get its expected rung, and every
  * rung must be the natural choice of some kernel.

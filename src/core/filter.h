@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "capture.h"
+#include "options.h"
 
 /*
  * Parse expr and AND its conditions into o (which may already hold filters

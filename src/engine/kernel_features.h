@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Probe what the running kernel's BPF offers (extcap/engine_rungs.h). */
+/* Probe what the running kernel's BPF offers (src/engine/engine_rungs.h). */
 #ifndef UDSDUMP_KERNEL_FEATURES_H
 #define UDSDUMP_KERNEL_FEATURES_H
 

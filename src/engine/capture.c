@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <poll.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,15 +32,9 @@
 #include "engine_load.h"
 #include "engine_record.h"
 #include "pcapng.h"
-#include "record.h"
+#include "privs.h"
+#include "record_writer.h"
 #include "udsdump.skel.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -50,63 +43,10 @@ void capture_request_stop(void)
 	stop_requested = 1;
 }
 
-int parse_hook(const char *s)
-{
-	if (!strcmp(s, "auto"))
-		return HOOK_AUTO;
-	if (!strcmp(s, "sock"))
-		return HOOK_SOCK;
-	if (!strcmp(s, "syscalls"))
-		return HOOK_SYSCALLS;
-	return -1;
-}
-
-int parse_recv_mode(const char *s)
-{
-	if (!strcmp(s, "none") || !strcmp(s, "0"))
-		return UDS_RECV_NONE;
-	if (!strcmp(s, "meta") || !strcmp(s, "metadata") || !strcmp(s, "1"))
-		return UDS_RECV_METADATA;
-	if (!strcmp(s, "payload") || !strcmp(s, "2"))
-		return UDS_RECV_PAYLOAD;
-	return -1;
-}
-
-uint32_t parse_sock_type(const char *s)
-{
-	if (!strcmp(s, "stream") || !strcmp(s, "1"))
-		return 1;
-	if (!strcmp(s, "dgram") || !strcmp(s, "2"))
-		return 2;
-	if (!strcmp(s, "seqpacket") || !strcmp(s, "5"))
-		return 5;
-	return 0;
-}
-
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
 bool capture_preflight(void)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &h, d) != 0) {
-		fprintf(stderr, "udsdump: cannot read capabilities: %s\n", strerror(errno));
+	if (!privs_report_missing())
 		return false;
-	}
-	bool bpf_ok = has_cap(d, CAP_BPF) || has_cap(d, CAP_SYS_ADMIN);
-	bool perf_ok = has_cap(d, CAP_PERFMON) || has_cap(d, CAP_SYS_ADMIN);
-	if (!bpf_ok || !perf_ok) {
-		fprintf(stderr,
-			"udsdump: need CAP_BPF and CAP_PERFMON to capture (missing %s%s%s): run as root, "
-			"or install with -DUDSDUMP_SETCAP=ON and join the capture group\n",
-			bpf_ok ? "" : "CAP_BPF", (!bpf_ok && !perf_ok) ? " and " : "",
-			perf_ok ? "" : "CAP_PERFMON");
-		return false;
-	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		fprintf(stderr, "udsdump: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
 				"udsdump needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
@@ -130,31 +70,6 @@ static void raise_priority(void)
 	int cur = getpriority(PRIO_PROCESS, 0);
 	if (errno == 0 && cur == 0)
 		(void)setpriority(PRIO_PROCESS, 0, CAPTURE_NICE);
-}
-
-/* Once the programs are attached, little needs privilege: the ring buffer
- * is already mapped and the links detach when their fds close. But reading
- * a map through its fd (the loss counters, the skipped runs) is still a
- * bpf() call, and older kernels refuse every bpf() command without CAP_BPF
- * or CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is set (Debian's
- * default): seen on Debian 11's 5.10 (not on 6.1), where every LOSS record
- * went missing. So keep
- * the one that makes us bpf-capable (CAP_BPF where we have it) and drop
- * every other capability. */
-static int drop_capabilities_but_bpf(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct now[2] = {}, keep[2] = {};
-	int cap = CAP_BPF;
-
-	if (syscall(SYS_capget, &h, now) != 0)
-		return -1;
-	if (!(now[cap / 32].effective & (1u << (cap % 32))))
-		cap = CAP_SYS_ADMIN;
-	if (now[cap / 32].effective & (1u << (cap % 32))) {
-		keep[cap / 32].effective = keep[cap / 32].permitted = 1u << (cap % 32);
-	}
-	return (int)syscall(SYS_capset, &h, keep);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -333,13 +248,22 @@ static void format_addr(const struct uds_addr *a, char *out, size_t cap)
 
 /* ---- the capture ----------------------------------------------------- */
 
-/* Has the reader of our pipe or FIFO gone away? (Noticed even when
- * nothing is being captured, so Wireshark's stop is prompt.) */
-static bool output_hung_up(int fd)
+void capture_stop_on_signals(void (*handler)(int))
+{
+	struct sigaction sa = { .sa_handler = handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed reader shows up as EPIPE */
+}
+
+bool capture_output_hung_up(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = 0 };
 
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+	return poll(&p, 1, timeout_ms) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
 
 #define MAX_PENDING_CMSG 16
@@ -840,7 +764,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		goto out;
 	}
 	raise_priority();
-	if (drop_capabilities_but_bpf() != 0) {
+	if (privs_drop_all_but_bpf() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
 		goto out;
 	}
@@ -887,7 +811,7 @@ int capture_run(const struct capture_options *o, int out_fd, const char *out_nam
 		if (o->duration > 0 &&
 		    (double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9 >= o->duration)
 			break;
-		if (c.w.is_pipe && output_hung_up(out_fd)) {
+		if (c.w.is_pipe && capture_output_hung_up(out_fd, 0)) {
 			c.write_errno = EPIPE; /* the reader went away: a normal end */
 			break;
 		}

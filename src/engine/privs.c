@@ -31,14 +31,65 @@ static bool eff(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-bool privs_can_capture(void)
+/* The effective capabilities a capture needs: false if they cannot be read. */
+static bool capture_caps(bool *bpf_ok, bool *perf_ok)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
 
 	if (syscall(SYS_capget, &h, d) != 0)
 		return false;
-	return (eff(d, CAP_BPF) || eff(d, CAP_SYS_ADMIN)) && (eff(d, CAP_PERFMON) || eff(d, CAP_SYS_ADMIN));
+	*bpf_ok = eff(d, CAP_BPF) || eff(d, CAP_SYS_ADMIN);
+	*perf_ok = eff(d, CAP_PERFMON) || eff(d, CAP_SYS_ADMIN);
+	return true;
+}
+
+bool privs_can_capture(void)
+{
+	bool bpf_ok, perf_ok;
+
+	return capture_caps(&bpf_ok, &perf_ok) && bpf_ok && perf_ok;
+}
+
+bool privs_report_missing(void)
+{
+	bool bpf_ok, perf_ok;
+
+	if (!capture_caps(&bpf_ok, &perf_ok)) {
+		fprintf(stderr, "udsdump: cannot read capabilities: %s\n", strerror(errno));
+		return false;
+	}
+	if (bpf_ok && perf_ok)
+		return true;
+	fprintf(stderr,
+		"udsdump: need CAP_BPF and CAP_PERFMON to capture (missing %s%s%s): run as root, "
+		"or install with -DUDSDUMP_SETCAP=ON and join the capture group\n",
+		bpf_ok ? "" : "CAP_BPF", (!bpf_ok && !perf_ok) ? " and " : "", perf_ok ? "" : "CAP_PERFMON");
+	return false;
+}
+
+/* Once the programs are attached, little needs privilege: the ring buffer
+ * is already mapped and the links detach when their fds close. But reading
+ * a map through its fd (the loss counters, the skipped runs) is still a
+ * bpf() call, and older kernels refuse every bpf() command without CAP_BPF
+ * or CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is set (Debian's
+ * default): seen on Debian 11's 5.10 (not on 6.1), where every LOSS record
+ * went missing. So keep
+ * the one that makes us bpf-capable (CAP_BPF where we have it) and drop
+ * every other capability. */
+int privs_drop_all_but_bpf(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct now[2] = {}, keep[2] = {};
+	int cap = CAP_BPF;
+
+	if (syscall(SYS_capget, &h, now) != 0)
+		return -1;
+	if (!eff(now, cap))
+		cap = CAP_SYS_ADMIN;
+	if (eff(now, cap))
+		keep[cap / 32].effective = keep[cap / 32].permitted = 1u << (cap % 32);
+	return (int)syscall(SYS_capset, &h, keep);
 }
 
 static bool same_file(const char *a, const char *b)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "engine_record.h"
 
-#include "record.h"
+#include "record_writer.h"
 
 /* Every feature that is not usable, in --probe's order: the reader learns
  * what the kernel lacks even where the chosen rung does not need it. The

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The capture engine: load the BPF programs, drain the ring buffer into
- * pcapng. Used by the standalone CLI and the extcap front end. */
-#ifndef UDSDUMP_CAPTURE_H
-#define UDSDUMP_CAPTURE_H
+/* What a capture is asked to do: struct capture_options, its defaults and
+ * its path filters. Pure: no I/O, no libbpf. Filled by the command line
+ * (cmdline.h) and the capture-filter language (filter.h). */
+#ifndef UDSDUMP_OPTIONS_H
+#define UDSDUMP_OPTIONS_H
 
-#include <stdint.h>
 #include <stdbool.h>
-#include "udsdump_bpf.h"
+#include <stdint.h>
 
-#define UDSDUMP_VERSION "0.1.0"
+#include "udsdump_bpf.h"
 
 struct capture_options {
 	const char *output;      /* "-" for stdout */
@@ -56,22 +56,20 @@ enum capture_hook {
 	HOOK_SYSCALLS = 2, /* raw sys_exit: older kernels; costs every process */
 };
 
-/* Parse "auto", "sock", "syscalls". -1 on error. */
-int parse_hook(const char *s);
 
-/* Parse "none", "meta" (or "metadata"), "payload". -1 on error. */
-int parse_recv_mode(const char *s);
+/* The defaults of every capture, whatever the front end. */
+void capture_options_init(struct capture_options *o);
 
-/* Parse "stream", "dgram", "seqpacket" (or 1, 2, 5). 0 on error. */
-uint32_t parse_sock_type(const char *s);
+/* Why a socket path or prefix cannot be added to the filters. */
+enum path_error {
+	PATH_OK = 0,
+	PATH_EMPTY,
+	PATH_TOO_LONG,    /* over 108 bytes (the name, without the '@') */
+	PATH_RELATIVE,    /* neither absolute nor @abstract */
+	PATH_TOO_MANY,    /* UDS_MAX_PATH_FILTERS or UDS_MAX_PREFIX_FILTERS */
+};
 
-/* Check privileges and kernel support; print one line and return false. */
-bool capture_preflight(void);
-
-/* Run a capture writing pcapng to fd. Returns the process exit status. */
-int capture_run(const struct capture_options *o, int out_fd, const char *out_name);
-
-/* Ask a running capture to stop (async-signal-safe). */
-void capture_request_stop(void);
+/* Add p to o's paths (or prefixes); p must live as long as o. */
+enum path_error add_path_option(struct capture_options *o, const char *p, bool prefix);
 
 #endif

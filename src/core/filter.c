@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include "options.h"
+#include "values.h"
 
 #define TYPE_ALL ((1u << 1) | (1u << 2) | (1u << 5))
 
@@ -237,20 +238,16 @@ static bool is_primitive_word(const struct token *t)
 	return false;
 }
 
-static uint32_t type_from_name(const char *s)
+/* A socket type given as a bare keyword ("stream", not "1"). */
+static uint32_t type_keyword(const char *s)
 {
-	if (!strcasecmp(s, "stream"))
-		return 1;
-	if (!strcasecmp(s, "dgram") || !strcasecmp(s, "datagram"))
-		return 2;
-	if (!strcasecmp(s, "seqpacket"))
-		return 5;
-	return 0;
+	return isdigit((unsigned char)*s) ? 0 : parse_sock_type(s);
 }
 
 static const char *type_to_name(uint32_t t)
 {
-	return t == 1 ? "stream" : t == 2 ? "dgram" : t == 5 ? "seqpacket" : "?";
+	const char *n = sock_type_name(t);
+	return n ? n : "?";
 }
 
 static struct node *parse_expr(struct parser *p);
@@ -334,12 +331,12 @@ static struct node *parse_primitive(struct parser *p)
 		n->prim = P_TYPE;
 		if (!(v = take_value(p, "type", "stream, dgram or seqpacket")))
 			return NULL;
-		n->num = type_from_name(v);
+		n->num = parse_sock_type(v);
 		if (!n->num)
 			return p_fail(p, "bad socket type '%s' (stream, dgram or seqpacket)", v), NULL;
-	} else if (type_from_name(kw)) {
+	} else if (type_keyword(kw)) {
 		n->prim = P_TYPE;
-		n->num = type_from_name(kw);
+		n->num = type_keyword(kw);
 	} else {
 		return p_fail(p,
 			      "unknown condition '%s' (expected path, prefix, abstract, pid, uid, comm, type "
@@ -481,7 +478,6 @@ static char *dup_string(const char *s)
 /* Add one positive path-kind condition to the path group. */
 static bool add_path_literal(struct parser *p, const struct node *l, struct capture_options *o)
 {
-	const char *err = NULL;
 	char *v;
 
 	if (l->prim == P_ABSTRACT && !l->value) {
@@ -499,16 +495,25 @@ static bool add_path_literal(struct parser *p, const struct node *l, struct capt
 	} else {
 		v = dup_string(l->value);
 	}
-	if (!add_path_option(o, v, l->prim == P_PREFIX, &err)) {
+	switch (add_path_option(o, v, l->prim == P_PREFIX)) {
+	case PATH_OK:
+		break;
+	case PATH_TOO_MANY:
 		free(v); /* not stored */
-		/* reword the option names of options.c for the filter */
-		if (err && strstr(err, "too many --path-prefix"))
+		if (l->prim == P_PREFIX)
 			return p_fail(p, "too many prefix conditions (at most %d)", UDS_MAX_PREFIX_FILTERS);
-		if (err && strstr(err, "too many --path"))
-			return p_fail(p, "too many path conditions (at most %d)", UDS_MAX_PATH_FILTERS);
-		if (err && strstr(err, "empty socket path"))
-			return p_fail(p, "empty socket path in '%s'", prim_names[l->prim]);
-		return p_fail(p, "%s", err ? err : "bad socket path");
+		return p_fail(p, "too many path conditions (at most %d)", UDS_MAX_PATH_FILTERS);
+	case PATH_EMPTY:
+		free(v);
+		return p_fail(p, "empty socket path in '%s'", prim_names[l->prim]);
+	case PATH_TOO_LONG:
+		p_fail(p, "socket path too long (at most 108 bytes): %s", v);
+		free(v);
+		return false;
+	case PATH_RELATIVE:
+		p_fail(p, "socket path must be absolute or @abstract: %s", v);
+		free(v);
+		return false;
 	}
 	return true;
 }

@@ -17,6 +17,14 @@
 /* Does this process have the effective capabilities a capture needs? */
 bool privs_can_capture(void);
 
+/* privs_can_capture(), or false after one line on stderr naming the
+ * capabilities that are missing. */
+bool privs_report_missing(void);
+
+/* Drop every capability but the one that keeps bpf() working (CAP_BPF, or
+ * CAP_SYS_ADMIN where that is what we have). 0, or -1 with errno. */
+int privs_drop_all_but_bpf(void);
+
 /*
  * Call before a capture opens anything. If this process can capture, or
  * no helper is installed, returns true (go on here). Else runs the helper

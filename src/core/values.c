@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "values.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "options.h"
+
+bool parse_u64_value(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 1e9)
+		return false;
+	*out = v;
+	return true;
+}
+
+int parse_hook(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return HOOK_AUTO;
+	if (!strcmp(s, "sock"))
+		return HOOK_SOCK;
+	if (!strcmp(s, "syscalls"))
+		return HOOK_SYSCALLS;
+	return -1;
+}
+
+int parse_recv_mode(const char *s)
+{
+	if (!strcmp(s, "none") || !strcmp(s, "0"))
+		return UDS_RECV_NONE;
+	if (!strcmp(s, "meta") || !strcmp(s, "metadata") || !strcmp(s, "1"))
+		return UDS_RECV_METADATA;
+	if (!strcmp(s, "payload") || !strcmp(s, "2"))
+		return UDS_RECV_PAYLOAD;
+	return -1;
+}
+
+uint32_t parse_sock_type(const char *s)
+{
+	if (!strcasecmp(s, "stream") || !strcmp(s, "1"))
+		return 1;
+	if (!strcasecmp(s, "dgram") || !strcasecmp(s, "datagram") || !strcmp(s, "2"))
+		return 2;
+	if (!strcasecmp(s, "seqpacket") || !strcmp(s, "5"))
+		return 5;
+	return 0;
+}
+
+const char *sock_type_name(uint32_t type)
+{
+	return type == 1 ? "stream" : type == 2 ? "dgram" : type == 5 ? "seqpacket" : NULL;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the option table (src/core/option_table.c) and of the
+ * parsers every front end shares (src/core/values.c): the command line's
+ * getopt tables, --help and the extcap dialog all come from the table,
+ * and one socket-type parser accepts what the four parsers before it
+ * accepted, together.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "filter.h"
+#include "option_table.h"
+#include "values.h"
+
+#include "check.h"
+
+/* The text a FILE-writing function writes. */
+static char *written(void (*fn)(FILE *, void *), void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void usage_of(FILE *f, void *unused)
+{
+	(void)unused;
+	option_table_usage(f);
+}
+
+static void config_of(FILE *f, void *number)
+{
+	option_table_extcap_config(f, number);
+}
+
+static int parse(char **argv, struct capture_options *o, const char **err)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return parse_cli_options(argc, argv, o, err);
+}
+
+static void sock_types(void)
+{
+	static const struct {
+		const char *in;
+		uint32_t want;
+	} cases[] = {
+		{ "stream", 1 }, { "STREAM", 1 }, { "Stream", 1 },   { "1", 1 },     { "dgram", 2 },
+		{ "DGRAM", 2 },	 { "datagram", 2 }, { "Datagram", 2 }, { "2", 2 },     { "seqpacket", 5 },
+		{ "SeqPacket", 5 }, { "5", 5 },	    { "", 0 },	       { "3", 0 },     { "streams", 0 },
+		{ "raw", 0 },	 { "01", 0 },	  { " stream", 0 },   { "any", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(parse_sock_type(cases[i].in) == cases[i].want, "parse_sock_type('%s') = %u, want %u",
+		      cases[i].in, parse_sock_type(cases[i].in), cases[i].want);
+	for (uint32_t t = 0; t < 8; t++) {
+		const char *n = sock_type_name(t);
+		CHECK(n ? parse_sock_type(n) == t : (t != 1 && t != 2 && t != 5), "sock_type_name(%u)", t);
+	}
+	/* the same parser behind --type, the filter language and the extcap */
+	struct capture_options o;
+	const char *err = NULL;
+	char *a1[] = { "udsdump", "--type", "Datagram", "-w", "x", NULL };
+	char *a2[] = { "udsdump", "--type", "5", "-w", "x", NULL };
+	char *a3[] = { "udsdump", "--type", "raw", "-w", "x", NULL };
+	char *a4[] = { "udsdump", "-w", "x", "type", "2", "or", "SEQPACKET", NULL };
+	CHECK(parse(a1, &o, &err) == OPT_OK && o.sock_type == 2, "--type Datagram: %s", err);
+	CHECK(parse(a2, &o, &err) == OPT_OK && o.sock_type == 5, "--type 5: %s", err);
+	CHECK(parse(a3, &o, &err) == OPT_ERROR && strstr(err, "bad socket type"), "--type raw");
+	CHECK(parse(a4, &o, &err) == OPT_OK && o.type_mask == ((1u << 2) | (1u << 5)), "type 2 or SEQPACKET: %s",
+	      err);
+	char *a5[] = { "udsdump", "-w", "x", "5", NULL };
+	CHECK(parse(a5, &o, &err) == OPT_ERROR, "a bare number is no type keyword");
+}
+
+/* Every option: in --help, unique, and taking a value exactly when the
+ * table says so. */
+static void table(void)
+{
+	char *usage = written(usage_of, NULL);
+
+	for (size_t i = 0; i < OPT_ID_COUNT_; i++) {
+		const struct option_spec *s = &option_table[i];
+		char want[64];
+		struct capture_options o;
+		const char *err = NULL;
+
+		CHECK(s->id == (enum option_id)i, "option_table[%zu] is option %d", i, s->id);
+		snprintf(want, sizeof(want), "--%s%s%s", s->long_name, s->metavar ? " " : "",
+			 s->metavar ? s->metavar : "");
+		CHECK(strstr(usage, want) != NULL, "--help lacks '%s'", want);
+		for (size_t j = 0; j < i; j++) {
+			CHECK(strcmp(s->long_name, option_table[j].long_name), "--%s twice", s->long_name);
+			CHECK(!s->short_name || s->short_name != option_table[j].short_name, "-%c twice",
+			      s->short_name);
+		}
+		snprintf(want, sizeof(want), "--%s", s->long_name);
+		char *alone[] = { "udsdump", want, NULL };
+		int rc = parse(alone, &o, &err);
+		if (s->metavar)
+			CHECK(rc == OPT_ERROR && strstr(err, "needs a value"), "%s without a value: %d %s", want,
+			      rc, err ? err : "");
+		else
+			CHECK(rc != OPT_ERROR, "%s alone refused: %s", want, err ? err : "");
+	}
+	free(usage);
+}
+
+/* The dialog: every offered option complete, each selector with one default. */
+static void dialog(void)
+{
+	int n = 5;
+	char *cfg = written(config_of, &n);
+	int offered = 0;
+
+	for (size_t i = 0; i < OPT_ID_COUNT_; i++) {
+		const struct option_spec *s = &option_table[i];
+		char call[64];
+		int defaults = 0;
+
+		snprintf(call, sizeof(call), "{call=--%s}", s->long_name);
+		CHECK(!s->display == !strstr(cfg, call), "--%s offered %d, displayed %d", s->long_name,
+		      strstr(cfg, call) != NULL, s->display != NULL);
+		if (!s->display)
+			continue;
+		offered++;
+		CHECK(s->type && s->group && s->tooltip, "--%s lacks type, group or tooltip", s->long_name);
+		CHECK(!strcmp(s->type, "selector") == (s->choices != NULL), "--%s choices", s->long_name);
+		for (const struct option_choice *c = s->choices; c && c->value; c++)
+			defaults += c->is_default;
+		CHECK(!s->choices || defaults == 1, "--%s has %d defaults", s->long_name, defaults);
+	}
+	CHECK(n == 5 + offered, "numbered %d to %d for %d options", 5, n, offered);
+	CHECK(strstr(cfg, "arg {number=5}{call=--path}") != NULL, "the dialog starts with the path: %.80s", cfg);
+	free(cfg);
+}
+
+int main(void)
+{
+	sock_types();
+	table();
+	dialog();
+	printf("%d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}
