@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from conftest import UDSDUMP, data_of, run_sender, sha256, udsrec, unique
+from lib.engine import UDSDUMP, data_of, run_sender, sha256, udsrec, unique
 
 
 def test_sendfile_and_splice_are_gaps(udsdump_factory, workdir):

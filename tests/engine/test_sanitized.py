@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import IN_CI, PYTHON, REPO_DIR, SENDERS, udsrec, unique
+from lib.engine import IN_CI, PYTHON, REPO_DIR, SENDERS, udsrec, unique
 
 ASAN = os.environ.get("UDSDUMP_ASAN") or str(REPO_DIR / "build-asan" /
                                              "udsdump")
