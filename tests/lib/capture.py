@@ -31,12 +31,14 @@ class Capture:
       where bench/floor prints).
     log: a file that receives every line read, as it comes.
     ready: the text that says it is capturing.
+    keep_newlines: False keeps the lines without their newline.
     """
 
     settle = 0.3  # seconds a `with` block waits before it stops udsdump
 
     def __init__(self, cmd, stdout=subprocess.DEVNULL, env=None, log=None,
-                 ready=CAPTURING, merge_stdout=False, lines=None, out=None):
+                 ready=CAPTURING, merge_stdout=False, lines=None, out=None,
+                 keep_newlines=True):
         self.cmd = [str(a) for a in cmd]
         self.out = None if out is None else str(out)
         self.stdout = stdout
@@ -44,6 +46,7 @@ class Capture:
         self.log = log
         self.ready = ready
         self.merge_stdout = merge_stdout
+        self.keep_newlines = keep_newlines
         self.proc = None
         # stderr lines, each with its newline (lines: a list to fill)
         self.lines = [] if lines is None else lines
@@ -81,7 +84,7 @@ class Capture:
     def _read_log(self, stream):
         for line in iter(stream.readline, b""):
             s = line.decode("utf-8", "replace")
-            self.lines.append(s)
+            self.lines.append(s if self.keep_newlines else s.rstrip("\n"))
             if self._logf:
                 self._logf.write(s)
                 self._logf.flush()
@@ -123,7 +126,7 @@ class Capture:
 
     @property
     def stderr(self):
-        return "".join(self.lines)
+        return ("" if self.keep_newlines else "\n").join(self.lines)
 
     def join(self, timeout=10):
         for t in self._threads:
@@ -156,8 +159,10 @@ class Capture:
     def stop(self, sig=signal.SIGINT, timeout=30):
         """Send sig (SIGINT: finish the file) and wait; returns the exit
         status. CaptureError (after a kill) if it does not exit in time."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+        if self.proc.returncode is None:
+            # not send_signal(): its poll() would reap the process before
+            # wait4 could keep its rusage (the pid is ours until reaped)
+            os.kill(self.proc.pid, sig)
         try:
             return self.wait(timeout)
         except subprocess.TimeoutExpired:

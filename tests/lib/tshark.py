@@ -44,6 +44,7 @@ class Tshark:
         self.plugin = plugin
         self.own_root = root is None
         self.root = root or tempfile.mkdtemp(prefix="udsdump-tshark-")
+        os.makedirs(self.root, exist_ok=True)
         os.chmod(self.root, 0o777)
         self.plugin_dir = os.path.join(self.root, "plugins")
         epan = wsversion.plugin_epan_dir(self.plugin_dir)
