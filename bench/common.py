@@ -29,6 +29,7 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 import udsrec  # noqa: E402  (the reader written from doc/FORMAT.md)
+from lib import paths  # noqa: E402
 from lib.capture import CAPTURING, Capture, CaptureError  # noqa: E402
 SUMMARY_RE = re.compile(r"udsdump: (\d+) records written, (\d+) lost")
 
@@ -152,8 +153,7 @@ def snapshot_udsdump(path, into):
     """Copy the udsdump binary, so a rebuild of build/ during the run does
     not change what is measured halfway."""
     if not path:
-        path = os.environ.get("UDSDUMP") or os.path.join(REPO, "build",
-                                                         "udsdump")
+        path = paths.UDSDUMP
     if not os.path.exists(path):
         print("udsdump not built at %s: run scripts/setup.sh or "
               "cmake -S . -B build && cmake --build build" % path,

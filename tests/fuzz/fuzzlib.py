@@ -1,14 +1,10 @@
 """Dissector fuzzing: shared by the pytest run (conftest.py, test_dissector_fuzz.py)
 and the long run (fuzz_long.py).
 
-  * AsanTshark: tshark (not sanitized itself) loading the plugin built with
-    ASan+UBSan (build-asan/plugin/udsdump.so), the sanitizer runtimes
-    LD_PRELOADed, run as nobody with the plugin staged in a world-readable
-    temporary directory (root ignores WIRESHARK_PLUGIN_DIR) under that
-    tshark's major.minor, with
-    WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Extcap discovery points at an empty
-    directory: Wireshark's own extcaps deadlock at exit under the preloaded
-    ASan runtime (p11-kit's destructor, seen with androiddump).
+  * Tshark: tests/lib/tshark.py's runner (as nobody, the plugin staged)
+    loading the plugin built with ASan+UBSan (build-asan/plugin/udsdump.so),
+    the sanitizer runtimes LD_PRELOADed, extcap discovery pointed at an
+    empty directory.
   * random_record(): records with random TLVs, lengths and flags, written from
     doc/FORMAT.md (not from record.h).
   * seed captures: real udsdump captures of tests/senders/ made during the run.
