@@ -20,7 +20,6 @@ import signal
 import socket
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +28,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 import udsrec  # noqa: E402  (the reader written from doc/FORMAT.md)
-
-CAPTURING = "udsdump: capturing"
+from lib import paths  # noqa: E402
+from lib.capture import CAPTURING, Capture, CaptureError  # noqa: E402
 SUMMARY_RE = re.compile(r"udsdump: (\d+) records written, (\d+) lost")
 
 
@@ -153,8 +152,7 @@ def snapshot_udsdump(path, into):
     """Copy the udsdump binary, so a rebuild of build/ during the run does
     not change what is measured halfway."""
     if not path:
-        path = os.environ.get("UDSDUMP") or os.path.join(REPO, "build",
-                                                         "udsdump")
+        path = paths.UDSDUMP
     if not os.path.exists(path):
         print("udsdump not built at %s: run scripts/setup.sh or "
               "cmake -S . -B build && cmake --build build" % path,
@@ -220,32 +218,30 @@ class Udsdump:
         self.out = out
 
     def start(self):
-        self.logf = open(self.log, "w")
-        self.t0 = time.monotonic()
-        self.p = subprocess.Popen(
-            self.cmd, stderr=self.logf,
-            stdout=self.logf if self.STDOUT_TO_LOG else subprocess.DEVNULL)
-        wait_for_file_text(self.log, self.READY, 60, self.p)
+        # tests/lib/capture.py: the test suite's capture runner
+        self.capture = Capture(self.cmd, log=self.log, ready=self.READY,
+                               merge_stdout=self.STDOUT_TO_LOG)
+        try:
+            self.capture.start(60)
+        except CaptureError as e:
+            raise RuntimeError(str(e))
+        self.p = self.capture.proc
         return self
 
     def lost(self, m):
         return int(m.group(2))
 
     def stop(self):
-        os.kill(self.p.pid, signal.SIGINT)
-        code, ru = wait4(self.p.pid)
-        self.p.returncode = code
-        wall = time.monotonic() - self.t0
-        self.logf.close()
-        with open(self.log, errors="replace") as f:
-            text = f.read()
+        code = self.capture.stop(signal.SIGINT, timeout=None)
+        ru = self.capture.rusage
+        text = self.capture.stderr
         m = self.RESULT.search(text)
         if code != 0 or not m:
             raise RuntimeError("%s exited %d:\n%s" % (self.NAME, code, text))
         return {
             "records": int(m.group(1)), "lost": self.lost(m),
             "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
-            "wall_s": wall,
+            "wall_s": self.capture.wall_s,
             "file_bytes": os.path.getsize(self.out) if self.out else 0,
         }
 

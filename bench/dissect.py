@@ -24,24 +24,19 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from redis_overhead import start_redis, modes_for  # noqa: E402
+from lib import paths, tshark  # noqa: E402  (tests/lib, on the path by common)
 
 TARGET = 1.0
-NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
 
 def find_plugin(explicit):
     if explicit:
         return explicit
-    env = os.environ.get("UDSDUMP_PLUGIN")
-    if env:
-        return env
-    cands = [os.path.join(common.REPO, d, "plugin", "udsdump.so")
-             for d in ("build", "build-plugin")]
-    cands = [c for c in cands if os.path.exists(c)]
-    if not cands:
+    found = paths.find_plugin()
+    if not found:
         print("udsdump.so not built: run scripts/setup.sh", file=sys.stderr)
         sys.exit(2)
-    return max(cands, key=os.path.getmtime)
+    return found
 
 
 def redis_bench(args, n):
@@ -83,33 +78,15 @@ def capture_tcp(d, port, n, out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
-class Tshark:
+class Tshark(tshark.Tshark):
+    """tests/lib/tshark.py's runner (the plugin staged, run as nobody),
+    timed."""
+
     def __init__(self, root, plugin):
-        self.root = root
-        self.plugin_dir = os.path.join(root, "plugins")
-        epan = os.path.join(self.plugin_dir, "4.0", "epan")
-        os.makedirs(epan)
-        shutil.copy(plugin, os.path.join(epan, "udsdump.so"))
-        self.config = os.path.join(root, "config")
-        os.makedirs(self.config)
-        for dp, dn, fn in os.walk(root):
-            os.chmod(dp, 0o777)
-            for f in fn:
-                os.chmod(os.path.join(dp, f), 0o644)
-
-    def env(self):
-        return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": self.root,
-                "LANG": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": self.plugin_dir,
-                "WIRESHARK_CONFIG_DIR": self.config}
-
-    def cmd(self, args):
-        pre = NOBODY if os.geteuid() == 0 else []
-        return pre + ["/usr/bin/tshark"] + list(args)
+        super().__init__(plugin, root=root)
 
     def output(self, args):
-        return subprocess.run(self.cmd(args), env=self.env(), cwd=self.root,
-                              capture_output=True, text=True,
-                              timeout=600).stdout
+        return self.raw(args, timeout=600)[1]
 
     def timed(self, args):
         """Run tshark with output to /dev/null: (wall s, cpu s, peak RSS KB)."""

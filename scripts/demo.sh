@@ -29,7 +29,7 @@ wait_for() { # wait_for FILE PATTERN
 redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 \
 	--save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
 pids="$pids $!"
-/usr/bin/python3 scripts/http_unix_server.py "$dir/http.sock" >"$dir/http.log" 2>&1 &
+/usr/bin/python3 tests/senders/http_unix_server.py "$dir/http.sock" >"$dir/http.log" 2>&1 &
 pids="$pids $!"
 wait_for "$dir/http.log" ready
 for _ in $(seq 1 50); do [ -S "$dir/redis.sock" ] && break; sleep 0.1; done

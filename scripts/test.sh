@@ -14,8 +14,6 @@ PY=/usr/bin/python3
 results=$(mktemp -d /tmp/udsdump-results.XXXXXX)
 status=0
 
-# Each test directory has its own conftest.py, so each runs in its own
-# pytest process (their helper modules share the name "conftest").
 run() { # run NAME [env] pytest-args...
 	name=$1
 	shift
@@ -34,16 +32,9 @@ run engine-syscalls UDSDUMP_EXTRA_ARGS=--hook=syscalls $PY -m pytest -q \
 	tests/engine/test_filters.py tests/engine/test_gaps.py \
 	tests/engine/test_offline.py::test_sendfile_and_splice_are_gaps
 
-run reader $PY -m pytest -q -p no:cacheprovider tests/test_udsrec.py tests/test_size_rule.py \
-	tests/test_format_doc.py
-for d in tests/*/; do
-	d=${d%/}
-	case "$d" in
-	tests/senders | tests/valgrind | tests/__pycache__) continue ;;
-	esac
-	ls "$d"/test_*.py >/dev/null 2>&1 || continue
-	run "$(basename "$d")" $PY -m pytest -ra -p no:cacheprovider "$d" "$@"
-done
+# Everything else in one run (pytest.ini: testpaths, markers; the shared
+# helpers are tests/lib). Arguments go to this run: a directory, -k, -x...
+run suite $PY -m pytest -ra -p no:cacheprovider "$@"
 
 # One closing line for the whole run.
 $PY - "$results" <<'PYEOF'

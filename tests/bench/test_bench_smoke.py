@@ -9,28 +9,19 @@ Needs root and eBPF (like tests/engine); skips without them unless CI=true.
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from lib import ci
+from lib.paths import PYTHON, REPO, UDSDUMP
+
 BENCH = os.path.join(REPO, "bench")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
-    else sys.executable
-IN_CI = os.environ.get("CI", "").lower() == "true"
-UDSDUMP = os.environ.get("UDSDUMP") or os.path.join(REPO, "build", "udsdump")
-
-
-def _skip_or_fail(why):
-    if IN_CI:
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _environment():
     if os.geteuid() != 0:
-        _skip_or_fail("the benchmarks need root (eBPF capture)")
+        ci.skip_or_fail("the benchmarks need root (eBPF capture)", ci_prefix="")
     if not os.path.exists(UDSDUMP):
         pytest.fail("udsdump not built at %s" % UDSDUMP)
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (UDSDUMP, CAPTURING, Udsdump, WaitingSender, data_of,
+from lib.engine import (UDSDUMP, CAPTURING, Udsdump, WaitingSender, data_of,
                       run_sender, sha256, udsrec, unique, wireshark_check)
 
 

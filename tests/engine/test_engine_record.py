@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import UDSDUMP, Udsdump, data_of, run_sender, unique, udsrec
+from lib.engine import UDSDUMP, Udsdump, data_of, run_sender, unique, udsrec
 
 ENGINE_LINE = re.compile(r"^udsdump: engine (\S+) on (\S+)(?: \((.*)\))?$",
                          re.M)

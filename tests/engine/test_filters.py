@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import (WaitingSender, data_of, records_of, run_sender,
+from lib.engine import (WaitingSender, data_of, records_of, run_sender,
                       sha256, udsrec, unique)
 
 TYPE_CODE = {"stream": 1, "dgram": 2, "seqpacket": 5}

@@ -6,7 +6,7 @@ import socket
 import sys
 import time
 
-from conftest import SENDERS, data_of, udsrec
+from lib.engine import SENDERS, data_of, udsrec
 
 sys.path.insert(0, str(SENDERS))
 import uring  # noqa: E402  (tests/senders/uring.py)

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import PYTHON, REPO_DIR, SENDERS, udsrec
+from lib.engine import PYTHON, REPO_DIR, SENDERS, udsrec
 
 
 def escaped(name: bytes, abstract: bool) -> str:
@@ -25,7 +25,7 @@ def escaped(name: bytes, abstract: bool) -> str:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    from conftest import Udsdump
+    from lib.engine import Udsdump
     d = tmp_path_factory.mktemp("hostile")
     os.chmod(d, 0o755)
     out = d / "h.pcapng"

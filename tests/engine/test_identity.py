@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (Udsdump, WaitingSender, data_of, run_sender, sha256,
+from lib.engine import (Udsdump, WaitingSender, data_of, run_sender, sha256,
                       ss_unix, udsrec, unique)
 
 

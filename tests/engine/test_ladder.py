@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import (UDSDUMP, Udsdump, data_of, run_sender, sha256, unique,
+from lib.engine import (UDSDUMP, Udsdump, data_of, run_sender, sha256, unique,
                       udsrec)
 
 INSN_BUDGET = 1_000_000

@@ -4,7 +4,7 @@ the right sockets, peers, processes and final offsets."""
 import json
 import subprocess
 
-from conftest import PYTHON, udsrec, unique
+from lib.engine import PYTHON, udsrec, unique
 
 SCRIPT = r'''
 import json, os, socket, sys

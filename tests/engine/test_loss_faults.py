@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import (PYTHON, SENDERS, UDSDUMP, data_of, start_process,
+from lib.engine import (PYTHON, SENDERS, UDSDUMP, data_of, start_process,
                       udsrec, unique, wireshark_check)
 
 

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from conftest import UDSDUMP, data_of, run_sender, sha256, udsrec, unique
+from lib.engine import UDSDUMP, Capture, data_of, run_sender, sha256, udsrec, unique
 
 
 def test_sendfile_and_splice_are_gaps(udsdump_factory, workdir):
@@ -66,21 +66,15 @@ def test_pcap_copy_reads_the_same(udsdump_factory, workdir, tmp_path):
 def test_live_pipe_into_tshark(workdir):
     """udsdump -w - | tshark -r - : tshark reads the records."""
     p = "%s/%s.sock" % (workdir, unique("tsh"))
-    proc = subprocess.Popen([UDSDUMP, "-w", "-", "--path", p],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cap = Capture([UDSDUMP, "-w", "-", "--path", p], stdout=subprocess.PIPE).spawn()
+    proc = cap.proc
     ts = subprocess.Popen(["tshark", "-n", "-r", "-", "-T", "fields",
                            "-e", "frame.len"], stdin=proc.stdout,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # tshark holds it now
     try:
-        line = b""
-        deadline = time.monotonic() + 60
-        while b"udsdump: capturing" not in line and \
-                time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
-                break
-        assert b"udsdump: capturing" in line, "udsdump did not start"
+        why = cap.wait_capturing(60)
+        assert why is None, "udsdump did not start: %s" % why
         log = run_sender("traffic.py", "--addr", "path:" + p, "--sizes",
                          "5,6,7", "--syscalls", "write")
         time.sleep(0.5)

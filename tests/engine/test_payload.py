@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import (Udsdump, run_sender, wireshark_check, data_of, sha256,
+from lib.engine import (Udsdump, run_sender, wireshark_check, data_of, sha256,
                       unique, udsrec)
 
 SIZES = "1,2,100,4095,4096,65535,65536,65537,262144,1M"

@@ -4,7 +4,7 @@ delivered with it (issue "Receive side")."""
 import json
 import subprocess
 
-from conftest import PYTHON, SENDERS, udsrec
+from lib.engine import PYTHON, SENDERS, udsrec
 
 
 def scenario(name, workdir, udsdump_factory, extra=()):

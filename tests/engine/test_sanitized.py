@@ -10,10 +10,8 @@ import time
 
 import pytest
 
-from conftest import IN_CI, PYTHON, REPO_DIR, SENDERS, udsrec, unique
-
-ASAN = os.environ.get("UDSDUMP_ASAN") or str(REPO_DIR / "build-asan" /
-                                             "udsdump")
+from lib.engine import IN_CI, PYTHON, SENDERS, udsrec, unique
+from lib.paths import ASAN_UDSDUMP as ASAN
 REPORT_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
                 "UndefinedBehaviorSanitizer")
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import IN_CI, PYTHON, SENDERS, TESTS_DIR, UDSDUMP, \
+from lib.engine import IN_CI, PYTHON, SENDERS, TESTS_DIR, UDSDUMP, \
     start_process, udsrec, unique
 
 SUPP = TESTS_DIR / "valgrind" / "libbpf.supp"

@@ -1,6 +1,6 @@
 """Live captures through tshark -i udsdump: options set with
 -o extcap.udsdump.<option>:value and capture filters given with -f take
-effect on real traffic from sender.py; after tshark stops nothing of the
+effect on real traffic from tests/senders/numbered.py; after tshark stops nothing of the
 capture is left in the kernel."""
 
 import os
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import (assert_detached, data_records, finish_tshark, read_records,
+from lib.extcap import (assert_detached, data_records, finish_tshark, read_records,
                       start_tshark, wait_attached)
 
 DURATION = 5

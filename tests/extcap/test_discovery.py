@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import UDSDUMP, need, ws_env
+from lib.extcap import UDSDUMP, need, ws_env
 
 
 def run(*args, **kw):

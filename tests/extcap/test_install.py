@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_DIR, need
+from lib.extcap import REPO_DIR, need
 
 
 def sh(*args, env=None, **kw):

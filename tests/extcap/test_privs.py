@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import udsrec
-from conftest import (IN_CI, REPO_DIR, data_records, live_problems, need, udsdump_processes,
+from lib.extcap import (IN_CI, REPO_DIR, data_records, live_problems, need, udsdump_processes,
                       wait_attached)
 
 GROUP = "udsdtestgrp"

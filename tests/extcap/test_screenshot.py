@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from conftest import HERE, REPO_DIR, UDSDUMP, need
+from lib.extcap import HERE, REPO_DIR, UDSDUMP, need
 
 
 def ocr(png, tmp_path):

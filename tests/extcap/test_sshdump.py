@@ -11,7 +11,7 @@ import time
 import pytest
 
 import udsrec
-from conftest import GLOBAL_EXTCAP_DIR, UDSDUMP, data_records, live_problems, need
+from lib.extcap import GLOBAL_EXTCAP_DIR, UDSDUMP, data_records, live_problems, need
 
 SSHDUMP = os.path.join(GLOBAL_EXTCAP_DIR, "sshdump")
 

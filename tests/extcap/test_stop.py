@@ -12,7 +12,7 @@ import time
 
 import udsrec
 
-from conftest import UDSDUMP, assert_detached, data_records, wait_attached
+from lib.extcap import UDSDUMP, assert_detached, data_records, wait_attached
 
 
 class FifoCapture:

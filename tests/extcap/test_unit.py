@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_DIR, need
+from lib.extcap import REPO_DIR, need
 
 UNIT = REPO_DIR / "build" / "tests" / "unit"
 

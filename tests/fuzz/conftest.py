@@ -11,33 +11,16 @@ except with CI=true: then they fail. The engine's own fuzzers are marked
 import glob
 import os
 import shutil
-import sys
 import tempfile
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import fuzzlib  # noqa: E402
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-GOLDEN = os.path.join(fuzzlib.TESTS, "plugin", "golden")
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "live: captures live with build/udsdump (root, eBPF): host suite only")
-    config.addinivalue_line(
-        "markers", "engine: tests the capture engine, not the dissector")
+import fuzzlib
+from lib import ci, paths
 
 
 def need_live():
-    why = fuzzlib.live_problems()
-    if why:
-        msg = "live capture unavailable: " + "; ".join(why)
-        if IN_CI:
-            pytest.fail("CI=true but " + msg, pytrace=False)
-        pytest.skip(msg)
+    ci.need_live("CI=true but live capture unavailable: ")
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +66,8 @@ def pts(plain_plugin):
 
 @pytest.fixture(scope="session")
 def golden_captures():
-    caps = sorted(os.path.join(GOLDEN, f) for f in os.listdir(GOLDEN) if f.endswith(".pcapng"))
-    assert caps, "no golden captures in " + GOLDEN
+    caps = sorted(os.path.join(paths.GOLDEN, f) for f in os.listdir(paths.GOLDEN) if f.endswith(".pcapng"))
+    assert caps, "no golden captures in " + paths.GOLDEN
     return caps
 
 

@@ -1,14 +1,10 @@
 """Dissector fuzzing: shared by the pytest run (conftest.py, test_dissector_fuzz.py)
 and the long run (fuzz_long.py).
 
-  * AsanTshark: tshark (not sanitized itself) loading the plugin built with
-    ASan+UBSan (build-asan/plugin/udsdump.so), the sanitizer runtimes
-    LD_PRELOADed, run as nobody with the plugin staged in a world-readable
-    temporary directory (root ignores WIRESHARK_PLUGIN_DIR) under that
-    tshark's major.minor, with
-    WIRESHARK_ABORT_ON_DISSECTOR_BUG=1. Extcap discovery points at an empty
-    directory: Wireshark's own extcaps deadlock at exit under the preloaded
-    ASan runtime (p11-kit's destructor, seen with androiddump).
+  * Tshark: tests/lib/tshark.py's runner (as nobody, the plugin staged)
+    loading the plugin built with ASan+UBSan (build-asan/plugin/udsdump.so),
+    the sanitizer runtimes LD_PRELOADed, extcap discovery pointed at an
+    empty directory.
   * random_record(): records with random TLVs, lengths and flags, written from
     doc/FORMAT.md (not from record.h).
   * seed captures: real udsdump captures of tests/senders/ made during the run.
@@ -21,42 +17,28 @@ import os
 import random
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-REPO = os.path.dirname(TESTS)
-SENDERS = os.path.join(TESTS, "senders")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-sys.path.insert(0, TESTS)
-sys.path.insert(0, os.path.join(TESTS, "plugin"))
+sys.path.insert(0, os.path.dirname(HERE))
 import udsrec  # noqa: E402
-import wsversion  # noqa: E402
+from lib import ci, paths, tshark  # noqa: E402
+from lib.capture import udsdump_capture  # noqa: E402
+from lib.pcapng import pcapng_bytes as _pcapng_bytes  # noqa: E402
+from lib.senders import run_sender  # noqa: E402
 
-ASAN_PLUGIN = os.environ.get("UDSDUMP_ASAN_PLUGIN") or os.path.join(
-    REPO, "build-asan", "plugin", "udsdump.so")
-PLAIN_PLUGIN = os.environ.get("UDSDUMP_PLUGIN") or os.path.join(REPO, "build", "plugin", "udsdump.so")
-UDSDUMP = os.environ.get("UDSDUMP") or os.path.join(REPO, "build", "udsdump")
-CAPTURING = "udsdump: capturing"
+TESTS = paths.TESTS
+REPO = paths.REPO
+ASAN_PLUGIN = paths.ASAN_PLUGIN
+PLAIN_PLUGIN = paths.PLUGIN
 
 # Anything of these on stderr/stdout is a failure.
 REPORT_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                 "UndefinedBehaviorSanitizer", "AddressSanitizer:", "Dissector bug",
                 "DEADLYSIGNAL")
-
-
-def gcc_runtime(name):
-    p = subprocess.run(["gcc", "-print-file-name=" + name], capture_output=True, text=True)
-    path = os.path.realpath(p.stdout.strip())
-    if p.returncode != 0 or not os.path.isabs(path) or not os.path.exists(path):
-        raise RuntimeError("gcc has no %s (%r)" % (name, p.stdout))
-    return path
 
 
 def build_asan_plugin():
@@ -79,91 +61,16 @@ def plugin_is_sanitized(path):
     return "__asan_" in syms and "__ubsan_handle_" in syms
 
 
-class Tshark:
-    """tshark (or another Wireshark tool) with a build-tree plugin, as nobody."""
+class Tshark(tshark.Tshark):
+    """tshark with a build-tree plugin, as nobody, extcaps out of the way."""
 
     def __init__(self, plugin, sanitize=True, root=None):
-        self.root = root or tempfile.mkdtemp(prefix="udsdump-fuzz-")
-        self.own_root = root is None
-        os.chmod(self.root, 0o777)
-        self.plugin_dir = os.path.join(self.root, "plugins")
-        epan = wsversion.plugin_epan_dir(self.plugin_dir)
-        os.makedirs(epan)
-        self.staged = os.path.join(epan, "udsdump.so")
-        shutil.copy(plugin, self.staged)
-        self.config_dir = os.path.join(self.root, "config")
-        self.extcap_dir = os.path.join(self.root, "extcap-empty")
-        self.files = os.path.join(self.root, "files")
-        for d in (self.config_dir, self.extcap_dir, self.files):
-            os.makedirs(d)
-        for dirpath, _dirs, fnames in os.walk(self.root):
-            os.chmod(dirpath, 0o777)
-            for f in fnames:
-                os.chmod(os.path.join(dirpath, f), 0o644)
-        self.sanitize = sanitize
-        self.preload = ""
-        if sanitize:
-            self.preload = "%s %s" % (gcc_runtime("libasan.so"), gcc_runtime("libubsan.so"))
-
-    def cleanup(self):
-        if self.own_root:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-    def prefix(self):
-        if os.geteuid() == 0:
-            return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-        return []
-
-    def env(self):
-        e = {
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": self.root,
-            "LANG": "C.UTF-8",
-            "WIRESHARK_PLUGIN_DIR": self.plugin_dir,
-            "WIRESHARK_CONFIG_DIR": self.config_dir,
-            "WIRESHARK_EXTCAP_DIR": self.extcap_dir,
-            "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1",
-        }
-        if self.sanitize:
-            e["LD_PRELOAD"] = self.preload
-            # tshark itself leaks at exit; the plugin's own leaks are
-            # checked with valgrind (test_valgrind_tshark.py).
-            e["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:exitcode=86:"
-                                 "handle_abort=1:allocator_may_return_null=1")
-            e["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=87"
-        return e
-
-    def stage(self, src, name=None):
-        """Copy a file where nobody can read it; returns the new path."""
-        dst = os.path.join(self.files, name or os.path.basename(src))
-        if os.path.abspath(src) != dst:
-            shutil.copy(src, dst)
-        os.chmod(dst, 0o644)
-        return dst
-
-    def write(self, name, data):
-        dst = os.path.join(self.files, name)
-        with open(dst, "wb") as f:
-            f.write(data)
-        os.chmod(dst, 0o644)
-        return dst
-
-    def run(self, args, tool="tshark", timeout=600, wrapper=()):
-        cmd = self.prefix() + list(wrapper) + ["/usr/bin/" + tool] + list(args)
-        p = subprocess.run(cmd, env=self.env(), cwd=self.root, capture_output=True,
-                           timeout=timeout)
-        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-    def plugin_loaded(self):
-        """(True, line) when tshark -G plugins lists the staged plugin."""
-        rc, out, err = self.run(["-G", "plugins"], timeout=120)
-        lines = [l for l in out.splitlines() if "udsdump.so" in l]
-        return rc == 0 and bool(lines) and self.staged in lines[0], out + err
+        super().__init__(plugin, root=root, sanitize=sanitize, isolate_extcap=True)
 
     def dissect(self, path, extra=(), timeout=300):
         """tshark -nVxr PATH -2; returns (rc, stdout, stderr, problems)."""
         try:
-            rc, out, err = self.run(["-nVx", "-2", "-r", path] + list(extra), timeout=timeout)
+            rc, out, err = self.raw(["-nVx", "-2", "-r", path] + list(extra), timeout=timeout)
         except subprocess.TimeoutExpired:
             return -1, "", "", ["tshark still running after %ds (hang)" % timeout]
         return rc, out, err, problems(rc, out, err)
@@ -190,9 +97,6 @@ def unix_frames(verbose_out):
 
 # ------------------------------------------------------------ pcapng (FORMAT.md)
 
-LINKTYPE_USER12 = 159
-
-
 def _u16(v):
     return struct.pack("<H", v & 0xFFFF)
 
@@ -205,22 +109,10 @@ def _u64(v):
     return struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF)
 
 
-def _block(btype, body):
-    pad = (-len(body)) % 4
-    total = 12 + len(body) + pad
-    return _u32(btype) + _u32(total) + body + b"\0" * pad + _u32(total)
-
-
 def pcapng_bytes(packets, start_us=1_700_000_000_000_000):
     """packets: record bytes, or (bytes, orig_len) when the capture cut it."""
-    out = [_block(0x0A0D0D0A, _u32(0x1A2B3C4D) + _u16(1) + _u16(0) + struct.pack("<q", -1)),
-           _block(0x00000001, _u16(LINKTYPE_USER12) + _u16(0) + _u32(0))]
-    for i, p in enumerate(packets):
-        data, orig = p if isinstance(p, tuple) else (p, len(p))
-        ts = start_us + i * 997
-        out.append(_block(0x00000006, _u32(0) + _u32(ts >> 32) + _u32(ts) + _u32(len(data)) +
-                          _u32(max(orig, len(data))) + data))
-    return b"".join(out)
+    return _pcapng_bytes([(p[0], None, p[1]) if isinstance(p, tuple) else p for p in packets],
+                         start_ts_us=start_us, step_us=997)
 
 
 # ------------------------------------------------------------ random records
@@ -377,56 +269,7 @@ def count_packets(path):
 # ------------------------------------------------------------ live seeds
 
 def live_problems():
-    why = []
-    if os.geteuid() != 0:
-        why.append("not root (live capture needs root)")
-    if not os.access(UDSDUMP, os.X_OK):
-        why.append("no udsdump at %s" % UDSDUMP)
-    if not os.path.exists("/sys/kernel/btf/vmlinux"):
-        why.append("no kernel BTF")
-    return why
-
-
-class Capture:
-    """build/udsdump writing to out, until stop()."""
-
-    def __init__(self, out, args=()):
-        self.out = out
-        self.p = subprocess.Popen([UDSDUMP, "-w", out] + list(args), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.lines = []
-        ready = threading.Event()
-
-        def rd():
-            for line in iter(self.p.stderr.readline, b""):
-                self.lines.append(line.decode(errors="replace"))
-                if CAPTURING in self.lines[-1]:
-                    ready.set()
-        self.t = threading.Thread(target=rd, daemon=True)
-        self.t.start()
-        deadline = time.monotonic() + 60
-        while not ready.wait(0.05):
-            if self.p.poll() is not None or time.monotonic() > deadline:
-                self.p.kill()
-                self.p.wait()
-                raise RuntimeError("udsdump did not start: " + "".join(self.lines))
-
-    def stop(self):
-        time.sleep(0.3)
-        self.p.send_signal(signal.SIGINT)
-        rc = self.p.wait(60)
-        self.t.join(5)
-        if rc != 0:
-            raise RuntimeError("udsdump exited %d: %s" % (rc, "".join(self.lines)))
-        return self.out
-
-
-def run_sender(script, *args):
-    p = subprocess.run([PYTHON, os.path.join(SENDERS, script)] + [str(a) for a in args],
-                       capture_output=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError("sender %s failed: %s" % (script, p.stderr.decode(errors="replace")))
-    return p.stdout
+    return ci.live_problems()
 
 
 def make_seed_captures(outdir, tag="fz"):
@@ -448,18 +291,12 @@ def make_seed_captures(outdir, tag="fz"):
         ]
         for name, args in specs:
             out = os.path.join(outdir, "seed-%s.pcapng" % name)
-            c = Capture(out, ["--recv", "payload", "--lifecycle", "-f", "comm %s" % comm])
-            try:
+            with udsdump_capture(out, ["--recv", "payload", "--lifecycle", "-f", "comm %s" % comm]):
                 run_sender("traffic.py", *(args + ["--client-comm", comm, "--server-comm", comm]))
-            finally:
-                c.stop()
             caps.append(out)
         out = os.path.join(outdir, "seed-scm.pcapng")
-        c = Capture(out, ["--recv", "payload", "-f", "comm %s" % comm])
-        try:
+        with udsdump_capture(out, ["--recv", "payload", "-f", "comm %s" % comm]):
             run_sender("scm_send.py", "--dir", work, "--client-comm", comm, "--many", "100")
-        finally:
-            c.stop()
         caps.append(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

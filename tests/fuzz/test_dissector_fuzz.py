@@ -27,7 +27,7 @@ def test_sanitized_plugin_is_what_runs(asan_plugin, ats):
     assert fuzzlib.plugin_is_sanitized(ats.staged)
     bare = fuzzlib.Tshark(asan_plugin, sanitize=False)
     try:
-        rc, out, err = bare.run(["-G", "plugins"])
+        rc, out, err = bare.raw(["-G", "plugins"])
         # without the preloaded ASan runtime the instrumented plugin cannot load
         assert "udsdump.so" not in out and "ASan runtime does not come first" in err, out + err
     finally:

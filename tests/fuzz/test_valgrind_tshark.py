@@ -38,7 +38,7 @@ def test_valgrind_tshark(pts, golden_captures, which):
         files = [pts.write("vg-random.pcapng", fuzzlib.random_capture(rng, 60))]
     for f in files:
         xml = os.path.join(pts.root, os.path.basename(f) + ".vg.xml")
-        rc, out, err = pts.run(
+        rc, out, err = pts.raw(
             ["-nVx", "-2", "-r", f],
             wrapper=["/usr/bin/valgrind", "--tool=memcheck", "--leak-check=full",
                      "--show-leak-kinds=definite,indirect,possible", "--xml=yes",

@@ -1,38 +1,40 @@
 """udsdump run by the lab's guest check: started, waited for until it
 says "capturing" (or why it could not), stopped with SIGINT; its stderr
-kept. Optionally behind a slowly drained pipe, to overflow its ring."""
+kept. Optionally behind a slowly drained pipe, to overflow its ring.
 
-import signal
+The runner is the test suite's (tests/lib/capture.py, standard library
+only), reached through sys.path: the guest sees the checkout over 9p."""
+
+import os
 import subprocess
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from lib import capture  # noqa: E402
 
 START_TIMEOUT = 240  # a load under TCG takes seconds; a refused one, 30+
 
 
-class Capture:
+class Capture(capture.Capture):
     """(b) and (d): udsdump writing to a file, its stderr collected."""
 
     def __init__(self, udsdump, out, extra, slow_reader=False):
         """SLOW_READER: udsdump writes to a pipe that a thread drains
         slowly into OUT, so that its ring buffer overflows."""
-        self.proc = subprocess.Popen(
-            [udsdump, "-w", "-" if slow_reader else out] + extra,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE if slow_reader else subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        self.lines = []
+        super().__init__([udsdump, "-w", "-" if slow_reader else out] + extra,
+                         stdout=subprocess.PIPE if slow_reader else subprocess.DEVNULL,
+                         ready="capturing", keep_newlines=False)
+        self.spawn()
         self.drainer = None
         if slow_reader:
             self.drainer = threading.Thread(target=self._drain_slowly,
                                             args=(out,), daemon=True)
             self.drainer.start()
-        self.capturing = threading.Event()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
 
     def _drain_slowly(self, out):
-        pipe = self.proc.stdout.buffer
+        pipe = self.proc.stdout
         with open(out, "wb") as f:
             while True:
                 b = pipe.read1(64 << 10)
@@ -41,24 +43,14 @@ class Capture:
                 f.write(b)
                 time.sleep(0.05)
 
-    def _read(self):
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-            if "capturing" in line:
-                self.capturing.set()
-
     def wait_capturing(self):
         """None once capturing, else why not (the load error, say)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.capturing.wait(0.1):
-            if self.proc.poll() is not None:
-                self.reader.join(5)
-                return "udsdump exited %d: %s" % (self.proc.returncode,
-                                                  self.load_error())
-            if time.monotonic() > deadline:
-                self.proc.kill()
-                return "no 'capturing' within %ds" % START_TIMEOUT
-        return None
+        why = super().wait_capturing(START_TIMEOUT)
+        if why is None:
+            return None
+        if self.proc.returncode is not None and "exited" in why:
+            return "udsdump exited %d: %s" % (self.proc.returncode, self.load_error())
+        return "no 'capturing' within %ds" % START_TIMEOUT
 
     def load_error(self):
         """udsdump's last word, and libbpf's first (usually the cause)."""
@@ -69,13 +61,10 @@ class Capture:
         return why + (" (%s)" % cause[0] if cause else "")
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
         try:
-            rc = self.proc.wait(120)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+            rc = super().stop(timeout=120)
+        except capture.CaptureError:
             rc = "killed after SIGINT"
-        self.reader.join(5)
         if self.drainer:
             self.drainer.join(120)
         return rc

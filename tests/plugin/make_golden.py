@@ -28,8 +28,11 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import conftest  # noqa: E402
-import test_live as L  # noqa: E402
+sys.path.insert(0, os.path.dirname(HERE))
+from lib import paths  # noqa: E402
+from lib.capture import capture_to  # noqa: E402
+from lib.paths import sender  # noqa: E402
+from lib.tshark import Tshark  # noqa: E402
 import treedump  # noqa: E402
 
 GOLDEN = os.path.join(HERE, "golden")
@@ -53,7 +56,7 @@ def write_trees():
     root = tempfile.mkdtemp(prefix="udsdump-golden-trees-")
     os.chmod(root, 0o777)
     try:
-        ts = conftest.Tshark(root, conftest._find_plugin())
+        ts = Tshark(paths.find_plugin(), root=root, files="captures")
         for pcap in sorted(glob.glob(os.path.join(GOLDEN, "*.pcapng"))):
             staged = os.path.join(ts.captures, os.path.basename(pcap))
             shutil.copy(pcap, staged)
@@ -91,8 +94,8 @@ def main():
               "--client-comm", "pcli", "--server-comm", "psrv"], "(unnamed)", 0, 2),
         ]
         for name, uargs, sargs, path, kind, stype in cases:
-            pcap, log = L.capture_to(d, name + ".pcapng", uargs,
-                                     [os.path.join(L.SENDERS, "traffic.py")] + sargs)
+            pcap, log = capture_to(d, name + ".pcapng", uargs,
+                                     [sender("traffic.py")] + sargs)
             with open(pcap, "rb") as f, open(os.path.join(GOLDEN, name + ".pcapng"), "wb") as g:
                 g.write(f.read())
             with open(os.path.join(GOLDEN, name + ".json"), "w") as g:

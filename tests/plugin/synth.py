@@ -10,78 +10,34 @@ the C header disagree, tests built on this module fail.
     write_pcapng(path, [rec.build()])
 """
 
+import os
 import struct
+import sys
 
-# Link type (FORMAT.md: LINKTYPE_USER12).
-LINKTYPE_USER12 = 159
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The format's constants have one home: tests/udsrec.py (from FORMAT.md).
+from udsrec import (  # noqa: E402,F401
+    ADDR_ABSTRACT, ADDR_PATHNAME, ADDR_UNNAMED, EV_ACCEPT, EV_CLOSE, EV_CONNECT, EV_DATA,
+    EV_ENGINE, EV_LOSS, EV_RECV, EV_SHUTDOWN, EV_SOCKETPAIR, F_CMSG_TRUNCATED, F_FIRST_SEEN,
+    F_INFERRED, F_JOINED_MIDSTREAM, F_METADATA_ONLY, F_MORE, F_NO_PAYLOAD_SOURCE, F_OOB,
+    F_PARTIAL, F_READ_FAULT, F_TRUNCATED, FDF_PATH_CUT, FDF_UNRESOLVED, FK_ANON_INODE, FK_PIPE,
+    FK_REGULAR, FK_SOCKET, LINKTYPE_USER12, MISSING_KERNEL, MISSING_WITHOUT, SOCK_DGRAM,
+    SOCK_SEQPACKET, SOCK_STREAM, SYSCALL_NUMBERS, T_CMSG_RAW, T_DEST_ADDR, T_ENGINE_BLIND,
+    T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
+    T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
+    T_SOCKET, T_STREAM, T_TASK)
+from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
-# Events (FORMAT.md "Events").
-EV_DATA = 1
-EV_CONNECT = 2
-EV_ACCEPT = 3
-EV_SOCKETPAIR = 4
-EV_SHUTDOWN = 5
-EV_CLOSE = 6
-EV_LOSS = 7
-EV_RECV = 8
-EV_ENGINE = 9
-
-# Flags (FORMAT.md "Flags": bit numbers).
-F_TRUNCATED = 1 << 0
-F_MORE = 1 << 1
-F_OOB = 1 << 2
-F_PARTIAL = 1 << 3
-F_FIRST_SEEN = 1 << 4
-F_JOINED_MIDSTREAM = 1 << 5
-F_NO_PAYLOAD_SOURCE = 1 << 6
-F_INFERRED = 1 << 7
-F_CMSG_TRUNCATED = 1 << 8
-F_READ_FAULT = 1 << 9
-F_METADATA_ONLY = 1 << 10
-
-# TLV types (FORMAT.md "TLVs").
-T_SOCKET = 1
-T_TASK = 2
-T_PEER_CRED = 3
-T_PEER_TASK = 4
-T_LOCAL_ADDR = 5
-T_PEER_ADDR = 6
-T_DEST_ADDR = 7
-T_STREAM = 8
-T_SCM_RIGHTS_FD = 9
-T_SCM_CREDS = 10
-T_CMSG_RAW = 11
-T_LOSS = 12
-T_ENGINE_KERNEL = 13
-T_ENGINE_RUNG = 14
-T_ENGINE_MISSING = 15
-T_ENGINE_BLIND = 16
-T_ENGINE_VERSION = 17
-T_ENGINE_REASON = 18
-
-# ENGINE_MISSING source (FORMAT.md "Engine records")
-MISSING_KERNEL = 1
-MISSING_WITHOUT = 2
-
-SOCK_STREAM = 1
-SOCK_DGRAM = 2
-SOCK_SEQPACKET = 5
-
-ADDR_UNNAMED = 0
-ADDR_PATHNAME = 1
-ADDR_ABSTRACT = 2
-
-SYS_WRITE = 1
-SYS_SENDMSG = 4
-SYS_SENDTO = 3
-
-FILE_REGULAR = 1
-FILE_SOCKET = 3
-FILE_PIPE = 4
-FILE_ANON = 8
-
-FD_PATH_TRUNCATED = 1 << 0
-FD_UNRESOLVED = 1 << 1
+# The names the plugin tests use for some of them.
+SYS_WRITE = SYSCALL_NUMBERS["write"]
+SYS_SENDTO = SYSCALL_NUMBERS["sendto"]
+SYS_SENDMSG = SYSCALL_NUMBERS["sendmsg"]
+FILE_REGULAR = FK_REGULAR
+FILE_SOCKET = FK_SOCKET
+FILE_PIPE = FK_PIPE
+FILE_ANON = FK_ANON_INODE
+FD_PATH_TRUNCATED = FDF_PATH_CUT
+FD_UNRESOLVED = FDF_UNRESOLVED
 
 
 def u8(v):
@@ -222,32 +178,3 @@ class Record:
                u32(self.flags) + u32(payload_len))
         assert len(hdr) == 16
         return hdr + tlvs + self.payload + self.trailer
-
-
-# ---------------------------------------------------------------- pcapng
-
-
-def _block(btype, body):
-    pad = (-len(body)) % 4
-    total = 12 + len(body) + pad
-    return u32(btype) + u32(total) + body + b"\0" * pad + u32(total)
-
-
-def pcapng_bytes(packets, linktype=LINKTYPE_USER12, start_ts_us=1_700_000_000_000_000):
-    """packets: list of record bytes (or (bytes, ts_us) tuples)."""
-    shb = _block(0x0A0D0D0A, u32(0x1A2B3C4D) + u16(1) + u16(0) + struct.pack("<q", -1))
-    idb = _block(0x00000001, u16(linktype) + u16(0) + u32(0))
-    out = [shb, idb]
-    for i, p in enumerate(packets):
-        if isinstance(p, tuple):
-            data, ts = p
-        else:
-            data, ts = p, start_ts_us + i * 1000
-        body = u32(0) + u32(ts >> 32) + u32(ts & 0xFFFFFFFF) + u32(len(data)) + u32(len(data)) + data
-        out.append(_block(0x00000006, body))
-    return b"".join(out)
-
-
-def write_pcapng(path, packets, linktype=LINKTYPE_USER12):
-    with open(path, "wb") as f:
-        f.write(pcapng_bytes(packets, linktype))

@@ -18,7 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import udsrec  # noqa: E402
 
-from test_live import SENDERS, UDSDUMP, capture_to, workdir  # noqa: E402
+from lib.capture import capture_to  # noqa: E402
+from lib.paths import SENDERS, UDSDUMP  # noqa: E402
+from test_live import workdir  # noqa: E402
 
 GOLDEN = sorted(glob.glob(os.path.join(HERE, "golden", "*.pcapng")))
 ENGINE_FIELDS = ["unix.event", "unix.engine.kernel", "unix.engine.rung", "unix.engine.missing",

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 import treedump
-import wsversion
+from lib import wsversion
 from test_live import follow_chunks
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -7,22 +7,13 @@ the dissector.
 """
 
 import hashlib
-import json
 import os
 import shutil
-import signal
-import subprocess
-import threading
-import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-SENDERS = os.path.join(REPO, "tests", "senders")
-UDSDUMP = os.environ.get("UDSDUMP") or os.path.join(REPO, "build", "udsdump")
-PYTHON = "/usr/bin/python3"
-
+from lib.capture import capture_to
+from lib.paths import sender
 
 pytestmark = pytest.mark.live
 
@@ -30,44 +21,6 @@ pytestmark = pytest.mark.live
 def capture(ts, name, udsdump_args, sender_args, timeout=60):
     """Run udsdump around one sender; return (pcap path, sender log)."""
     return capture_to(ts.captures, name, udsdump_args, sender_args, timeout)
-
-
-def capture_to(directory, name, udsdump_args, sender_args, timeout=60, stderr_lines=None):
-    """stderr_lines: a list that receives udsdump's stderr lines."""
-    out = os.path.join(directory, name)
-    p = subprocess.Popen([UDSDUMP, "-w", out] + udsdump_args, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ready = threading.Event()
-    err = stderr_lines if stderr_lines is not None else []
-
-    def rd():
-        for line in iter(p.stderr.readline, b""):
-            err.append(line.decode("utf-8", "replace"))
-            if "udsdump: capturing" in err[-1]:
-                ready.set()
-    t = threading.Thread(target=rd, daemon=True)
-    t.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not ready.wait(0.05):
-            assert p.poll() is None, "udsdump exited early: %s" % "".join(err)
-            assert time.monotonic() < deadline, "udsdump not capturing: %s" % "".join(err)
-        s = subprocess.run([PYTHON] + sender_args, capture_output=True, timeout=120)
-        assert s.returncode == 0, s.stderr.decode()
-        log = json.loads(s.stdout.decode().strip().splitlines()[-1])
-        time.sleep(0.3)
-    finally:
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        t.join(5)
-    assert p.returncode == 0, "".join(err)
-    os.chmod(out, 0o644)
-    return out, log
 
 
 def follow_chunks(ts, pcap, stream):
@@ -98,7 +51,7 @@ def test_live_pathname_stream(ts):
     d = workdir(ts, "path")
     path = os.path.join(d, "s.sock")
     pcap, log = capture(ts, "live-path.pcapng", ["--path", path],
-                        [os.path.join(SENDERS, "traffic.py"), "--addr", "path:" + path,
+                        [sender("traffic.py"), "--addr", "path:" + path,
                          "--type", "stream", "--syscalls", "write,sendmsg",
                          "--sizes", "5,70000", "--reply", "10",
                          "--client-comm", "ucli", "--server-comm", "usrv"])
@@ -127,7 +80,7 @@ def test_live_pathname_stream(ts):
 def test_live_abstract_seqpacket(ts):
     name = "udsdump-plugin-%d" % os.getpid()
     pcap, log = capture(ts, "live-abstract.pcapng", ["--path", "@" + name],
-                        [os.path.join(SENDERS, "traffic.py"), "--addr", "abstract:" + name,
+                        [sender("traffic.py"), "--addr", "abstract:" + name,
                          "--type", "seqpacket", "--syscalls", "send", "--sizes", "3,300",
                          "--client-comm", "acli", "--server-comm", "asrv"])
     rows = ts.fields(pcap, ["unix.path", "unix.addr.kind", "unix.sock_type", "unix.task.comm"],
@@ -139,7 +92,7 @@ def test_live_abstract_seqpacket(ts):
 
 def test_live_socketpair_dgram(ts):
     pcap, log = capture(ts, "live-pair.pcapng", ["--comm", "pcli"],
-                        [os.path.join(SENDERS, "traffic.py"), "--addr", "pair", "--type", "dgram",
+                        [sender("traffic.py"), "--addr", "pair", "--type", "dgram",
                          "--syscalls", "write", "--sizes", "7,8", "--client-comm", "pcli",
                          "--server-comm", "psrv"])
     c = log["client"]
@@ -152,7 +105,7 @@ def test_live_socketpair_dgram(ts):
 def test_live_scm_rights_and_creds(ts):
     d = workdir(ts, "scm")
     pcap, log = capture(ts, "live-scm.pcapng", ["--path", os.path.join(d, "scm.sock")],
-                        [os.path.join(SENDERS, "scm_send.py"), "--dir", d, "--client-comm", "scmc"])
+                        [sender("scm_send.py"), "--dir", d, "--client-comm", "scmc"])
     msgs = log["server"]["messages"]
     rights = [m for m in msgs if m["fds"]][0]
     creds = [m for m in msgs if not m["fds"]][0]["creds"]

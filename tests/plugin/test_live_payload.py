@@ -12,66 +12,21 @@ under CI=true).
 
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
-import threading
 import time
 
 import pytest
 
 import synth as S
-from test_live import UDSDUMP, workdir  # noqa: F401
+from lib.capture import udsdump_capture
+from lib.paths import PYTHON, sender
+from test_live import workdir
 
 pytestmark = pytest.mark.live
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-HTTP_SERVER = os.path.join(REPO, "scripts", "http_unix_server.py")
-PYTHON = "/usr/bin/python3"
-
-
-class Capture:
-    """udsdump -w OUT --path PATH around a block of workload."""
-
-    def __init__(self, out, path, extra=()):
-        self.out = out
-        self.args = [UDSDUMP, "-w", out] + (["--path", path] if path else []) + list(extra)
-
-    def __enter__(self):
-        self.p = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        ready = threading.Event()
-        self.err = []
-
-        def rd():
-            for line in iter(self.p.stderr.readline, b""):
-                self.err.append(line.decode("utf-8", "replace"))
-                if "udsdump: capturing" in self.err[-1]:
-                    ready.set()
-        self.t = threading.Thread(target=rd, daemon=True)
-        self.t.start()
-        deadline = time.monotonic() + 60
-        while not ready.wait(0.05):
-            assert self.p.poll() is None, "udsdump exited: %s" % "".join(self.err)
-            assert time.monotonic() < deadline, "udsdump not capturing"
-        return self
-
-    def __exit__(self, *exc):
-        time.sleep(0.3)
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-        try:
-            self.p.wait(30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        self.t.join(5)
-        if exc[0] is None:
-            assert self.p.returncode == 0, "".join(self.err)
-        os.chmod(self.out, 0o644)
-        return False
+HTTP_SERVER = sender("http_unix_server.py")
 
 
 def wait_for_socket(path, proc, timeout=10):
@@ -149,7 +104,7 @@ def redis_capture(ts):
         with open(bigfile, "wb") as f:
             f.write(big)
         pcap = os.path.join(ts.captures, "live-redis.pcapng")
-        with Capture(pcap, path):
+        with udsdump_capture(pcap, ["--path", path]):
             run(["redis-cli", "-s", path, "SET", "small", "hello"])
             with open(bigfile, "rb") as f:
                 run(["redis-cli", "-s", path, "-x", "SET", "big"], stdin=f)
@@ -273,7 +228,7 @@ def http_capture(ts):
         got = {}
         pcap = os.path.join(ts.captures, "live-http.pcapng")
         curl = ["curl", "-s", "--unix-socket", path]
-        with Capture(pcap, path):
+        with udsdump_capture(pcap, ["--path", path]):
             got["root"] = run(curl + ["http://x/"])
             got["echo"] = run(curl + ["--data-binary", "@" + bodyfile, "http://x/echo"])
             got["pieces"] = raw_http(path, pieces, then=b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -417,7 +372,7 @@ def test_http_body_ended_by_close(ts):
     try:
         assert srv.stdout.readline().strip() == b"ready"
         pcap = os.path.join(ts.captures, "live-close.pcapng")
-        with Capture(pcap, path):
+        with udsdump_capture(pcap, ["--path", path]):
             got = run(["curl", "-s", "--http1.0", "--unix-socket", path, "http://x/"])
         srv.wait(10)
     finally:

@@ -3,7 +3,7 @@ pipelined PDUs in one record, one PDU over records, messages split by the
 engine (MORE) joined, datagrams never joined across messages, gaps."""
 
 import synth as S
-from wsversion import http_body
+from lib.wsversion import http_body
 
 PATH = "/run/r.sock"
 

@@ -14,7 +14,7 @@ import pytest
 
 import synth as S
 from test_live import workdir
-from test_live_payload import Capture
+from lib.capture import udsdump_capture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "..", "senders", "recv_cases.py")
@@ -23,7 +23,7 @@ CASES = os.path.join(HERE, "..", "senders", "recv_cases.py")
 def run_case(ts, name, extra=()):
     d = workdir(ts, "recv-" + name)
     pcap = os.path.join(ts.captures, "recv-%s.pcapng" % name)
-    with Capture(pcap, None, ["--recv", "meta"] + list(extra)):
+    with udsdump_capture(pcap, ["--recv", "meta"] + list(extra)):
         p = subprocess.run(["/usr/bin/python3", CASES, name, d], capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     return pcap, json.loads(p.stdout.decode().strip().splitlines()[-1])

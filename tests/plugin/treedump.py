@@ -12,7 +12,7 @@ count, while any unix.* difference does.
 
 import xml.etree.ElementTree as ET
 
-import wsversion
+from lib import wsversion
 
 # Protocols whose whole tree is compared.
 PROTOS = ("unix",)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Send numbered messages on a Unix socket until SIGTERM, for the extcap tests.
+"""Send numbered messages on a Unix socket until SIGTERM, for the extcap tests
+(run in the background by tests/lib/senders.py: Background).
 
-    sender.py --comm NAME --kind KIND [--path P] [--size N] [--interval S]
+    numbered.py --comm NAME --kind KIND [--path P] [--size N] [--interval S]
               [--log FILE] [--count N]
 
 KIND: dgram-pair (socketpair), stream-pair, stream-path, dgram-path,
