@@ -2,12 +2,13 @@
 /*
  * What user space tells the BPF programs before they load (the filter and
  * capture settings in .rodata) and the keys of the path-filter maps. The
- * record layout itself is in include/udsdump/record.h.
+ * events they hand back are in udsdump_ring.h, the record layout in
+ * include/udsdump/record.h.
  */
 #ifndef UDSDUMP_BPF_H
 #define UDSDUMP_BPF_H
 
-#include "udsdump/record.h"
+#include "udsdump_ring.h"
 
 #define UDS_MAX_PATH_FILTERS 16
 #define UDS_MAX_PREFIX_FILTERS 4

@@ -50,24 +50,24 @@ unix_engine_missing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int vof
 	const char *name, *reason;
 
 	if (len < UDS_TLV_ENGINE_MISSING_FIXED_LEN ||
-	    tvb_get_uint8(tvb, voff + 1) > len - UDS_TLV_ENGINE_MISSING_FIXED_LEN) {
+	    tvb_get_uint8(tvb, voff + UDS_ENGINE_MISSING_OFF_NAME_LEN) > len - UDS_TLV_ENGINE_MISSING_FIXED_LEN) {
 		rec->malformed = TRUE;
 		ti = proto_tree_add_item(tree, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
 		expert_add_info_format(pinfo, ti, &ei_unix_tlv_short,
 		    "Missing-feature TLV of %u bytes: too short for its source, name length and name", len);
 		return;
 	}
-	source = tvb_get_uint8(tvb, voff);
-	name_len = tvb_get_uint8(tvb, voff + 1);
-	name = unix_engine_text(pinfo, tvb, voff + 2, name_len);
-	reason = unix_engine_text(pinfo, tvb, voff + 2 + name_len, len - 2u - name_len);
-	ti = proto_tree_add_string_format_value(tree, hf_unix_engine_missing, tvb, voff + 2, name_len, name,
+	source = tvb_get_uint8(tvb, voff + UDS_ENGINE_MISSING_OFF_SOURCE);
+	name_len = tvb_get_uint8(tvb, voff + UDS_ENGINE_MISSING_OFF_NAME_LEN);
+	name = unix_engine_text(pinfo, tvb, voff + UDS_ENGINE_MISSING_OFF_NAME, name_len);
+	reason = unix_engine_text(pinfo, tvb, voff + UDS_ENGINE_MISSING_OFF_NAME + name_len, len - UDS_TLV_ENGINE_MISSING_FIXED_LEN - name_len);
+	ti = proto_tree_add_string_format_value(tree, hf_unix_engine_missing, tvb, voff + UDS_ENGINE_MISSING_OFF_NAME, name_len, name,
 	    "%s (%s%s%s)", name, val_to_str(pinfo->pool, source, unix_engine_missing_vals, "source %u"),
 	    source == UDS_MISSING_WITHOUT ? "" : ": ", source == UDS_MISSING_WITHOUT ? "" : reason);
 	sub = proto_item_add_subtree(ti, ett_unix_engine_missing);
-	proto_tree_add_item(sub, hf_unix_engine_missing_source, tvb, voff, 1, ENC_NA);
-	proto_tree_add_string(sub, hf_unix_engine_missing_reason, tvb, voff + 2 + name_len,
-	    len - 2u - name_len, reason);
+	proto_tree_add_item(sub, hf_unix_engine_missing_source, tvb, voff + UDS_ENGINE_MISSING_OFF_SOURCE, 1, ENC_NA);
+	proto_tree_add_string(sub, hf_unix_engine_missing_reason, tvb, voff + UDS_ENGINE_MISSING_OFF_NAME + name_len,
+	    len - UDS_TLV_ENGINE_MISSING_FIXED_LEN - name_len, reason);
 	wmem_strbuf_append_printf(eng->missing, "%s%s %s", wmem_strbuf_get_len(eng->missing) ? ", " : "",
 	    name, source == UDS_MISSING_WITHOUT ? "hidden" : "missing");
 }
@@ -115,7 +115,7 @@ dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_t
 	while (off < rec->header_len) {
 		guint16 type, len;
 		if (rec->header_len - off < UDS_TLV_HDR_LEN ||
-		    tvb_get_letohs(tvb, off + 2) > rec->header_len - off - UDS_TLV_HDR_LEN) {
+		    tvb_get_letohs(tvb, off + UDS_TLV_OFF_LENGTH) > rec->header_len - off - UDS_TLV_HDR_LEN) {
 			proto_item *ei = proto_tree_add_item(unix_tree, hf_unix_tlv_extra, tvb, off,
 			    rec->header_len - off, ENC_NA);
 			expert_add_info(pinfo, ei, &ei_unix_tlv_overrun);
@@ -123,7 +123,7 @@ dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_t
 			break;
 		}
 		type = tvb_get_letohs(tvb, off);
-		len = tvb_get_letohs(tvb, off + 2);
+		len = tvb_get_letohs(tvb, off + UDS_TLV_OFF_LENGTH);
 		if (type == UDS_TLV_ENGINE_MISSING)
 			unix_engine_missing(tvb, pinfo, unix_tree, off + UDS_TLV_HDR_LEN, len, &eng, rec);
 		else

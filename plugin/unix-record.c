@@ -12,10 +12,10 @@ static gboolean
 unix_magic_ok(tvbuff_t *tvb)
 {
 	return tvb_captured_length(tvb) >= 4 &&
-	    tvb_get_uint8(tvb, 0) == UDS_REC_MAGIC0 &&
-	    tvb_get_uint8(tvb, 1) == UDS_REC_MAGIC1 &&
-	    tvb_get_uint8(tvb, 2) == UDS_REC_MAGIC2 &&
-	    tvb_get_uint8(tvb, 3) == UDS_REC_MAGIC3;
+	    tvb_get_uint8(tvb, UDS_HDR_OFF_MAGIC) == UDS_REC_MAGIC0 &&
+	    tvb_get_uint8(tvb, UDS_HDR_OFF_MAGIC + 1) == UDS_REC_MAGIC1 &&
+	    tvb_get_uint8(tvb, UDS_HDR_OFF_MAGIC + 2) == UDS_REC_MAGIC2 &&
+	    tvb_get_uint8(tvb, UDS_HDR_OFF_MAGIC + 3) == UDS_REC_MAGIC3;
 }
 
 static void
@@ -35,11 +35,11 @@ unix_add_header(proto_tree *tree, tvbuff_t *tvb, proto_item **hl_item, proto_ite
 		&hf_unix_flags_metadata_only,
 		NULL
 	};
-	proto_tree_add_item(tree, hf_unix_event, tvb, 5, 1, ENC_NA);
-	*hl_item = proto_tree_add_item(tree, hf_unix_header_len, tvb, 6, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_bitmask(tree, tvb, 8, hf_unix_flags, ett_unix_flags, flag_fields,
+	proto_tree_add_item(tree, hf_unix_event, tvb, UDS_HDR_OFF_EVENT, 1, ENC_NA);
+	*hl_item = proto_tree_add_item(tree, hf_unix_header_len, tvb, UDS_HDR_OFF_HEADER_LEN, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_bitmask(tree, tvb, UDS_HDR_OFF_FLAGS, hf_unix_flags, ett_unix_flags, flag_fields,
 	    ENC_LITTLE_ENDIAN);
-	*pl_item = proto_tree_add_item(tree, hf_unix_payload_len, tvb, 12, 4, ENC_LITTLE_ENDIAN);
+	*pl_item = proto_tree_add_item(tree, hf_unix_payload_len, tvb, UDS_HDR_OFF_PAYLOAD_LEN, 4, ENC_LITTLE_ENDIAN);
 }
 
 /*
@@ -152,22 +152,22 @@ unix_dissect_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_t
 	{
 		proto_item *vi;
 		guint32 version;
-		vi = proto_tree_add_item_ret_uint(unix_tree, hf_unix_version, tvb, 4, 1, ENC_NA, &version);
+		vi = proto_tree_add_item_ret_uint(unix_tree, hf_unix_version, tvb, UDS_HDR_OFF_VERSION, 1, ENC_NA, &version);
 		if (version != UDS_REC_VERSION) {
 			expert_add_info_format(pinfo, vi, &ei_unix_unknown_version,
 			    "Unknown record version %u: cannot decode", version);
 			col_add_fstr(pinfo->cinfo, COL_INFO, "udsdump record version %u (cannot decode)", version);
-			call_data_dissector(tvb_new_subset_remaining(tvb, 5), pinfo, tree);
+			call_data_dissector(tvb_new_subset_remaining(tvb, UDS_HDR_OFF_EVENT), pinfo, tree);
 			return FALSE;
 		}
 	}
 
 	memset(rec, 0, sizeof *rec);
-	rec->version = tvb_get_uint8(tvb, 4);
-	rec->event = tvb_get_uint8(tvb, 5);
-	rec->header_len = tvb_get_letohs(tvb, 6);
-	rec->flags = tvb_get_letohl(tvb, 8);
-	rec->payload_len = tvb_get_letohl(tvb, 12);
+	rec->version = tvb_get_uint8(tvb, UDS_HDR_OFF_VERSION);
+	rec->event = tvb_get_uint8(tvb, UDS_HDR_OFF_EVENT);
+	rec->header_len = tvb_get_letohs(tvb, UDS_HDR_OFF_HEADER_LEN);
+	rec->flags = tvb_get_letohl(tvb, UDS_HDR_OFF_FLAGS);
+	rec->payload_len = tvb_get_letohl(tvb, UDS_HDR_OFF_PAYLOAD_LEN);
 
 	if (unix_tree) {
 		unix_add_header(unix_tree, tvb, &hl_item, &pl_item);

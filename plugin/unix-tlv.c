@@ -179,7 +179,7 @@ unix_tlv_tree(proto_tree *tree, tvbuff_t *tvb, int off, guint16 type, guint16 le
 	    UDS_TLV_HDR_LEN + len, "%s", val_to_str_const(type, unix_tlv_type_vals, "Unknown TLV"));
 	*sub = proto_item_add_subtree(ti, ett_unix_tlv);
 	proto_tree_add_item(*sub, hf_unix_tlv_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(*sub, hf_unix_tlv_length, tvb, off + 2, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(*sub, hf_unix_tlv_length, tvb, off + UDS_TLV_OFF_LENGTH, 2, ENC_LITTLE_ENDIAN);
 	return ti;
 }
 
@@ -216,7 +216,7 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 		unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, 1, build, rec);
 		return;
 	}
-	kind = tvb_get_uint8(tvb, voff);
+	kind = tvb_get_uint8(tvb, voff + UDS_ADDR_OFF_KIND);
 	nlen = len - 1u;
 	if (!build) {
 		/* The second walk (build) sees the same bytes: *a is set by then. */
@@ -226,7 +226,7 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 		a->display_fs = FALSE;
 		/* An empty pathname is no name at all. */
 		if (kind == UDS_ADDR_ABSTRACT || (kind == UDS_ADDR_PATHNAME && nlen > 0)) {
-			const guint8 *p = tvb_get_ptr(tvb, voff + 1, nlen);
+			const guint8 *p = tvb_get_ptr(tvb, voff + UDS_ADDR_OFF_NAME, nlen);
 			a->display = unix_addr_display(pinfo, kind, p, nlen, &a->display_fs);
 			a->named = TRUE;
 		} else {
@@ -236,8 +236,8 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 			rec->needs_build = TRUE;
 		return;
 	}
-	proto_tree_add_item(sub, hf_kind, tvb, voff, 1, ENC_NA);
-	proto_tree_add_string(sub, hf_name, tvb, voff + 1, nlen, a->display);
+	proto_tree_add_item(sub, hf_kind, tvb, voff + UDS_ADDR_OFF_KIND, 1, ENC_NA);
+	proto_tree_add_string(sub, hf_name, tvb, voff + UDS_ADDR_OFF_NAME, nlen, a->display);
 	proto_item_append_text(ti, ": %s", a->display);
 	if (kind > UDS_ADDR_ABSTRACT)
 		expert_add_info_format(pinfo, ti, &ei_unix_bad_addr_kind,
@@ -268,7 +268,7 @@ unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off
 	    UDS_TLV_HDR_LEN + len, "Descriptor");
 	sub = proto_item_add_subtree(ti, ett_unix_scm_rights_fd);
 	proto_tree_add_item(sub, hf_unix_tlv_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_tlv_length, tvb, off + 2, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_tlv_length, tvb, off + UDS_TLV_OFF_LENGTH, 2, ENC_LITTLE_ENDIAN);
 
 	if (len < UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN) {
 		rec->malformed = TRUE;
@@ -279,33 +279,33 @@ unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off
 			proto_tree_add_item(sub, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
 		return;
 	}
-	fd = tvb_get_letohil(tvb, voff);
-	kind = tvb_get_uint8(tvb, voff + 4);
-	fd_flags = tvb_get_uint8(tvb, voff + 5);
-	dev = tvb_get_letoh64(tvb, voff + 24);
+	fd = tvb_get_letohil(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD);
+	kind = tvb_get_uint8(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FILE_KIND);
+	fd_flags = tvb_get_uint8(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD_FLAGS);
+	dev = tvb_get_letoh64(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_DEV);
 	plen = len - UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN;
 
-	proto_tree_add_item(sub, hf_unix_scm_rights_fd, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_kind, tvb, voff + 4, 1, ENC_NA);
-	proto_tree_add_bitmask(sub, tvb, voff + 5, hf_unix_scm_rights_fd_flags,
+	proto_tree_add_item(sub, hf_unix_scm_rights_fd, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD, 4, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_kind, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FILE_KIND, 1, ENC_NA);
+	proto_tree_add_bitmask(sub, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD_FLAGS, hf_unix_scm_rights_fd_flags,
 	    ett_unix_scm_rights_fd_flags, fd_flag_fields, ENC_NA);
-	proto_tree_add_item(sub, hf_unix_scm_rights_sock_type, tvb, voff + 6, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_mode, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_sock_family, tvb, voff + 12, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_inode, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_dev, tvb, voff + 24, 8, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_sock_type, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_mode, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_MODE, 4, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_sock_family, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_SOCK_FAMILY, 2, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_inode, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_INODE, 8, ENC_LITTLE_ENDIAN);
+	proto_tree_add_item(sub, hf_unix_scm_rights_dev, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_DEV, 8, ENC_LITTLE_ENDIAN);
 	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_major, tvb,
-	    voff + 24, 8, (guint32)(dev >> 20)));
+	    voff + UDS_SCM_RIGHTS_FD_OFF_DEV, 8, (guint32)(dev >> 20)));
 	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_minor, tvb,
-	    voff + 24, 8, (guint32)(dev & 0xfffff)));
+	    voff + UDS_SCM_RIGHTS_FD_OFF_DEV, 8, (guint32)(dev & 0xfffff)));
 
 	proto_item_set_text(ti, "Descriptor %d: %s", fd,
 	    val_to_str_const(kind, unix_file_kind_vals, "unknown"));
 	if (plen > 0 || !(fd_flags & UDS_FD_UNRESOLVED)) {
-		const guint8 *p = tvb_get_ptr(tvb, voff + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN, plen);
+		const guint8 *p = tvb_get_ptr(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_PATH, plen);
 		char *path = unix_escape_name(pinfo->pool, p, plen);
 		proto_tree_add_string(sub, hf_unix_scm_rights_path, tvb,
-		    voff + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN, plen, path);
+		    voff + UDS_SCM_RIGHTS_FD_OFF_PATH, plen, path);
 		if (plen)
 			proto_item_append_text(ti, " %s%s", path,
 			    (fd_flags & UDS_FD_PATH_TRUNCATED) ? " (path cut short)" : "");
@@ -324,13 +324,13 @@ unix_walk_socket(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item 
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_SOCKET_LEN, build, rec))
 		return;
 	rec->has_socket = TRUE;
-	rec->inode = pletohu64(hp + voff);
-	rec->peer_inode = pletohu64(hp + voff + 8);
-	rec->sock_type = pletohu16(hp + voff + 16);
+	rec->inode = pletohu64(hp + voff + UDS_SOCKET_OFF_INODE);
+	rec->peer_inode = pletohu64(hp + voff + UDS_SOCKET_OFF_PEER_INODE);
+	rec->sock_type = pletohu16(hp + voff + UDS_SOCKET_OFF_SOCK_TYPE);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_inode, tvb, voff, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_sock_type, tvb, voff + 16, 2, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_inode, tvb, voff + UDS_SOCKET_OFF_INODE, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + UDS_SOCKET_OFF_PEER_INODE, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_sock_type, tvb, voff + UDS_SOCKET_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN);
 		proto_item_append_text(ti, ": inode %" PRIu64 ", peer %" PRIu64 ", %s",
 		    rec->inode, rec->peer_inode,
 		    val_to_str(pinfo->pool, rec->sock_type, unix_sock_type_vals, "type %u"));
@@ -345,23 +345,23 @@ unix_walk_task(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_TASK_LEN, build, rec))
 		return;
 	rec->has_task = TRUE;
-	rec->pid = pletohu32(hp + voff);
-	rec->tid = pletohu32(hp + voff + 4);
-	rec->uid = pletohu32(hp + voff + 8);
-	rec->gid = pletohu32(hp + voff + 12);
-	rec->start_ns = pletohu64(hp + voff + 16);
+	rec->pid = pletohu32(hp + voff + UDS_TASK_OFF_PID);
+	rec->tid = pletohu32(hp + voff + UDS_TASK_OFF_TID);
+	rec->uid = pletohu32(hp + voff + UDS_TASK_OFF_UID);
+	rec->gid = pletohu32(hp + voff + UDS_TASK_OFF_GID);
+	rec->start_ns = pletohu64(hp + voff + UDS_TASK_OFF_START_NS);
 	/* comm: made into a string only when needed (tree, labels). */
 	if (!build)
-		rec->comm_off = voff + 24;
+		rec->comm_off = voff + UDS_TASK_OFF_COMM;
 	else if (!rec->comm)
-		rec->comm = unix_get_comm(pinfo->pool, tvb, voff + 24);
+		rec->comm = unix_get_comm(pinfo->pool, tvb, voff + UDS_TASK_OFF_COMM);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_uid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_gid, tvb, voff + 12, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_start, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_comm, tvb, voff + 24, UDS_COMM_LEN, ENC_ASCII);
+		proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff + UDS_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_task_tid, tvb, voff + UDS_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_task_uid, tvb, voff + UDS_TASK_OFF_UID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_task_gid, tvb, voff + UDS_TASK_OFF_GID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_task_start, tvb, voff + UDS_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_task_comm, tvb, voff + UDS_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII);
 		proto_item_append_text(ti, ": %s[%u] tid %u uid %u gid %u",
 		    rec->comm, rec->pid, rec->tid, rec->uid, rec->gid);
 	}
@@ -375,13 +375,13 @@ unix_walk_peer_cred(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_CRED_LEN, build, rec))
 		return;
 	rec->has_peer_cred = TRUE;
-	rec->pc_pid = pletohu32(hp + voff);
-	rec->pc_uid = pletohu32(hp + voff + 4);
-	rec->pc_gid = pletohu32(hp + voff + 8);
+	rec->pc_pid = pletohu32(hp + voff + UDS_PEER_CRED_OFF_PID);
+	rec->pc_uid = pletohu32(hp + voff + UDS_PEER_CRED_OFF_UID);
+	rec->pc_gid = pletohu32(hp + voff + UDS_PEER_CRED_OFF_GID);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_cred_gid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff + UDS_PEER_CRED_OFF_PID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + UDS_PEER_CRED_OFF_UID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_cred_gid, tvb, voff + UDS_PEER_CRED_OFF_GID, 4, ENC_LITTLE_ENDIAN);
 		proto_item_append_text(ti, ": pid %u uid %u gid %u",
 		    rec->pc_pid, rec->pc_uid, rec->pc_gid);
 	}
@@ -395,20 +395,20 @@ unix_walk_peer_task(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_PEER_TASK_LEN, build, rec))
 		return;
 	rec->has_peer_task = TRUE;
-	rec->pt_pid = pletohu32(hp + voff);
-	rec->pt_tid = pletohu32(hp + voff + 4);
-	rec->pt_start_ns = pletohu64(hp + voff + 8);
-	rec->pt_source = hp[voff + 16];
+	rec->pt_pid = pletohu32(hp + voff + UDS_PEER_TASK_OFF_PID);
+	rec->pt_tid = pletohu32(hp + voff + UDS_PEER_TASK_OFF_TID);
+	rec->pt_start_ns = pletohu64(hp + voff + UDS_PEER_TASK_OFF_START_NS);
+	rec->pt_source = hp[voff + UDS_PEER_TASK_OFF_SOURCE];
 	if (!build)
-		rec->pt_comm_off = voff + 20;
+		rec->pt_comm_off = voff + UDS_PEER_TASK_OFF_COMM;
 	else if (!rec->pt_comm)
-		rec->pt_comm = unix_get_comm(pinfo->pool, tvb, voff + 20);
+		rec->pt_comm = unix_get_comm(pinfo->pool, tvb, voff + UDS_PEER_TASK_OFF_COMM);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_tid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_start, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_source, tvb, voff + 16, 1, ENC_NA);
-		proto_tree_add_item(sub, hf_unix_peer_task_comm, tvb, voff + 20, UDS_COMM_LEN, ENC_ASCII);
+		proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff + UDS_PEER_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_task_tid, tvb, voff + UDS_PEER_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_task_start, tvb, voff + UDS_PEER_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_peer_task_source, tvb, voff + UDS_PEER_TASK_OFF_SOURCE, 1, ENC_NA);
+		proto_tree_add_item(sub, hf_unix_peer_task_comm, tvb, voff + UDS_PEER_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII);
 		proto_item_append_text(ti, ": %s[%u]", rec->pt_comm, rec->pt_pid);
 	}
 }
@@ -421,17 +421,17 @@ unix_walk_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item 
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_STREAM_LEN, build, rec))
 		return;
 	rec->has_stream = TRUE;
-	rec->stream_offset = pletohu64(hp + voff);
-	rec->msg_len = pletohu32(hp + voff + 8);
-	rec->msg_offset = pletohu32(hp + voff + 12);
-	rec->requested_len = pletohu32(hp + voff + 16);
-	rec->syscall = pletohu16(hp + voff + 20);
+	rec->stream_offset = pletohu64(hp + voff + UDS_STREAM_OFF_STREAM_OFFSET);
+	rec->msg_len = pletohu32(hp + voff + UDS_STREAM_OFF_MSG_LEN);
+	rec->msg_offset = pletohu32(hp + voff + UDS_STREAM_OFF_MSG_OFFSET);
+	rec->requested_len = pletohu32(hp + voff + UDS_STREAM_OFF_REQUESTED_LEN);
+	rec->syscall = pletohu16(hp + voff + UDS_STREAM_OFF_SYSCALL);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_msg_offset, tvb, voff + 12, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_requested_len, tvb, voff + 16, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_syscall, tvb, voff + 20, 2, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff + UDS_STREAM_OFF_STREAM_OFFSET, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + UDS_STREAM_OFF_MSG_LEN, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_msg_offset, tvb, voff + UDS_STREAM_OFF_MSG_OFFSET, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_requested_len, tvb, voff + UDS_STREAM_OFF_REQUESTED_LEN, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_syscall, tvb, voff + UDS_STREAM_OFF_SYSCALL, 2, ENC_LITTLE_ENDIAN);
 		proto_item_append_text(ti, ": offset %" PRIu64 ", message %u bytes (this part at %u), %s",
 		    rec->stream_offset, rec->msg_len, rec->msg_offset,
 		    val_to_str(pinfo->pool, rec->syscall, unix_syscall_vals, "syscall %u"));
@@ -447,12 +447,12 @@ unix_walk_scm_creds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 		return;
 	rec->has_creds = TRUE;
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_scm_creds_pid, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_scm_creds_uid, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_scm_creds_gid, tvb, voff + 8, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_scm_creds_pid, tvb, voff + UDS_SCM_CREDS_OFF_PID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_scm_creds_uid, tvb, voff + UDS_SCM_CREDS_OFF_UID, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_scm_creds_gid, tvb, voff + UDS_SCM_CREDS_OFF_GID, 4, ENC_LITTLE_ENDIAN);
 		proto_item_append_text(ti, ": pid %u uid %u gid %u",
-		    tvb_get_letohl(tvb, voff), tvb_get_letohl(tvb, voff + 4),
-		    tvb_get_letohl(tvb, voff + 8));
+		    tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_PID), tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_UID),
+		    tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_GID));
 	}
 }
 
@@ -469,13 +469,13 @@ unix_walk_cmsg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	}
 	rec->n_cmsg_raw++;
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_cmsg_level, tvb, voff, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_cmsg_type, tvb, voff + 4, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_cmsg_level, tvb, voff + UDS_CMSG_RAW_OFF_LEVEL, 4, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_cmsg_type, tvb, voff + UDS_CMSG_RAW_OFF_TYPE, 4, ENC_LITTLE_ENDIAN);
 		if (len > UDS_TLV_CMSG_RAW_FIXED_LEN)
-			proto_tree_add_item(sub, hf_unix_cmsg_data, tvb, voff + 8,
+			proto_tree_add_item(sub, hf_unix_cmsg_data, tvb, voff + UDS_CMSG_RAW_OFF_DATA,
 			    len - UDS_TLV_CMSG_RAW_FIXED_LEN, ENC_NA);
 		proto_item_append_text(ti, ": level %d type %d, %u bytes",
-		    tvb_get_letohil(tvb, voff), tvb_get_letohil(tvb, voff + 4),
+		    tvb_get_letohil(tvb, voff + UDS_CMSG_RAW_OFF_LEVEL), tvb_get_letohil(tvb, voff + UDS_CMSG_RAW_OFF_TYPE),
 		    len - UDS_TLV_CMSG_RAW_FIXED_LEN);
 	}
 }
@@ -488,15 +488,15 @@ unix_walk_loss(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, UDS_TLV_LOSS_LEN, build, rec))
 		return;
 	rec->has_loss = TRUE;
-	rec->loss_records = pletohu64(hp + voff);
-	rec->loss_bytes = pletohu64(hp + voff + 8);
-	rec->loss_total_records = pletohu64(hp + voff + 16);
-	rec->loss_total_bytes = pletohu64(hp + voff + 24);
+	rec->loss_records = pletohu64(hp + voff + UDS_LOSS_OFF_RECORDS);
+	rec->loss_bytes = pletohu64(hp + voff + UDS_LOSS_OFF_BYTES);
+	rec->loss_total_records = pletohu64(hp + voff + UDS_LOSS_OFF_TOTAL_RECORDS);
+	rec->loss_total_bytes = pletohu64(hp + voff + UDS_LOSS_OFF_TOTAL_BYTES);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + 8, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_total_records, tvb, voff + 16, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_total_bytes, tvb, voff + 24, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff + UDS_LOSS_OFF_RECORDS, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + UDS_LOSS_OFF_BYTES, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_loss_total_records, tvb, voff + UDS_LOSS_OFF_TOTAL_RECORDS, 8, ENC_LITTLE_ENDIAN);
+		proto_tree_add_item(sub, hf_unix_loss_total_bytes, tvb, voff + UDS_LOSS_OFF_TOTAL_BYTES, 8, ENC_LITTLE_ENDIAN);
 		proto_item_append_text(ti, ": %" PRIu64 " records, %" PRIu64 " bytes",
 		    rec->loss_records, rec->loss_bytes);
 	}
@@ -590,8 +590,8 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			}
 			break;
 		}
-		type = pletohu16(hp + off);
-		len = pletohu16(hp + off + 2);
+		type = pletohu16(hp + off + UDS_TLV_OFF_TYPE);
+		len = pletohu16(hp + off + UDS_TLV_OFF_LENGTH);
 		voff = off + UDS_TLV_HDR_LEN;
 		if (len > end - voff) {
 			rec->malformed = TRUE;

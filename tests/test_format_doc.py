@@ -102,3 +102,64 @@ def test_repeatable_types_match():
     names = re.findall(r"`([A-Z_]+)`", m.group(1))
     types = doc_table("TLVs")
     assert {types[n] for n in names} == udsrec.TLV_REPEATABLE
+
+
+SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i32": 4}
+
+
+def _offsets(fields):
+    """{name: offset} of (type, name, count) fields laid end to end."""
+    out, o = {}, 0
+    for ftype, name, count in fields:
+        out.setdefault(name, o)
+        o += SIZES[ftype] * count
+    return out
+
+
+def doc_offsets():
+    """Every field's offset, as doc/FORMAT.md lays the fields out: the
+    header's and SCM_RIGHTS_FD's "offset type name" blocks, ENGINE_MISSING's
+    list, and the TLV table's `type name` sequences (LOCAL_ADDR standing for
+    the three address TLVs, "ADDR")."""
+    doc = {}
+    blocks = re.findall(r"^offset size field\n(.*?)^```", DOC, re.M | re.S)
+    assert len(blocks) == 1
+    doc["HDR"] = {name: int(off) for off, _size, name in
+                  re.findall(r"^(\d+)\s+(\d+)\s+([a-z_]+)\s", blocks[0], re.M)}
+    for tlv, text in (("SCM_RIGHTS_FD", doc_section("TLVs")),
+                      ("ENGINE_MISSING", doc_section("Engine records (event 9, ENGINE)"))):
+        m = re.search(r"\*\*%s\*\*.*?```\n(.*?)```" % tlv, text, re.S)
+        assert m, tlv
+        doc[tlv] = {name: int(off) for off, name in
+                    re.findall(r"^\s*(\d+)\s+(?:[iu]\d+|\.\.\.)\s+([a-z_]+)", m.group(1), re.M)}
+    rows = re.findall(r"^\| \d+ \| ([A-Z_]+) \| (.*) \|$", doc_section("TLVs"), re.M)
+    for tlv, value in rows:
+        fields = []
+        for ftype, arr, name, carr in re.findall(
+                r"`(u8|u16|u32|u64|i32|char)(?:\[(\d+)\])? ([a-z_]+)(?:\[(\d+)\])?`", value):
+            fields.append(("u8" if ftype == "char" else ftype, name, int(arr or carr or 1)))
+        if fields:
+            tail = re.search(r"then (?:its |the )?(data|name) bytes", value)
+            offs = _offsets(fields + ([("u8", tail.group(1), 0)] if tail else []))
+            doc["ADDR" if tlv == "LOCAL_ADDR" else tlv] = offs
+    return doc
+
+
+def test_field_offsets_match():
+    """The offsets of every field: the document, the C header's
+    UDS_<TLV>_OFF_<FIELD> (reserved fields have none: they are written 0)
+    and tests/udsrec.py's OFF, which reads by them."""
+    doc = doc_offsets()
+    assert set(doc) >= {"HDR", "SOCKET", "TASK", "PEER_CRED", "PEER_TASK", "ADDR",
+                        "STREAM", "SCM_RIGHTS_FD", "SCM_CREDS", "CMSG_RAW", "LOSS",
+                        "ENGINE_MISSING"}, sorted(doc)
+    assert doc["STREAM"]["syscall"] == 20 and doc["SCM_RIGHTS_FD"]["dev"] == 24
+    header = {}
+    for tlv, field, n in re.findall(r"#define UDS_([A-Z_]+?)_OFF_([A-Z_]+) (\d+)", HEADER):
+        header.setdefault(tlv, {})[field.lower()] = int(n)
+    header.pop("TLV")  # the TLV header's own type and length
+    for tlv, fields in doc.items():
+        named = {k: v for k, v in fields.items() if k != "reserved"}
+        assert header.get(tlv) == named, tlv
+        assert udsrec.OFF[tlv] == fields, tlv
+    assert set(header) == set(doc) == set(udsrec.OFF)

@@ -103,6 +103,32 @@ TLV_MIN_LEN = {
     T_ENGINE_BLIND: 0, T_ENGINE_VERSION: 0, T_ENGINE_REASON: 0,
 }
 TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW, T_ENGINE_MISSING}
+# Where each field is: in the record header ("HDR") and in each TLV's
+# value, copied from doc/FORMAT.md (the fields in the order it lists them;
+# "ADDR" is LOCAL_ADDR, PEER_ADDR and DEST_ADDR). tests/test_format_doc.py
+# checks them against the document and the C header's UDS_*_OFF_*.
+OFF = {
+    "HDR": {"magic": 0, "version": 4, "event": 5, "header_len": 6,
+            "flags": 8, "payload_len": 12},
+    "SOCKET": {"inode": 0, "peer_inode": 8, "sock_type": 16, "reserved": 18},
+    "TASK": {"pid": 0, "tid": 4, "uid": 8, "gid": 12, "start_ns": 16,
+             "comm": 24},
+    "PEER_CRED": {"pid": 0, "uid": 4, "gid": 8},
+    "PEER_TASK": {"pid": 0, "tid": 4, "start_ns": 8, "source": 16,
+                  "reserved": 17, "comm": 20},
+    "ADDR": {"kind": 0, "name": 1},
+    "STREAM": {"stream_offset": 0, "msg_len": 8, "msg_offset": 12,
+               "requested_len": 16, "syscall": 20, "reserved": 22},
+    "SCM_RIGHTS_FD": {"fd": 0, "file_kind": 4, "fd_flags": 5, "sock_type": 6,
+                      "mode": 8, "sock_family": 12, "reserved": 14,
+                      "inode": 16, "dev": 24, "path": 32},
+    "SCM_CREDS": {"pid": 0, "uid": 4, "gid": 8},
+    "CMSG_RAW": {"level": 0, "type": 4, "data": 8},
+    "LOSS": {"records": 0, "bytes": 8, "total_records": 16,
+             "total_bytes": 24},
+    "ENGINE_MISSING": {"source": 0, "name_len": 1, "name": 2},
+}
+COMM_LEN = 16
 # ENGINE_MISSING.source
 MISSING_KERNEL = 1
 MISSING_WITHOUT = 2
@@ -150,24 +176,12 @@ class UnsupportedVersion(FormatError):
 # --------------------------------------------------------------------------
 # Record structures
 
-def _u8(b, o):
-    return b[o]
+def _int(size, signed=False):
+    """A reader of a little-endian integer of size bytes at offset o."""
+    return lambda b, o: int.from_bytes(b[o:o + size], "little", signed=signed)
 
 
-def _u16(b, o):
-    return int.from_bytes(b[o:o + 2], "little")
-
-
-def _u32(b, o):
-    return int.from_bytes(b[o:o + 4], "little")
-
-
-def _i32(b, o):
-    return int.from_bytes(b[o:o + 4], "little", signed=True)
-
-
-def _u64(b, o):
-    return int.from_bytes(b[o:o + 8], "little")
+_u8, _u16, _u32, _u64, _i32 = _int(1), _int(2), _int(4), _int(8), _int(4, True)
 
 
 def _cstr(raw: bytes) -> str:
@@ -367,8 +381,8 @@ class Record:
 
 
 def _addr(v: bytes) -> Addr:
-    kind = v[0]
-    name = bytes(v[1:])
+    kind = v[OFF["ADDR"]["kind"]]
+    name = bytes(v[OFF["ADDR"]["name"]:])
     if kind == ADDR_UNNAMED and name:
         raise FormatError("unnamed address with %d name bytes" % len(name))
     return Addr(kind, name)
@@ -383,12 +397,14 @@ def _engine_tlv(rec: Record, t: int, v: bytes) -> None:
         rec.engine = EngineInfo()
     e = rec.engine
     if t == T_ENGINE_MISSING:
-        name_len = v[1]
-        if name_len > len(v) - 2:
+        o = OFF["ENGINE_MISSING"]
+        name_len = v[o["name_len"]]
+        if name_len > len(v) - o["name"]:
             raise FormatError("ENGINE_MISSING name_len %d > %d bytes left"
-                              % (name_len, len(v) - 2))
-        e.missing.append(MissingFeature(v[0], _text(v[2:2 + name_len]),
-                                        _text(v[2 + name_len:])))
+                              % (name_len, len(v) - o["name"]))
+        e.missing.append(MissingFeature(
+            v[o["source"]], _text(v[o["name"]:o["name"] + name_len]),
+            _text(v[o["name"] + name_len:])))
     else:
         setattr(e, {T_ENGINE_KERNEL: "kernel", T_ENGINE_RUNG: "rung",
                     T_ENGINE_BLIND: "blind", T_ENGINE_VERSION: "version",
@@ -399,6 +415,59 @@ ENGINE_TLVS = {T_ENGINE_KERNEL, T_ENGINE_RUNG, T_ENGINE_MISSING,
                T_ENGINE_BLIND, T_ENGINE_VERSION, T_ENGINE_REASON}
 
 
+def _at(v, o, *fields):
+    """Fields (name, reader) of value v, each read at its offset in o."""
+    return [read(v, o[name]) for name, read in fields]
+
+
+def _comm(v, off):
+    return _cstr(v[off:off + COMM_LEN]), v[off:off + COMM_LEN]
+
+
+def _fixed_tlv(rec, t, v):
+    """A traffic TLV's value into rec, read at OFF (its length checked)."""
+    cred = (("pid", _u32), ("uid", _u32), ("gid", _u32))
+    if t == T_SOCKET:
+        rec.socket = SocketInfo(*_at(v, OFF["SOCKET"], ("inode", _u64), (
+            "peer_inode", _u64), ("sock_type", _u16), ("reserved", _u16)))
+    elif t == T_TASK:
+        o = OFF["TASK"]
+        rec.task = TaskInfo(*_at(v, o, ("pid", _u32), ("tid", _u32), (
+            "uid", _u32), ("gid", _u32), ("start_ns", _u64)),
+            *_comm(v, o["comm"]))
+    elif t in (T_PEER_CRED, T_SCM_CREDS):
+        c = Cred(*_at(v, OFF["PEER_CRED" if t == T_PEER_CRED else
+                             "SCM_CREDS"], *cred))
+        setattr(rec, "peer_cred" if t == T_PEER_CRED else "scm_creds", c)
+    elif t == T_PEER_TASK:
+        o = OFF["PEER_TASK"]
+        rec.peer_task = PeerTask(*_at(v, o, ("pid", _u32), ("tid", _u32), (
+            "start_ns", _u64), ("source", _u8)), *_comm(v, o["comm"]))
+    elif t in (T_LOCAL_ADDR, T_PEER_ADDR, T_DEST_ADDR):
+        setattr(rec, {T_LOCAL_ADDR: "local_addr", T_PEER_ADDR: "peer_addr",
+                      T_DEST_ADDR: "dest_addr"}[t], _addr(v))
+    elif t == T_STREAM:
+        rec.stream = StreamInfo(*_at(v, OFF["STREAM"], (
+            "stream_offset", _u64), ("msg_len", _u32), ("msg_offset", _u32),
+            ("requested_len", _u32), ("syscall", _u16), ("reserved", _u16)))
+    elif t == T_SCM_RIGHTS_FD:
+        o = OFF["SCM_RIGHTS_FD"]
+        rec.scm_rights.append(PassedFd(*_at(v, o, ("fd", _i32), (
+            "file_kind", _u8), ("fd_flags", _u8), ("sock_type", _u16), (
+            "mode", _u32), ("sock_family", _u16), ("reserved", _u16), (
+            "inode", _u64), ("dev", _u64)), bytes(v[o["path"]:])))
+    elif t == T_CMSG_RAW:
+        o = OFF["CMSG_RAW"]
+        rec.cmsg_raw.append(RawCmsg(*_at(v, o, ("level", _i32), (
+            "type", _i32)), bytes(v[o["data"]:])))
+    elif t == T_LOSS:
+        rec.loss = LossInfo(*_at(v, OFF["LOSS"], ("records", _u64), (
+            "bytes", _u64), ("total_records", _u64), ("total_bytes", _u64)))
+    else:
+        return False
+    return True
+
+
 def decode_record(data: bytes) -> Record:
     """Decode one record strictly; raise FormatError (or a subclass)."""
     data = bytes(data)
@@ -407,13 +476,14 @@ def decode_record(data: bytes) -> Record:
     if len(data) < HEADER_FIXED_LEN:
         raise FormatError("record of %d bytes is shorter than the header"
                           % len(data))
-    version = data[4]
+    h = OFF["HDR"]
+    version = data[h["version"]]
     if version != VERSION:
         raise UnsupportedVersion("record version %d" % version)
-    event = data[5]
-    header_len = _u16(data, 6)
-    flags = _u32(data, 8)
-    payload_len = _u32(data, 12)
+    event = data[h["event"]]
+    header_len = _u16(data, h["header_len"])
+    flags = _u32(data, h["flags"])
+    payload_len = _u32(data, h["payload_len"])
     if header_len < HEADER_FIXED_LEN:
         raise FormatError("header_len %d < 16" % header_len)
     if header_len > len(data):
@@ -449,44 +519,10 @@ def decode_record(data: bytes) -> Record:
             if t in seen and t not in TLV_REPEATABLE:
                 raise FormatError("TLV type %d repeats" % t)
             seen.add(t)
-        if t == T_SOCKET:
-            rec.socket = SocketInfo(_u64(v, 0), _u64(v, 8), _u16(v, 16),
-                                    _u16(v, 18))
-        elif t == T_TASK:
-            rec.task = TaskInfo(_u32(v, 0), _u32(v, 4), _u32(v, 8),
-                                _u32(v, 12), _u64(v, 16), _cstr(v[24:40]),
-                                v[24:40])
-        elif t == T_PEER_CRED:
-            rec.peer_cred = Cred(_u32(v, 0), _u32(v, 4), _u32(v, 8))
-        elif t == T_PEER_TASK:
-            rec.peer_task = PeerTask(_u32(v, 0), _u32(v, 4), _u64(v, 8),
-                                     _u8(v, 16), _cstr(v[20:36]), v[20:36])
-        elif t == T_LOCAL_ADDR:
-            rec.local_addr = _addr(v)
-        elif t == T_PEER_ADDR:
-            rec.peer_addr = _addr(v)
-        elif t == T_DEST_ADDR:
-            rec.dest_addr = _addr(v)
-        elif t == T_STREAM:
-            rec.stream = StreamInfo(_u64(v, 0), _u32(v, 8), _u32(v, 12),
-                                    _u32(v, 16), _u16(v, 20), _u16(v, 22))
-        elif t == T_SCM_RIGHTS_FD:
-            rec.scm_rights.append(PassedFd(
-                fd=_i32(v, 0), file_kind=_u8(v, 4), fd_flags=_u8(v, 5),
-                sock_type=_u16(v, 6), mode=_u32(v, 8),
-                sock_family=_u16(v, 12), reserved=_u16(v, 14),
-                inode=_u64(v, 16), dev=_u64(v, 24), path=bytes(v[32:])))
-        elif t == T_SCM_CREDS:
-            rec.scm_creds = Cred(_u32(v, 0), _u32(v, 4), _u32(v, 8))
-        elif t == T_CMSG_RAW:
-            rec.cmsg_raw.append(RawCmsg(_i32(v, 0), _i32(v, 4),
-                                        bytes(v[8:])))
-        elif t == T_LOSS:
-            rec.loss = LossInfo(_u64(v, 0), _u64(v, 8), _u64(v, 16),
-                                _u64(v, 24))
-        elif t in ENGINE_TLVS:
+        known = _fixed_tlv(rec, t, v)
+        if t in ENGINE_TLVS:
             _engine_tlv(rec, t, v)
-        else:
+        elif not known:
             rec.unknown_tlvs.append((t, bytes(v)))
     return rec
 

@@ -11,8 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "udsdump/record.h"
-#include "udsdump_bpf.h"
+#include "udsdump_bpf.h" /* (and udsdump_ring.h, udsdump/record.h) */
 
 /* KREAD(type, p, field...): a field of a kernel object, followed through
  * pointers like BPF_CORE_READ. With kfuncs (6.2+), through a read-only view

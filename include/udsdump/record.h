@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * udsdump record format: the one definition shared by the BPF programs
- * (bpf/udsdump.bpf.c), the pcapng writer (extcap/) and the Wireshark
- * dissector (plugin/). doc/FORMAT.md describes the same bytes in prose;
- * when the two disagree, that is a bug in one of them.
+ * The udsdump record: what each pcapng packet on link type UDS_LINKTYPE
+ * holds. Little-endian, unaligned, versioned. The one contract between the
+ * writer (src/format/record_writer.c) and every reader: the dissector
+ * (plugin/), tests/udsrec.py, a second dissector. doc/FORMAT.md describes
+ * the same bytes in prose; tests/test_format_doc.py checks that the two
+ * agree, offsets included.
  *
- * Two layouts live here:
- *   1. The on-wire record (UDS_REC_*, UDS_TLV_*): what each pcapng packet on
- *      link type UDS_LINKTYPE holds. Little-endian, unaligned, versioned.
- *   2. The ring-buffer event (struct uds_event): what the kernel hands to
- *      user space. Native byte order, never written to a file; the writer
- *      turns each event into one on-wire record.
+ * What the kernel hands to user space (the ring-buffer events) is another
+ * contract, between bpf/ and the engine only: bpf/udsdump_ring.h.
  */
 #ifndef UDSDUMP_RECORD_H
 #define UDSDUMP_RECORD_H
 
-#ifndef __VMLINUX_H__ /* the BPF side gets these types from its vmlinux header */
-#include <linux/types.h>
-#endif
+/* No types and no includes: the header builds as it is for the BPF
+ * target, in the Wireshark plugin and in the engine. */
 
 /* ---------------------------------------------------------------------- */
 /* 1. On-wire record                                                       */
@@ -186,131 +183,81 @@ enum uds_file_kind {
 #define UDS_FD_PATH_TRUNCATED (1u << 0) /* walk stopped before the root */
 #define UDS_FD_UNRESOLVED (1u << 1)     /* fd did not resolve at send time */
 
-/* ---------------------------------------------------------------------- */
-/* 2. Ring-buffer events (kernel -> user space, native byte order)         */
-/* ---------------------------------------------------------------------- */
-
-#define UDS_COMM_LEN 16
-#define UDS_ADDR_MAX 108    /* sizeof(sun_path) */
-#define UDS_CHUNK_MAX 16384 /* payload bytes per event; power of two */
-#define UDS_FD_MAX 253      /* SCM_MAX_FD */
-#define UDS_FD_INFO_MAX 64  /* descriptors described per message */
-#define UDS_FD_PATH_MAX 256
-#define UDS_CMSG_RAW_MAX 256
-#define UDS_CMSG_MAX 8      /* control messages parsed per send */
-
-/* What a ring-buffer event carries (struct uds_event.kind). */
-enum uds_ring_kind {
-	UDS_RING_DATA = 1, /* struct uds_event + payload */
-	UDS_RING_CMSG = 2, /* struct uds_cmsg_event: control data of the next
-			      DATA event of the same tid and socket */
-	UDS_RING_SOCKINFO = 3, /* struct uds_sockinfo_event: a socket's names */
-	UDS_RING_DEST = 4, /* struct uds_dest_event: sendto/sendmsg address of
-			      the next DATA event of the same tid and socket */
-};
-
-struct uds_addr {
-	__u16 len; /* bytes in name */
-	__u8 kind; /* enum uds_addr_kind */
-	__u8 pad;
-	char name[UDS_ADDR_MAX];
-};
-
-struct uds_event {
-	__u16 kind;      /* UDS_RING_DATA */
-	__u16 event;     /* enum uds_event_kind */
-	__u16 sock_type;
-	__u16 syscall;   /* enum uds_syscall */
-	__u32 flags;     /* UDS_F_* */
-	__u32 data_len;  /* payload bytes following this struct */
-	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() at the send */
-	__u64 sock_ino;
-	__u64 peer_ino;
-	__u64 stream_offset; /* of the first payload byte of this event */
-	__u32 msg_len;       /* bytes of the whole message the kernel accepted */
-	__u32 msg_offset;    /* offset of this event's payload in the message */
-	__u32 requested_len; /* bytes the caller asked to send */
-	__u32 pid, tid, uid, gid;
-	__u32 peercred_pid, peercred_uid, peercred_gid;
-	__u32 peer_pid, peer_tid; /* last task seen on the peer socket, 0 if none */
-	__u32 pad;
-	__u64 task_start_ns;
-	__u64 peer_task_start_ns;
-	char comm[UDS_COMM_LEN];
-	char peer_comm[UDS_COMM_LEN];
-	/* followed by data_len payload bytes; the socket's names come in
-	 * UDS_RING_SOCKINFO events, only when first seen or changed */
-};
+/* On-wire limits. */
+#define UDS_COMM_LEN 16     /* TASK, PEER_TASK: comm, NUL-padded */
+#define UDS_ADDR_MAX 108    /* sizeof(sun_path): the longest address name */
 
 /*
- * The names of a socket and of its peer. The kernel sends one when it
- * first sees a socket and whenever either name changes (or the last one
- * could not be handed over); user space keeps them per socket inode and
- * writes them into every record of that socket. This keeps the common
- * event small: 336 bytes of names would otherwise ride on every message.
+ * Where each field of a fixed TLV value is, from the value's first byte
+ * (UDS_<TLV>_OFF_<FIELD>), as doc/FORMAT.md lists the fields in order.
+ * The writer, the dissector and tests/udsrec.py (its constants copied
+ * from the document) all use these; nobody counts bytes by hand.
  */
-struct uds_sockinfo_event {
-	__u16 kind; /* UDS_RING_SOCKINFO */
-	__u16 pad;
-	__u32 pad2;
-	__u64 sock_ino;
-	struct uds_addr local_addr;
-	struct uds_addr peer_addr;
-};
+#define UDS_HDR_OFF_MAGIC 0
+#define UDS_HDR_OFF_VERSION 4
+#define UDS_HDR_OFF_EVENT 5
+#define UDS_HDR_OFF_HEADER_LEN 6
+#define UDS_HDR_OFF_FLAGS 8
+#define UDS_HDR_OFF_PAYLOAD_LEN 12
 
-struct uds_dest_event {
-	__u16 kind; /* UDS_RING_DEST */
-	__u16 pad;
-	__u32 tid;
-	__u64 sock_ino;
-	struct uds_addr dest_addr;
-};
+#define UDS_TLV_OFF_TYPE 0
+#define UDS_TLV_OFF_LENGTH 2
 
-struct uds_fd_info {
-	__s32 fd;
-	__u8 file_kind;
-	__u8 fd_flags;
-	__u16 sock_type;
-	__u32 mode;
-	__u16 sock_family;
-	__u16 path_len;
-	__u64 inode;
-	__u64 dev;
-	char path[UDS_FD_PATH_MAX];
-};
+#define UDS_SOCKET_OFF_INODE 0
+#define UDS_SOCKET_OFF_PEER_INODE 8
+#define UDS_SOCKET_OFF_SOCK_TYPE 16
 
-struct uds_cmsg_event {
-	__u16 kind; /* UDS_RING_CMSG */
-	__u16 n_fds;        /* descriptors in SCM_RIGHTS (all of them) */
-	__u16 n_fd_info;    /* of which described in fds[] */
-	__u16 has_creds;
-	__u32 tid;
-	__u32 flags;        /* UDS_F_CMSG_TRUNCATED */
-	__u64 sock_ino;
-	__u32 creds_pid, creds_uid, creds_gid;
-	__u16 n_raw;        /* other cmsgs, raw */
-	__u16 pad;
-	struct {
-		__s32 level;
-		__s32 type;
-		__u16 len;  /* bytes kept in data */
-		__u16 pad;
-		__u8 data[UDS_CMSG_RAW_MAX];
-	} raw[2];
-	__s32 all_fds[UDS_FD_MAX]; /* every fd number passed */
-	struct uds_fd_info fds[UDS_FD_INFO_MAX];
-};
+#define UDS_TASK_OFF_PID 0
+#define UDS_TASK_OFF_TID 4
+#define UDS_TASK_OFF_UID 8
+#define UDS_TASK_OFF_GID 12
+#define UDS_TASK_OFF_START_NS 16
+#define UDS_TASK_OFF_COMM 24
 
-/* Counters in the BPF program's global data, read by user space. */
-struct uds_kernel_stats {
-	__u64 records_emitted; /* events successfully handed over */
-	__u64 records_lost;    /* events the ring buffer had no room for */
-	__u64 bytes_lost;      /* payload bytes in lost events */
-	__u64 sends_seen;      /* AF_UNIX sends that matched the filter */
-	__u64 cmsg_lost;       /* control-message events lost (not records:
-				  their data record then lacks its cmsgs) */
-	__u64 info_lost;       /* socket-name or destination events lost
-				  (resent with the socket's next record) */
-};
+#define UDS_PEER_CRED_OFF_PID 0
+#define UDS_PEER_CRED_OFF_UID 4
+#define UDS_PEER_CRED_OFF_GID 8
+
+#define UDS_PEER_TASK_OFF_PID 0
+#define UDS_PEER_TASK_OFF_TID 4
+#define UDS_PEER_TASK_OFF_START_NS 8
+#define UDS_PEER_TASK_OFF_SOURCE 16
+#define UDS_PEER_TASK_OFF_COMM 20
+
+#define UDS_ADDR_OFF_KIND 0 /* LOCAL_ADDR, PEER_ADDR, DEST_ADDR */
+#define UDS_ADDR_OFF_NAME 1
+
+#define UDS_STREAM_OFF_STREAM_OFFSET 0
+#define UDS_STREAM_OFF_MSG_LEN 8
+#define UDS_STREAM_OFF_MSG_OFFSET 12
+#define UDS_STREAM_OFF_REQUESTED_LEN 16
+#define UDS_STREAM_OFF_SYSCALL 20
+
+#define UDS_SCM_RIGHTS_FD_OFF_FD 0
+#define UDS_SCM_RIGHTS_FD_OFF_FILE_KIND 4
+#define UDS_SCM_RIGHTS_FD_OFF_FD_FLAGS 5
+#define UDS_SCM_RIGHTS_FD_OFF_SOCK_TYPE 6
+#define UDS_SCM_RIGHTS_FD_OFF_MODE 8
+#define UDS_SCM_RIGHTS_FD_OFF_SOCK_FAMILY 12
+#define UDS_SCM_RIGHTS_FD_OFF_INODE 16
+#define UDS_SCM_RIGHTS_FD_OFF_DEV 24
+#define UDS_SCM_RIGHTS_FD_OFF_PATH 32
+
+#define UDS_SCM_CREDS_OFF_PID 0
+#define UDS_SCM_CREDS_OFF_UID 4
+#define UDS_SCM_CREDS_OFF_GID 8
+
+#define UDS_CMSG_RAW_OFF_LEVEL 0
+#define UDS_CMSG_RAW_OFF_TYPE 4
+#define UDS_CMSG_RAW_OFF_DATA 8
+
+#define UDS_LOSS_OFF_RECORDS 0
+#define UDS_LOSS_OFF_BYTES 8
+#define UDS_LOSS_OFF_TOTAL_RECORDS 16
+#define UDS_LOSS_OFF_TOTAL_BYTES 24
+
+#define UDS_ENGINE_MISSING_OFF_SOURCE 0
+#define UDS_ENGINE_MISSING_OFF_NAME_LEN 1
+#define UDS_ENGINE_MISSING_OFF_NAME 2
 
 #endif /* UDSDUMP_RECORD_H */

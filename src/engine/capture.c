@@ -270,6 +270,9 @@ bool capture_output_hung_up(int fd, int timeout_ms)
 
 struct capture {
 	const struct capture_options *o;
+	int out_fd;
+	int64_t start_real, start_mono; /* CLOCK_REALTIME, CLOCK_MONOTONIC ns */
+	struct ring_buffer *rb;
 	struct engine engine;
 	struct udsdump_bpf *skel; /* engine.skel */
 	bool stats_unreadable;    /* said so once */
@@ -716,143 +719,182 @@ static void print_summary(struct capture *c)
 	}
 }
 
-int capture_run(const struct capture_options *o, int out_fd, const char *out_name)
+/* The tables and the writer of a capture; false (said) if out of memory. */
+static bool capture_init(struct capture *c, const struct capture_options *o, int out_fd)
 {
-	struct capture c = { .o = o };
-	struct ring_buffer *rb = NULL;
-	struct utsname un;
-	char os[300];
-	int status = 1, err;
-	int64_t start_real = clock_ns(CLOCK_REALTIME);
-	int64_t start_mono = clock_ns(CLOCK_MONOTONIC);
-
+	c->o = o;
+	c->out_fd = out_fd;
+	c->start_real = clock_ns(CLOCK_REALTIME);
+	c->start_mono = clock_ns(CLOCK_MONOTONIC);
 	libbpf_set_print(libbpf_print);
-	c.existing = read_existing_sockets();
-	c.summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	c.names = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	c.peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	c.rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
-	c.boot_to_real_ns = boot_to_realtime();
-	if (pcapng_open(&c.w, out_fd, 1 << 20) != 0) {
+	c->existing = read_existing_sockets();
+	c->summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c->names = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c->peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c->rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
+	c->boot_to_real_ns = boot_to_realtime();
+	if (pcapng_open(&c->w, out_fd, 1 << 20) != 0) {
 		fprintf(stderr, "udsdump: out of memory\n");
-		goto out;
+		return false;
 	}
+	return true;
+}
 
-	if (engine_load(&c.engine, o) != 0)
-		goto out;
-	c.skel = c.engine.skel;
+/* Load along the ladder, set the path filters, attach, open the ring,
+ * then give up what privilege is no longer needed. false: said why. */
+static bool capture_start(struct capture *c)
+{
+	const struct capture_options *o = c->o;
+	int err;
+
+	if (engine_load(&c->engine, o) != 0)
+		return false;
+	c->skel = c->engine.skel;
 	if (!o->quiet)
-		engine_print_line(&c.engine, stderr);
+		engine_print_line(&c->engine, stderr);
 	if (o->verbose)
-		engine_print_details(&c.engine, stderr);
-	bool sock_hook = engine_rungs[c.engine.rung].hook == ENGINE_HOOK_SOCK;
+		engine_print_details(&c->engine, stderr);
 	for (int i = 0; i < o->n_paths; i++) {
-		if (add_path_filter(&c, o->paths[i]) != 0) {
+		if (add_path_filter(c, o->paths[i]) != 0) {
 			fprintf(stderr, "udsdump: cannot set the path filter: %s\n", strerror(errno));
-			goto out;
+			return false;
 		}
 	}
-	err = udsdump_bpf__attach(c.skel);
+	err = udsdump_bpf__attach(c->skel);
 	if (err) {
+		bool sock_hook = engine_rungs[c->engine.rung].hook == ENGINE_HOOK_SOCK;
 		fprintf(stderr, "udsdump: cannot attach to %s: %s\n",
 			sock_hook ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
-		goto out;
+		return false;
 	}
-	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.events), on_event, &c, NULL);
-	if (!rb) {
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
+	if (!c->rb) {
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
-		goto out;
+		return false;
 	}
 	raise_priority();
 	if (privs_drop_all_but_bpf() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
-		goto out;
+		return false;
 	}
+	return true;
+}
+
+/* The file's header and first ENGINE record, then "capturing". */
+static void capture_announce(struct capture *c, const char *out_name)
+{
+	struct utsname un;
+	char os[300];
 
 	if (uname(&un) == 0)
 		snprintf(os, sizeof(os), "%s %s %s", un.sysname, un.release, un.machine);
 	else
 		snprintf(os, sizeof(os), "Linux");
-	pcapng_write_header(&c.w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
+	pcapng_write_header(&c->w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
 			    "Unix domain sockets (udsdump)");
-	write_engine_record(&c);
-	if (pcapng_flush(&c.w) != 0)
-		c.write_errno = c.w.error;
-	if (!o->quiet)
+	write_engine_record(c);
+	if (pcapng_flush(&c->w) != 0)
+		c->write_errno = c->w.error;
+	if (!c->o->quiet)
 		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s\n", out_name);
-	if (o->verbose)
+	if (c->o->verbose)
 		fprintf(stderr, "udsdump: %.3f s from start to capturing\n",
-			(double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9);
+			(double)(clock_ns(CLOCK_MONOTONIC) - c->start_mono) / 1e9);
+}
 
-	/* Readers that stop reading before they stop us (Wireshark closes the
-	 * FIFO, then sends SIGTERM) still get recent statistics. */
-	int64_t last_isb = start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
-	while (!stop_requested && !c.done && !c.write_errno) {
-		err = ring_buffer__poll(rb, 10);
-		if (err >= 0 && !c.done)
-			err = ring_buffer__consume(rb);
+/* Drain the ring until asked to stop, the count or duration is reached,
+ * the output fails or its reader goes away. Readers that stop reading
+ * before they stop us (Wireshark closes the FIFO, then sends SIGTERM)
+ * still get recent statistics. */
+static void capture_loop(struct capture *c)
+{
+	const struct capture_options *o = c->o;
+	int64_t last_isb = c->start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
+
+	while (!stop_requested && !c->done && !c->write_errno) {
+		int err = ring_buffer__poll(c->rb, 10);
+		if (err >= 0 && !c->done)
+			err = ring_buffer__consume(c->rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "udsdump: reading the ring buffer: %s\n", strerror(-err));
 			break;
 		}
-		report_loss(&c, false);
+		report_loss(c, false);
 		if (clock_ns(CLOCK_MONOTONIC) - last_engine >= ENGINE_RECORD_INTERVAL_NS) {
 			last_engine = clock_ns(CLOCK_MONOTONIC);
-			write_engine_record(&c);
+			write_engine_record(c);
 		}
-		if (o->isb_interval > 0 && !c.write_errno &&
+		if (o->isb_interval > 0 && !c->write_errno &&
 		    clock_ns(CLOCK_MONOTONIC) - last_isb >= (int64_t)(o->isb_interval * 1e9)) {
 			last_isb = clock_ns(CLOCK_MONOTONIC);
-			pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
-					   c.kernel_records, c.lost_records);
+			pcapng_write_stats(&c->w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)c->start_real,
+					   c->kernel_records, c->lost_records);
 		}
-		if (!c.write_errno && pcapng_flush(&c.w) != 0)
-			c.write_errno = c.w.error;
-		if (o->duration > 0 &&
-		    (double)(clock_ns(CLOCK_MONOTONIC) - start_mono) / 1e9 >= o->duration)
+		if (!c->write_errno && pcapng_flush(&c->w) != 0)
+			c->write_errno = c->w.error;
+		if (o->duration > 0 && (double)(clock_ns(CLOCK_MONOTONIC) - c->start_mono) / 1e9 >= o->duration)
 			break;
-		if (c.w.is_pipe && capture_output_hung_up(out_fd, 0)) {
-			c.write_errno = EPIPE; /* the reader went away: a normal end */
+		if (c->w.is_pipe && capture_output_hung_up(c->out_fd, 0)) {
+			c->write_errno = EPIPE; /* the reader went away: a normal end */
 			break;
 		}
 	}
-	/* Detach first, then drain what is already in the ring. */
-	udsdump_bpf__detach(c.skel);
-	if (!c.done && !c.write_errno)
-		ring_buffer__consume(rb);
-	report_loss(&c, true);
-	if (c.skipped_runs)
+}
+
+/* Detach, drain what is already in the ring, write the last statistics.
+ * The exit status. */
+static int capture_finish(struct capture *c, const char *out_name)
+{
+	udsdump_bpf__detach(c->skel);
+	if (!c->done && !c->write_errno)
+		ring_buffer__consume(c->rb);
+	report_loss(c, true);
+	if (c->skipped_runs)
 		fprintf(stderr, "udsdump: %llu sends and reads were not seen: the kernel skipped the capture on a "
 				"CPU where it was already running; counted as lost records (their bytes are "
 				"missing without a gap)\n",
-			(unsigned long long)c.skipped_runs);
-	if (!c.write_errno) {
-		pcapng_write_stats(&c.w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)start_real,
-				   c.kernel_records, c.lost_records);
-		if (pcapng_flush(&c.w) != 0)
-			c.write_errno = c.w.error;
+			(unsigned long long)c->skipped_runs);
+	if (!c->write_errno) {
+		pcapng_write_stats(&c->w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)c->start_real,
+				   c->kernel_records, c->lost_records);
+		if (pcapng_flush(&c->w) != 0)
+			c->write_errno = c->w.error;
 	}
-	if (c.write_errno == EPIPE) {
-		status = 0; /* the reader went away: a normal end */
-	} else if (c.write_errno) {
-		fprintf(stderr, "udsdump: writing %s: %s\n", out_name, strerror(c.write_errno));
+	int status = 0;
+	if (c->write_errno && c->write_errno != EPIPE) { /* EPIPE: the reader went away, a normal end */
+		fprintf(stderr, "udsdump: writing %s: %s\n", out_name, strerror(c->write_errno));
 		status = 1;
-	} else {
-		status = 0;
 	}
-	if (o->summary)
-		print_summary(&c);
-out:
-	ring_buffer__free(rb);
-	engine_destroy(&c.engine);
+	if (c->o->summary)
+		print_summary(c);
+	return status;
+}
+
+static void capture_free(struct capture *c)
+{
+	ring_buffer__free(c->rb);
+	engine_destroy(&c->engine);
 	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
-		g_free(c.pending[i]);
-		g_free(c.dests[i]);
+		g_free(c->pending[i]);
+		g_free(c->dests[i]);
 	}
-	g_hash_table_destroy(c.names);
-	pcapng_free(&c.w);
-	g_hash_table_destroy(c.existing);
-	g_hash_table_destroy(c.summary);
-	g_hash_table_destroy(c.peers.owner);
+	g_hash_table_destroy(c->names);
+	pcapng_free(&c->w);
+	g_hash_table_destroy(c->existing);
+	g_hash_table_destroy(c->summary);
+	g_hash_table_destroy(c->peers.owner);
+}
+
+int capture_run(const struct capture_options *o, int out_fd, const char *out_name)
+{
+	struct capture c = { 0 };
+	int status = 1;
+
+	if (capture_init(&c, o, out_fd) && capture_start(&c)) {
+		capture_announce(&c, out_name);
+		capture_loop(&c);
+		status = capture_finish(&c, out_name);
+	}
+	capture_free(&c);
 	return status;
 }

@@ -25,41 +25,46 @@ static inline __attribute__((always_inline)) void put(struct out *o, const void 
 	o->len += n;
 }
 
-static inline __attribute__((always_inline)) void put_u8(struct out *o, uint8_t v)
-{
-	put(o, &v, 1);
-}
-
-static inline __attribute__((always_inline)) void put_u16(struct out *o, uint16_t v)
+/* Little-endian stores at a field's offset (record.h: UDS_*_OFF_*). */
+static inline __attribute__((always_inline)) void set_u16(uint8_t *p, uint16_t v)
 {
 	v = htole16(v);
-	put(o, &v, 2);
+	memcpy(p, &v, 2);
 }
 
-static inline __attribute__((always_inline)) void put_u32(struct out *o, uint32_t v)
+static inline __attribute__((always_inline)) void set_u32(uint8_t *p, uint32_t v)
 {
 	v = htole32(v);
-	put(o, &v, 4);
+	memcpy(p, &v, 4);
 }
 
-static inline __attribute__((always_inline)) void put_u64(struct out *o, uint64_t v)
+static inline __attribute__((always_inline)) void set_u64(uint8_t *p, uint64_t v)
 {
 	v = htole64(v);
-	put(o, &v, 8);
+	memcpy(p, &v, 8);
 }
 
-static void put_comm(struct out *o, const char *comm)
+static void set_comm(uint8_t *p, const char *comm)
 {
-	char c[UDS_COMM_LEN] = { 0 };
-	size_t n = strnlen(comm, UDS_COMM_LEN);
-	memcpy(c, comm, n);
-	put(o, c, UDS_COMM_LEN);
+	memcpy(p, comm, strnlen(comm, UDS_COMM_LEN)); /* the rest stays 0 */
 }
 
-static void tlv(struct out *o, uint16_t type, uint16_t len)
+/* A TLV with len value bytes, zeroed (reserved fields stay 0): where its
+ * value starts, for the UDS_*_OFF_* offsets; NULL once the record is full. */
+static inline __attribute__((always_inline)) uint8_t *tlv_value(struct out *o, uint16_t type, size_t len)
 {
-	put_u16(o, type);
-	put_u16(o, len);
+	uint8_t *t;
+
+	if (o->overflow || len > 0xffff || o->len + UDS_TLV_HDR_LEN + len > o->cap) {
+		o->overflow = 1;
+		return NULL;
+	}
+	t = o->p + o->len;
+	set_u16(t + UDS_TLV_OFF_TYPE, type);
+	set_u16(t + UDS_TLV_OFF_LENGTH, (uint16_t)len);
+	memset(t + UDS_TLV_HDR_LEN, 0, len);
+	o->len += UDS_TLV_HDR_LEN + len;
+	return t + UDS_TLV_HDR_LEN;
 }
 
 static void put_addr(struct out *o, uint16_t type, const struct uds_addr *a)
@@ -71,20 +76,28 @@ static void put_addr(struct out *o, uint16_t type, const struct uds_addr *a)
 		kind = UDS_ADDR_UNNAMED;
 	if (kind == UDS_ADDR_UNNAMED)
 		n = 0;
-	tlv(o, type, (uint16_t)(1 + n));
-	put_u8(o, kind);
-	put(o, a->name, n);
+	uint8_t *v = tlv_value(o, type, UDS_ADDR_OFF_NAME + (size_t)n);
+	if (!v)
+		return;
+	v[UDS_ADDR_OFF_KIND] = kind;
+	memcpy(v + UDS_ADDR_OFF_NAME, a->name, n);
 }
 
 static void begin(struct out *o, uint8_t event, uint32_t flags)
 {
 	const uint8_t magic[4] = { UDS_REC_MAGIC0, UDS_REC_MAGIC1, UDS_REC_MAGIC2, UDS_REC_MAGIC3 };
-	put(o, magic, 4);
-	put_u8(o, UDS_REC_VERSION);
-	put_u8(o, event);
-	put_u16(o, 0); /* header_len, patched in finish() */
-	put_u32(o, flags);
-	put_u32(o, 0); /* payload_len, patched in finish() */
+	uint8_t *h = o->p;
+
+	if (o->cap < UDS_REC_HDR_LEN) {
+		o->overflow = 1;
+		return;
+	}
+	memset(h, 0, UDS_REC_HDR_LEN); /* header_len, payload_len: set in finish() */
+	memcpy(h + UDS_HDR_OFF_MAGIC, magic, 4);
+	h[UDS_HDR_OFF_VERSION] = UDS_REC_VERSION;
+	h[UDS_HDR_OFF_EVENT] = event;
+	set_u32(h + UDS_HDR_OFF_FLAGS, flags);
+	o->len = UDS_REC_HDR_LEN;
 }
 
 static size_t finish(struct out *o, const uint8_t *payload, uint32_t payload_len)
@@ -96,12 +109,8 @@ static size_t finish(struct out *o, const uint8_t *payload, uint32_t payload_len
 	put(o, payload, payload_len);
 	if (o->overflow)
 		return 0;
-	o->p[6] = (uint8_t)hdr;
-	o->p[7] = (uint8_t)(hdr >> 8);
-	o->p[12] = (uint8_t)payload_len;
-	o->p[13] = (uint8_t)(payload_len >> 8);
-	o->p[14] = (uint8_t)(payload_len >> 16);
-	o->p[15] = (uint8_t)(payload_len >> 24);
+	set_u16(o->p + UDS_HDR_OFF_HEADER_LEN, (uint16_t)hdr);
+	set_u32(o->p + UDS_HDR_OFF_PAYLOAD_LEN, payload_len);
 	return o->len;
 }
 
@@ -158,17 +167,99 @@ static void put_fd(struct out *o, int32_t fd, const struct uds_fd_info *fi)
 			kind = UDS_FILE_MEMFD;
 		n = uds_fd_display_name(fi, name, sizeof(name));
 	}
-	tlv(o, UDS_TLV_SCM_RIGHTS_FD, (uint16_t)(UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + n));
-	put_u32(o, (uint32_t)fd);
-	put_u8(o, kind);
-	put_u8(o, fd_flags);
-	put_u16(o, fi ? fi->sock_type : 0);
-	put_u32(o, fi ? fi->mode : 0);
-	put_u16(o, fi ? fi->sock_family : 0);
-	put_u16(o, 0);
-	put_u64(o, fi ? fi->inode : 0);
-	put_u64(o, fi ? fi->dev : 0);
-	put(o, name, n);
+	uint8_t *v = tlv_value(o, UDS_TLV_SCM_RIGHTS_FD, UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + n);
+	if (!v)
+		return;
+	set_u32(v + UDS_SCM_RIGHTS_FD_OFF_FD, (uint32_t)fd);
+	v[UDS_SCM_RIGHTS_FD_OFF_FILE_KIND] = kind;
+	v[UDS_SCM_RIGHTS_FD_OFF_FD_FLAGS] = fd_flags;
+	if (fi) {
+		set_u16(v + UDS_SCM_RIGHTS_FD_OFF_SOCK_TYPE, fi->sock_type);
+		set_u32(v + UDS_SCM_RIGHTS_FD_OFF_MODE, fi->mode);
+		set_u16(v + UDS_SCM_RIGHTS_FD_OFF_SOCK_FAMILY, fi->sock_family);
+		set_u64(v + UDS_SCM_RIGHTS_FD_OFF_INODE, fi->inode);
+		set_u64(v + UDS_SCM_RIGHTS_FD_OFF_DEV, fi->dev);
+	}
+	memcpy(v + UDS_SCM_RIGHTS_FD_OFF_PATH, name, n);
+}
+
+static void put_socket(struct out *o, const struct uds_event *ev)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_SOCKET, UDS_TLV_SOCKET_LEN);
+	if (!v)
+		return;
+	set_u64(v + UDS_SOCKET_OFF_INODE, ev->sock_ino);
+	set_u64(v + UDS_SOCKET_OFF_PEER_INODE, ev->peer_ino);
+	set_u16(v + UDS_SOCKET_OFF_SOCK_TYPE, ev->sock_type);
+}
+
+static void put_task(struct out *o, const struct uds_event *ev)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_TASK, UDS_TLV_TASK_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_TASK_OFF_PID, ev->pid);
+	set_u32(v + UDS_TASK_OFF_TID, ev->tid);
+	set_u32(v + UDS_TASK_OFF_UID, ev->uid);
+	set_u32(v + UDS_TASK_OFF_GID, ev->gid);
+	set_u64(v + UDS_TASK_OFF_START_NS, ev->task_start_ns);
+	set_comm(v + UDS_TASK_OFF_COMM, ev->comm);
+}
+
+static void put_peer_cred(struct out *o, const struct uds_event *ev)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_PEER_CRED, UDS_TLV_PEER_CRED_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_PEER_CRED_OFF_PID, ev->peercred_pid);
+	set_u32(v + UDS_PEER_CRED_OFF_UID, ev->peercred_uid);
+	set_u32(v + UDS_PEER_CRED_OFF_GID, ev->peercred_gid);
+}
+
+static void put_peer_task(struct out *o, uint32_t pid, uint32_t tid, uint64_t start_ns, uint8_t source,
+			  const char *comm)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_PEER_TASK, UDS_TLV_PEER_TASK_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_PEER_TASK_OFF_PID, pid);
+	set_u32(v + UDS_PEER_TASK_OFF_TID, tid);
+	set_u64(v + UDS_PEER_TASK_OFF_START_NS, start_ns);
+	v[UDS_PEER_TASK_OFF_SOURCE] = source;
+	set_comm(v + UDS_PEER_TASK_OFF_COMM, comm);
+}
+
+static void put_stream(struct out *o, const struct uds_event *ev)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_STREAM, UDS_TLV_STREAM_LEN);
+	if (!v)
+		return;
+	set_u64(v + UDS_STREAM_OFF_STREAM_OFFSET, ev->stream_offset);
+	set_u32(v + UDS_STREAM_OFF_MSG_LEN, ev->msg_len);
+	set_u32(v + UDS_STREAM_OFF_MSG_OFFSET, ev->msg_offset);
+	set_u32(v + UDS_STREAM_OFF_REQUESTED_LEN, ev->requested_len);
+	set_u16(v + UDS_STREAM_OFF_SYSCALL, ev->syscall);
+}
+
+static void put_creds(struct out *o, const struct uds_cmsg_event *cm)
+{
+	uint8_t *v = tlv_value(o, UDS_TLV_SCM_CREDS, UDS_TLV_SCM_CREDS_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_SCM_CREDS_OFF_PID, cm->creds_pid);
+	set_u32(v + UDS_SCM_CREDS_OFF_UID, cm->creds_uid);
+	set_u32(v + UDS_SCM_CREDS_OFF_GID, cm->creds_gid);
+}
+
+static void put_cmsg_raw(struct out *o, int32_t level, int32_t type, const uint8_t *data, uint16_t len)
+{
+	size_t l = len > UDS_CMSG_RAW_MAX ? UDS_CMSG_RAW_MAX : len;
+	uint8_t *v = tlv_value(o, UDS_TLV_CMSG_RAW, UDS_TLV_CMSG_RAW_FIXED_LEN + l);
+	if (!v)
+		return;
+	set_u32(v + UDS_CMSG_RAW_OFF_LEVEL, (uint32_t)level);
+	set_u32(v + UDS_CMSG_RAW_OFF_TYPE, (uint32_t)type);
+	memcpy(v + UDS_CMSG_RAW_OFF_DATA, data, l);
 }
 
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
@@ -185,48 +276,16 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		flags |= UDS_F_CMSG_TRUNCATED;
 	begin(&o, (uint8_t)ev->event, flags);
 
-	tlv(&o, UDS_TLV_SOCKET, UDS_TLV_SOCKET_LEN);
-	put_u64(&o, ev->sock_ino);
-	put_u64(&o, ev->peer_ino);
-	put_u16(&o, ev->sock_type);
-	put_u16(&o, 0);
-
-	if (ev->pid) {
-		tlv(&o, UDS_TLV_TASK, UDS_TLV_TASK_LEN);
-		put_u32(&o, ev->pid);
-		put_u32(&o, ev->tid);
-		put_u32(&o, ev->uid);
-		put_u32(&o, ev->gid);
-		put_u64(&o, ev->task_start_ns);
-		put_comm(&o, ev->comm);
-	}
-
-	if (ev->peercred_pid || ev->peercred_uid != 0xffffffffu) {
-		tlv(&o, UDS_TLV_PEER_CRED, UDS_TLV_PEER_CRED_LEN);
-		put_u32(&o, ev->peercred_pid);
-		put_u32(&o, ev->peercred_uid);
-		put_u32(&o, ev->peercred_gid);
-	}
-
-	if (ev->peer_pid) {
-		tlv(&o, UDS_TLV_PEER_TASK, UDS_TLV_PEER_TASK_LEN);
-		put_u32(&o, ev->peer_pid);
-		put_u32(&o, ev->peer_tid);
-		put_u64(&o, ev->peer_task_start_ns);
-		put_u8(&o, UDS_PEER_SRC_KERNEL_LAST_SEEN);
-		put_u8(&o, 0);
-		put_u16(&o, 0);
-		put_comm(&o, ev->peer_comm);
-	} else if (hint && hint->pid) {
-		tlv(&o, UDS_TLV_PEER_TASK, UDS_TLV_PEER_TASK_LEN);
-		put_u32(&o, hint->pid);
-		put_u32(&o, 0);
-		put_u64(&o, 0);
-		put_u8(&o, UDS_PEER_SRC_PROCFS);
-		put_u8(&o, 0);
-		put_u16(&o, 0);
-		put_comm(&o, hint->comm);
-	}
+	put_socket(&o, ev);
+	if (ev->pid)
+		put_task(&o, ev);
+	if (ev->peercred_pid || ev->peercred_uid != 0xffffffffu)
+		put_peer_cred(&o, ev);
+	if (ev->peer_pid)
+		put_peer_task(&o, ev->peer_pid, ev->peer_tid, ev->peer_task_start_ns, UDS_PEER_SRC_KERNEL_LAST_SEEN,
+			      ev->peer_comm);
+	else if (hint && hint->pid)
+		put_peer_task(&o, hint->pid, 0, 0, UDS_PEER_SRC_PROCFS, hint->comm);
 
 	if (names && names->tlv_len)
 		put(&o, names->tlv, names->tlv_len);
@@ -235,32 +294,17 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 	if (dest && dest->kind != UDS_ADDR_UNNAMED)
 		put_addr(&o, UDS_TLV_DEST_ADDR, dest);
 
-	tlv(&o, UDS_TLV_STREAM, UDS_TLV_STREAM_LEN);
-	put_u64(&o, ev->stream_offset);
-	put_u32(&o, ev->msg_len);
-	put_u32(&o, ev->msg_offset);
-	put_u32(&o, ev->requested_len);
-	put_u16(&o, ev->syscall);
-	put_u16(&o, 0);
+	put_stream(&o, ev);
 
 	if (cm) {
 		uint32_t n_fds = cm->n_fds > UDS_FD_MAX ? UDS_FD_MAX : cm->n_fds;
 		uint32_t n_info = cm->n_fd_info > UDS_FD_INFO_MAX ? UDS_FD_INFO_MAX : cm->n_fd_info;
 		for (uint32_t i = 0; i < n_fds; i++)
 			put_fd(&o, cm->all_fds[i], i < n_info ? &cm->fds[i] : NULL);
-		if (cm->has_creds) {
-			tlv(&o, UDS_TLV_SCM_CREDS, UDS_TLV_SCM_CREDS_LEN);
-			put_u32(&o, cm->creds_pid);
-			put_u32(&o, cm->creds_uid);
-			put_u32(&o, cm->creds_gid);
-		}
-		for (uint32_t i = 0; i < cm->n_raw && i < 2; i++) {
-			uint16_t l = cm->raw[i].len > UDS_CMSG_RAW_MAX ? UDS_CMSG_RAW_MAX : cm->raw[i].len;
-			tlv(&o, UDS_TLV_CMSG_RAW, (uint16_t)(UDS_TLV_CMSG_RAW_FIXED_LEN + l));
-			put_u32(&o, (uint32_t)cm->raw[i].level);
-			put_u32(&o, (uint32_t)cm->raw[i].type);
-			put(&o, cm->raw[i].data, l);
-		}
+		if (cm->has_creds)
+			put_creds(&o, cm);
+		for (uint32_t i = 0; i < cm->n_raw && i < 2; i++)
+			put_cmsg_raw(&o, cm->raw[i].level, cm->raw[i].type, cm->raw[i].data, cm->raw[i].len);
 	}
 	return finish(&o, payload, plen);
 }
@@ -271,11 +315,13 @@ size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records,
 	struct out o = { .p = out, .cap = cap };
 
 	begin(&o, UDS_EV_LOSS, 0);
-	tlv(&o, UDS_TLV_LOSS, UDS_TLV_LOSS_LEN);
-	put_u64(&o, records);
-	put_u64(&o, bytes);
-	put_u64(&o, total_records);
-	put_u64(&o, total_bytes);
+	uint8_t *v = tlv_value(&o, UDS_TLV_LOSS, UDS_TLV_LOSS_LEN);
+	if (v) {
+		set_u64(v + UDS_LOSS_OFF_RECORDS, records);
+		set_u64(v + UDS_LOSS_OFF_BYTES, bytes);
+		set_u64(v + UDS_LOSS_OFF_TOTAL_RECORDS, total_records);
+		set_u64(v + UDS_LOSS_OFF_TOTAL_BYTES, total_bytes);
+	}
 	return finish(&o, NULL, 0);
 }
 
@@ -287,8 +333,9 @@ static void put_text(struct out *o, uint16_t type, const char *s)
 {
 	size_t n = strnlen(s, TEXT_TLV_MAX);
 
-	tlv(o, type, (uint16_t)n);
-	put(o, s, n);
+	uint8_t *v = tlv_value(o, type, n);
+	if (v)
+		memcpy(v, s, n);
 }
 
 static void put_missing(struct out *o, const struct uds_engine_missing *m)
@@ -296,11 +343,13 @@ static void put_missing(struct out *o, const struct uds_engine_missing *m)
 	size_t name = strnlen(m->name, 255);
 	size_t reason = strnlen(m->reason ? m->reason : "", TEXT_TLV_MAX);
 
-	tlv(o, UDS_TLV_ENGINE_MISSING, (uint16_t)(UDS_TLV_ENGINE_MISSING_FIXED_LEN + name + reason));
-	put_u8(o, m->source);
-	put_u8(o, (uint8_t)name);
-	put(o, m->name, name);
-	put(o, m->reason, reason);
+	uint8_t *v = tlv_value(o, UDS_TLV_ENGINE_MISSING, UDS_TLV_ENGINE_MISSING_FIXED_LEN + name + reason);
+	if (!v)
+		return;
+	v[UDS_ENGINE_MISSING_OFF_SOURCE] = m->source;
+	v[UDS_ENGINE_MISSING_OFF_NAME_LEN] = (uint8_t)name;
+	memcpy(v + UDS_ENGINE_MISSING_OFF_NAME, m->name, name);
+	memcpy(v + UDS_ENGINE_MISSING_OFF_NAME + name, m->reason, reason);
 }
 
 size_t uds_record_engine(const struct uds_engine_facts *f, uint8_t *out, size_t cap)

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "udsdump/record.h"
+#include "udsdump_ring.h"
 
 /* Room the TLVs of one record can need, payload excluded. */
 #define UDS_RECORD_META_MAX                                                                \

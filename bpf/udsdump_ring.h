@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel-to-user contract: the events the BPF programs hand to user
+ * space through the ring buffer, and their counters. Native byte order,
+ * never written to a file: src/format/record_writer.c turns each event
+ * into one on-wire record (include/udsdump/record.h). Only bpf/ and the
+ * engine include this; the dissector never sees it.
+ */
+#ifndef UDSDUMP_RING_H
+#define UDSDUMP_RING_H
+
+#ifndef __VMLINUX_H__ /* the BPF side gets these types from its vmlinux header */
+#include <linux/types.h>
+#endif
+
+#include "udsdump/record.h"
+
+#define UDS_CHUNK_MAX 16384 /* payload bytes per event; power of two */
+#define UDS_FD_MAX 253      /* SCM_MAX_FD */
+#define UDS_FD_INFO_MAX 64  /* descriptors described per message */
+#define UDS_FD_PATH_MAX 256
+#define UDS_CMSG_RAW_MAX 256
+#define UDS_CMSG_MAX 8      /* control messages parsed per send */
+
+/* What a ring-buffer event carries (struct uds_event.kind). */
+enum uds_ring_kind {
+	UDS_RING_DATA = 1, /* struct uds_event + payload */
+	UDS_RING_CMSG = 2, /* struct uds_cmsg_event: control data of the next
+			      DATA event of the same tid and socket */
+	UDS_RING_SOCKINFO = 3, /* struct uds_sockinfo_event: a socket's names */
+	UDS_RING_DEST = 4, /* struct uds_dest_event: sendto/sendmsg address of
+			      the next DATA event of the same tid and socket */
+};
+
+struct uds_addr {
+	__u16 len; /* bytes in name */
+	__u8 kind; /* enum uds_addr_kind */
+	__u8 pad;
+	char name[UDS_ADDR_MAX];
+};
+
+struct uds_event {
+	__u16 kind;      /* UDS_RING_DATA */
+	__u16 event;     /* enum uds_event_kind */
+	__u16 sock_type;
+	__u16 syscall;   /* enum uds_syscall */
+	__u32 flags;     /* UDS_F_* */
+	__u32 data_len;  /* payload bytes following this struct */
+	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() at the send */
+	__u64 sock_ino;
+	__u64 peer_ino;
+	__u64 stream_offset; /* of the first payload byte of this event */
+	__u32 msg_len;       /* bytes of the whole message the kernel accepted */
+	__u32 msg_offset;    /* offset of this event's payload in the message */
+	__u32 requested_len; /* bytes the caller asked to send */
+	__u32 pid, tid, uid, gid;
+	__u32 peercred_pid, peercred_uid, peercred_gid;
+	__u32 peer_pid, peer_tid; /* last task seen on the peer socket, 0 if none */
+	__u32 pad;
+	__u64 task_start_ns;
+	__u64 peer_task_start_ns;
+	char comm[UDS_COMM_LEN];
+	char peer_comm[UDS_COMM_LEN];
+	/* followed by data_len payload bytes; the socket's names come in
+	 * UDS_RING_SOCKINFO events, only when first seen or changed */
+};
+
+/*
+ * The names of a socket and of its peer. The kernel sends one when it
+ * first sees a socket and whenever either name changes (or the last one
+ * could not be handed over); user space keeps them per socket inode and
+ * writes them into every record of that socket. This keeps the common
+ * event small: 336 bytes of names would otherwise ride on every message.
+ */
+struct uds_sockinfo_event {
+	__u16 kind; /* UDS_RING_SOCKINFO */
+	__u16 pad;
+	__u32 pad2;
+	__u64 sock_ino;
+	struct uds_addr local_addr;
+	struct uds_addr peer_addr;
+};
+
+struct uds_dest_event {
+	__u16 kind; /* UDS_RING_DEST */
+	__u16 pad;
+	__u32 tid;
+	__u64 sock_ino;
+	struct uds_addr dest_addr;
+};
+
+struct uds_fd_info {
+	__s32 fd;
+	__u8 file_kind;
+	__u8 fd_flags;
+	__u16 sock_type;
+	__u32 mode;
+	__u16 sock_family;
+	__u16 path_len;
+	__u64 inode;
+	__u64 dev;
+	char path[UDS_FD_PATH_MAX];
+};
+
+struct uds_cmsg_event {
+	__u16 kind; /* UDS_RING_CMSG */
+	__u16 n_fds;        /* descriptors in SCM_RIGHTS (all of them) */
+	__u16 n_fd_info;    /* of which described in fds[] */
+	__u16 has_creds;
+	__u32 tid;
+	__u32 flags;        /* UDS_F_CMSG_TRUNCATED */
+	__u64 sock_ino;
+	__u32 creds_pid, creds_uid, creds_gid;
+	__u16 n_raw;        /* other cmsgs, raw */
+	__u16 pad;
+	struct {
+		__s32 level;
+		__s32 type;
+		__u16 len;  /* bytes kept in data */
+		__u16 pad;
+		__u8 data[UDS_CMSG_RAW_MAX];
+	} raw[2];
+	__s32 all_fds[UDS_FD_MAX]; /* every fd number passed */
+	struct uds_fd_info fds[UDS_FD_INFO_MAX];
+};
+
+/* Counters in the BPF program's global data, read by user space. */
+struct uds_kernel_stats {
+	__u64 records_emitted; /* events successfully handed over */
+	__u64 records_lost;    /* events the ring buffer had no room for */
+	__u64 bytes_lost;      /* payload bytes in lost events */
+	__u64 sends_seen;      /* AF_UNIX sends that matched the filter */
+	__u64 cmsg_lost;       /* control-message events lost (not records:
+				  their data record then lacks its cmsgs) */
+	__u64 info_lost;       /* socket-name or destination events lost
+				  (resent with the socket's next record) */
+};
+
+#endif /* UDSDUMP_RING_H */
