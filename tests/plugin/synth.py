@@ -1,7 +1,9 @@
 """Synthetic udsdump captures, written from doc/FORMAT.md (not from record.h).
 
-A second, independent reader/writer of the record format: if the prose and
-the C header disagree, tests built on this module fail.
+A second, independent writer of the record format: if the prose and the C
+header disagree, tests built on this module fail. Each field goes at its
+offset from udsrec.OFF (copied from FORMAT.md), as the C writer puts it at
+record.h's UDS_<TLV>_OFF_<FIELD>.
 
     rec = Record(EV_DATA, payload=b"hello")
     rec.socket(inode=1001, peer_inode=1002, sock_type=SOCK_STREAM)
@@ -25,7 +27,7 @@ from udsrec import (  # noqa: E402,F401
     SOCK_SEQPACKET, SOCK_STREAM, SYSCALL_NUMBERS, T_CMSG_RAW, T_DEST_ADDR, T_ENGINE_BLIND,
     T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
     T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
-    T_SOCKET, T_STREAM, T_TASK)
+    T_SOCKET, T_STREAM, T_TASK, OFF, TLV_MIN_LEN)
 from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
 # The names the plugin tests use for some of them.
@@ -64,6 +66,21 @@ def tlv(t, value):
     return u16(t) + u16(len(value)) + value
 
 
+def fixed(name, fields, rest=b""):
+    """The value of fixed TLV `name` (udsrec.OFF's key; "ADDR" for the three
+    address TLVs): its fixed length of zeros, each (field, struct format,
+    value) packed at its offset from FORMAT.md, then `rest` (a variable
+    tail: path, data, name)."""
+    t = {"SOCKET": T_SOCKET, "TASK": T_TASK, "PEER_CRED": T_PEER_CRED,
+         "PEER_TASK": T_PEER_TASK, "ADDR": T_LOCAL_ADDR, "STREAM": T_STREAM,
+         "SCM_RIGHTS_FD": T_SCM_RIGHTS_FD, "SCM_CREDS": T_SCM_CREDS, "CMSG_RAW": T_CMSG_RAW,
+         "LOSS": T_LOSS, "ENGINE_MISSING": T_ENGINE_MISSING}[name]
+    v = bytearray(TLV_MIN_LEN[t])
+    for field, fmt, value in fields:
+        struct.pack_into("<" + fmt, v, OFF[name][field], value)
+    return bytes(v) + rest
+
+
 def comm16(name):
     b = name.encode() if isinstance(name, str) else name
     assert len(b) <= 16
@@ -92,30 +109,30 @@ class Record:
         self.tlvs.append(raw)
         return self
 
-    # SOCKET: u64 inode, u64 peer_inode, u16 sock_type, u16 reserved
     def socket(self, inode, peer_inode=0, sock_type=SOCK_STREAM):
-        return self.add(T_SOCKET, u64(inode) + u64(peer_inode) + u16(sock_type) + u16(0))
+        return self.add(T_SOCKET, fixed("SOCKET", [("inode", "Q", inode), (
+            "peer_inode", "Q", peer_inode), ("sock_type", "H", sock_type)]))
 
-    # TASK: u32 pid, tid, uid, gid, u64 start_ns, char comm[16]
     def task(self, pid, tid=None, uid=0, gid=0, start_ns=0, comm=""):
         tid = pid if tid is None else tid
-        return self.add(T_TASK, u32(pid) + u32(tid) + u32(uid) + u32(gid) +
-                        u64(start_ns) + comm16(comm))
+        return self.add(T_TASK, fixed("TASK", [
+            ("pid", "I", pid), ("tid", "I", tid), ("uid", "I", uid), ("gid", "I", gid),
+            ("start_ns", "Q", start_ns), ("comm", "16s", comm16(comm))]))
 
-    # PEER_CRED: u32 pid, uid, gid
     def peer_cred(self, pid, uid=0, gid=0):
-        return self.add(T_PEER_CRED, u32(pid) + u32(uid) + u32(gid))
+        return self.add(T_PEER_CRED, fixed("PEER_CRED", [
+            ("pid", "I", pid), ("uid", "I", uid), ("gid", "I", gid)]))
 
-    # PEER_TASK: u32 pid, u32 tid, u64 start_ns, u8 source, u8[3], comm[16]
     def peer_task(self, pid, tid=None, start_ns=0, source=1, comm=""):
         tid = pid if tid is None else tid
-        return self.add(T_PEER_TASK, u32(pid) + u32(tid) + u64(start_ns) +
-                        u8(source) + b"\0\0\0" + comm16(comm))
+        return self.add(T_PEER_TASK, fixed("PEER_TASK", [
+            ("pid", "I", pid), ("tid", "I", tid), ("start_ns", "Q", start_ns),
+            ("source", "B", source), ("comm", "16s", comm16(comm))]))
 
     @staticmethod
     def _addr(kind, name):
         name = name.encode() if isinstance(name, str) else name
-        return u8(kind) + name
+        return fixed("ADDR", [("kind", "B", kind)], name)
 
     def local_addr(self, kind, name=b""):
         return self.add(T_LOCAL_ADDR, self._addr(kind, name))
@@ -126,36 +143,39 @@ class Record:
     def dest_addr(self, kind, name=b""):
         return self.add(T_DEST_ADDR, self._addr(kind, name))
 
-    # STREAM: u64 stream_offset, u32 msg_len, u32 msg_offset,
-    #         u32 requested_len, u16 syscall, u16 reserved
     def stream(self, offset, msg_len, msg_offset=0, requested_len=None, syscall=SYS_WRITE):
         requested_len = msg_len if requested_len is None else requested_len
-        return self.add(T_STREAM, u64(offset) + u32(msg_len) + u32(msg_offset) +
-                        u32(requested_len) + u16(syscall) + u16(0))
+        return self.add(T_STREAM, fixed("STREAM", [
+            ("stream_offset", "Q", offset), ("msg_len", "I", msg_len),
+            ("msg_offset", "I", msg_offset), ("requested_len", "I", requested_len),
+            ("syscall", "H", syscall)]))
 
-    # SCM_RIGHTS_FD: i32 fd, u8 file_kind, u8 fd_flags, u16 sock_type,
-    #   u32 mode, u16 sock_family, u16 reserved, u64 inode, u64 dev, path
     def scm_fd(self, fd, kind=0, fd_flags=0, sock_type=0, mode=0, sock_family=0,
                inode=0, dev=0, path=b""):
         path = path.encode() if isinstance(path, str) else path
-        return self.add(T_SCM_RIGHTS_FD, i32(fd) + u8(kind) + u8(fd_flags) +
-                        u16(sock_type) + u32(mode) + u16(sock_family) + u16(0) +
-                        u64(inode) + u64(dev) + path)
+        return self.add(T_SCM_RIGHTS_FD, fixed("SCM_RIGHTS_FD", [
+            ("fd", "i", fd), ("file_kind", "B", kind), ("fd_flags", "B", fd_flags),
+            ("sock_type", "H", sock_type), ("mode", "I", mode),
+            ("sock_family", "H", sock_family), ("inode", "Q", inode), ("dev", "Q", dev)], path))
 
     def scm_creds(self, pid, uid, gid):
-        return self.add(T_SCM_CREDS, u32(pid) + u32(uid) + u32(gid))
+        return self.add(T_SCM_CREDS, fixed("SCM_CREDS", [
+            ("pid", "I", pid), ("uid", "I", uid), ("gid", "I", gid)]))
 
     def cmsg_raw(self, level, typ, data):
-        return self.add(T_CMSG_RAW, i32(level) + i32(typ) + data)
+        return self.add(T_CMSG_RAW, fixed("CMSG_RAW", [
+            ("level", "i", level), ("type", "i", typ)], data))
 
     def loss(self, records, nbytes, total_records, total_bytes):
-        return self.add(T_LOSS, u64(records) + u64(nbytes) + u64(total_records) + u64(total_bytes))
+        return self.add(T_LOSS, fixed("LOSS", [
+            ("records", "Q", records), ("bytes", "Q", nbytes),
+            ("total_records", "Q", total_records), ("total_bytes", "Q", total_bytes)]))
 
-    # ENGINE_MISSING: u8 source, u8 name_len, name, reason (the rest)
     def engine_missing(self, name, reason, source=MISSING_KERNEL):
         name = name.encode() if isinstance(name, str) else name
         reason = reason.encode() if isinstance(reason, str) else reason
-        return self.add(T_ENGINE_MISSING, u8(source) + u8(len(name)) + name + reason)
+        return self.add(T_ENGINE_MISSING, fixed("ENGINE_MISSING", [
+            ("source", "B", source), ("name_len", "B", len(name))], name + reason))
 
     def engine(self, kernel, rung, version="0.1.0", missing=(), blind=None, reason=None):
         """The TLVs of an ENGINE record, in the writer's order; missing:
