@@ -7,15 +7,20 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char errbuf[256];
 
-static const char *fail(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static const char *fail(const char *fmt, ...)
 {
-	snprintf(errbuf, sizeof(errbuf), fmt, arg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
 	/* one line, even when it quotes an argument holding control characters */
 	for (char *c = errbuf; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -26,23 +31,18 @@ static const char *fail(const char *fmt, const char *arg)
 /* add_path_option() for --path or --path-prefix, with its message. */
 static bool add_path_arg(struct capture_options *o, const char *p, bool prefix, const char **err)
 {
-	switch (add_path_option(o, p, prefix)) {
-	case PATH_OK:
+	enum path_error e = add_path_option(o, p, prefix);
+	const char *opt = prefix ? "--path-prefix" : "--path";
+
+	if (e == PATH_OK)
 		return true;
-	case PATH_EMPTY:
-		*err = fail("empty socket path in %s", prefix ? "--path-prefix" : "--path");
-		break;
-	case PATH_TOO_LONG:
-		*err = fail("socket path too long (at most 108 bytes): %s", p);
-		break;
-	case PATH_RELATIVE:
-		*err = fail("socket path must be absolute or @abstract: %s", p);
-		break;
-	case PATH_TOO_MANY:
-		*err = prefix ? fail("too many --path-prefix options (at most %s)", "4")
-			      : fail("too many --path options (at most %s)", "16");
-		break;
-	}
+	if (e == PATH_EMPTY)
+		*err = fail("empty socket path in %s", opt);
+	else if (e == PATH_TOO_MANY)
+		*err = fail("too many %s options (at most %d)", opt,
+			    prefix ? UDS_MAX_PREFIX_FILTERS : UDS_MAX_PATH_FILTERS);
+	else
+		*err = fail("%s: %s", path_error_text(e), p);
 	return false;
 }
 

@@ -495,26 +495,39 @@ static bool add_path_literal(struct parser *p, const struct node *l, struct capt
 	} else {
 		v = dup_string(l->value);
 	}
-	switch (add_path_option(o, v, l->prim == P_PREFIX)) {
-	case PATH_OK:
-		break;
-	case PATH_TOO_MANY:
-		free(v); /* not stored */
-		if (l->prim == P_PREFIX)
-			return p_fail(p, "too many prefix conditions (at most %d)", UDS_MAX_PREFIX_FILTERS);
-		return p_fail(p, "too many path conditions (at most %d)", UDS_MAX_PATH_FILTERS);
-	case PATH_EMPTY:
-		free(v);
-		return p_fail(p, "empty socket path in '%s'", prim_names[l->prim]);
-	case PATH_TOO_LONG:
-		p_fail(p, "socket path too long (at most 108 bytes): %s", v);
-		free(v);
-		return false;
-	case PATH_RELATIVE:
-		p_fail(p, "socket path must be absolute or @abstract: %s", v);
-		free(v);
-		return false;
+	enum path_error e = add_path_option(o, v, l->prim == P_PREFIX);
+	if (e == PATH_OK)
+		return true;
+	if (e == PATH_TOO_MANY)
+		p_fail(p, "too many %s conditions (at most %d)", l->prim == P_PREFIX ? "prefix" : "path",
+		       l->prim == P_PREFIX ? UDS_MAX_PREFIX_FILTERS : UDS_MAX_PATH_FILTERS);
+	else if (e == PATH_EMPTY)
+		p_fail(p, "empty socket path in '%s'", prim_names[l->prim]);
+	else
+		p_fail(p, "%s: %s", path_error_text(e), v);
+	free(v); /* not stored */
+	return false;
+}
+
+/* pid or uid: one wanted value, or up to UDS_MAX_NOT_IDS refused ones. */
+static bool apply_id(struct parser *p, const struct node *l, const char *desc, bool *has, uint32_t *val,
+		     uint32_t *nots, int *n_nots)
+{
+	const char *kw = prim_names[l->prim];
+
+	if (l->neg) {
+		for (int i = 0; i < *n_nots; i++)
+			if (nots[i] == l->num)
+				return true;
+		if (*n_nots >= UDS_MAX_NOT_IDS)
+			return p_fail(p, "too many 'not %s' conditions (at most %d)", kw, UDS_MAX_NOT_IDS);
+		nots[(*n_nots)++] = (uint32_t)l->num;
+		return true;
 	}
+	if (*has && *val != l->num)
+		return p_fail(p, "'%s %u' and '%s' can never both match", kw, *val, desc);
+	*has = true;
+	*val = (uint32_t)l->num;
 	return true;
 }
 
@@ -530,35 +543,9 @@ static bool apply_literal(struct parser *p, const struct node *l, struct capture
 		/* handled by the caller (the path group) */
 		return p_fail(p, "internal error: path literal");
 	case P_PID:
-		if (l->neg) {
-			for (int i = 0; i < o->n_not_pids; i++)
-				if (o->not_pids[i] == l->num)
-					return true;
-			if (o->n_not_pids >= UDS_MAX_NOT_IDS)
-				return p_fail(p, "too many 'not pid' conditions (at most %d)", UDS_MAX_NOT_IDS);
-			o->not_pids[o->n_not_pids++] = (uint32_t)l->num;
-		} else {
-			if (o->has_pid && o->pid != l->num)
-				return p_fail(p, "'pid %u' and '%s' can never both match", o->pid, desc);
-			o->has_pid = true;
-			o->pid = (uint32_t)l->num;
-		}
-		return true;
+		return apply_id(p, l, desc, &o->has_pid, &o->pid, o->not_pids, &o->n_not_pids);
 	case P_UID:
-		if (l->neg) {
-			for (int i = 0; i < o->n_not_uids; i++)
-				if (o->not_uids[i] == l->num)
-					return true;
-			if (o->n_not_uids >= UDS_MAX_NOT_IDS)
-				return p_fail(p, "too many 'not uid' conditions (at most %d)", UDS_MAX_NOT_IDS);
-			o->not_uids[o->n_not_uids++] = (uint32_t)l->num;
-		} else {
-			if (o->has_uid && o->uid != l->num)
-				return p_fail(p, "'uid %u' and '%s' can never both match", o->uid, desc);
-			o->has_uid = true;
-			o->uid = (uint32_t)l->num;
-		}
-		return true;
+		return apply_id(p, l, desc, &o->has_uid, &o->uid, o->not_uids, &o->n_not_uids);
 	case P_COMM:
 		if (l->neg) {
 			for (int i = 0; i < o->n_not_comms; i++)

@@ -28,3 +28,20 @@ void capture_options_init(struct capture_options *o)
 	o->payload = true;
 	o->recv_mode = UDS_RECV_METADATA;
 }
+
+const char *path_error_text(enum path_error e)
+{
+	switch (e) {
+	case PATH_EMPTY:
+		return "empty socket path";
+	case PATH_TOO_LONG:
+		return "socket path too long (at most 108 bytes)";
+	case PATH_RELATIVE:
+		return "socket path must be absolute or @abstract";
+	case PATH_TOO_MANY:
+		return "too many socket paths";
+	case PATH_OK:
+		break;
+	}
+	return "";
+}

@@ -72,4 +72,7 @@ enum path_error {
 /* Add p to o's paths (or prefixes); p must live as long as o. */
 enum path_error add_path_option(struct capture_options *o, const char *p, bool prefix);
 
+/* What the error says, without naming the front end's option or keyword. */
+const char *path_error_text(enum path_error e);
+
 #endif
