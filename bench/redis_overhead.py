@@ -89,7 +89,7 @@ def redis_bench(sock, n, clients, pipeline):
     return rps
 
 
-def main():
+def parse_args():
     ap = common.bench_args(__doc__,
                            "short smoke run (few requests, one round)")
     ap.add_argument("--requests", type=int, default=None,
@@ -101,83 +101,96 @@ def main():
     ap.add_argument("--configs", default="c50,c50-P16",
                     help="comma-separated: c50, c50-P16")
     a = ap.parse_args()
-    rounds = a.rounds or (1 if a.quick else 5)
-    n = a.requests or (20000 if a.quick else 200000)
-    configs = [c for c in (("c50", 50, 1), ("c50-P16", 50, 16))
-               if c[0] in a.configs.split(",")]
+    a.rounds = a.rounds or (1 if a.quick else 5)
+    a.n = a.requests or (20000 if a.quick else 200000)
+    a.config_list = [c for c in (("c50", 50, 1), ("c50-P16", 50, 16))
+                     if c[0] in a.configs.split(",")]
+    return a
 
-    d, udsdump = common.bench_setup(a, "udsbench-redis.")
+
+def choose_modes(a, udsdump, floor):
     modes = modes_for(udsdump)
-    floor = None if a.no_floor else common.snapshot_floor(None, d)
     if floor:
         modes = modes + ("floor-empty", "floor-copy", "floor-write")
     if a.only:
         modes = ("bare",) + tuple(m for m in modes
                                   if m in a.only.split(",") and m != "bare")
-    capmodes = [m for m in modes if m not in ("bare", "filtered")
-                and not m.startswith("floor")]
-    common.header("capture overhead (redis over a Unix socket)",
-                  "redis-benchmark -t set,get -d 256 -n %d -c 50 [-P 16], "
-                  "%d round(s), modes %s" % (n, rounds, "/".join(modes)))
-    sock = os.path.join(d, "redis.sock")
-    other = os.path.join(d, "other.sock")
-    o = socket.socket(socket.AF_UNIX)  # the socket the filtered mode watches
-    o.bind(other)
-    o.listen(1)
-    redis = start_redis(d, sock)
-    # results[config][mode] = list of rps dicts; caps[config][mode] = udsdump
-    results = {c[0]: {m: [] for m in modes} for c in configs}
-    caps = {c[0]: {m: [] for m in modes if m != "bare"} for c in configs}
-    try:
-        # warm up redis (allocations, page faults) before measuring
-        redis_bench(sock, min(n, 20000), 50, 1)
-        for r in range(rounds):
-            k = r % len(modes)
-            order = modes[k:] + modes[:k]
-            for name, clients, pipe in configs:
-                for mode in order:
-                    cap = None
-                    if mode.startswith("floor"):
-                        cap = common.Floor(floor, mode.split("-")[1],
-                                           os.path.join(d, "floor.log"),
-                                           os.path.join(d, "floor.out"))
-                        cap.start()
-                    elif mode != "bare":
-                        out = os.path.join(d, "cap.pcapng")
-                        args = {"all": [], "sends": ["--recv", "none"],
-                                "filtered": ["--path", other]}[mode]
-                        cap = common.Udsdump(udsdump, out, args,
-                                             os.path.join(d, "udsdump.log"))
-                        cap.start()
-                    try:
-                        rps = redis_bench(sock, n, clients, pipe)
-                    finally:
-                        st = cap.stop() if cap else None
-                    results[name][mode].append(rps)
-                    line = "round %d %-8s %-8s SET %8.0f GET %8.0f req/s" % (
-                        r + 1, name, mode, rps["SET"], rps["GET"])
-                    if st:
-                        caps[name][mode].append(st)
-                        line += ("  udsdump: %d records, %d lost, cpu %.2fs,"
-                                 " file %.0f MB" % (st["records"], st["lost"],
-                                                    st["cpu_s"],
-                                                    st["file_bytes"] / 1e6))
-                        if cap.out:
-                            os.unlink(cap.out)
-                    print(line)
-                    sys.stdout.flush()
-    finally:
-        redis.send_signal(signal.SIGTERM)
-        redis.wait()
-        o.close()
+    return modes
 
+
+def capture_modes(modes):
+    """The modes that capture the traffic (their loss must be 0)."""
+    return [m for m in modes if m not in ("bare", "filtered")
+            and not m.startswith("floor")]
+
+
+def start_capture(mode, d, udsdump, floor, other):
+    """The capture a mode runs beside the benchmark (None for bare)."""
+    if mode.startswith("floor"):
+        cap = common.Floor(floor, mode.split("-")[1],
+                           os.path.join(d, "floor.log"),
+                           os.path.join(d, "floor.out"))
+    elif mode != "bare":
+        args = {"all": [], "sends": ["--recv", "none"],
+                "filtered": ["--path", other]}[mode]
+        cap = common.Udsdump(udsdump, os.path.join(d, "cap.pcapng"), args,
+                             os.path.join(d, "udsdump.log"))
+    else:
+        return None
+    cap.start()
+    return cap
+
+
+def measure(a, r, config, mode, ctx, results, caps):
+    """One benchmark run of one config in one mode, printed and stored."""
+    name, clients, pipe = config
+    cap = start_capture(mode, ctx["dir"], ctx["udsdump"], ctx["floor"],
+                        ctx["other"])
+    try:
+        rps = redis_bench(ctx["sock"], a.n, clients, pipe)
+    finally:
+        st = cap.stop() if cap else None
+    results[name][mode].append(rps)
+    line = "round %d %-8s %-8s SET %8.0f GET %8.0f req/s" % (
+        r + 1, name, mode, rps["SET"], rps["GET"])
+    if st:
+        caps[name][mode].append(st)
+        line += ("  udsdump: %d records, %d lost, cpu %.2fs, file %.0f MB"
+                 % (st["records"], st["lost"], st["cpu_s"],
+                    st["file_bytes"] / 1e6))
+        if cap.out:
+            os.unlink(cap.out)
+    print(line)
+    sys.stdout.flush()
+
+
+def run_rounds(a, modes, ctx):
+    """results[config][mode] = rps dicts; caps[config][mode] = udsdump's
+    own figures. Modes alternate, the order rotating each round."""
+    results = {c[0]: {m: [] for m in modes} for c in a.config_list}
+    caps = {c[0]: {m: [] for m in modes if m != "bare"}
+            for c in a.config_list}
+    # warm up redis (allocations, page faults) before measuring
+    redis_bench(ctx["sock"], min(a.n, 20000), 50, 1)
+    for r in range(a.rounds):
+        k = r % len(modes)
+        order = modes[k:] + modes[:k]
+        for config in a.config_list:
+            for mode in order:
+                measure(a, r, config, mode, ctx, results, caps)
+    return results, caps
+
+
+def print_table(a, modes, results, caps):
+    """The medians per config and mode; returns the records lost by the
+    capture modes."""
     print()
-    print("results (median of %d rounds; requests/s)" % rounds)
+    print("results (median of %d rounds; requests/s)" % a.rounds)
     print("%-8s %-8s %10s %10s %10s %7s %9s %6s %8s" % (
         "config", "mode", "SET", "GET", "SET+GET", "ratio", "records",
         "lost", "cpu s"))
     lost_total = 0
-    for name, _, _ in configs:
+    for name, _, _ in a.config_list:
         base = {t: common.median([x[t] for x in results[name]["bare"]])
                 for t in ("SET", "GET", "SET+GET")}
         spread = [x["SET+GET"] for x in results[name]["bare"]]
@@ -189,8 +202,8 @@ def main():
                 cs = caps[name][mode]
                 rec = "%d" % common.median([c["records"] for c in cs])
                 lost = "%d" % sum(c["lost"] for c in cs)
-                lost_total += sum(c["lost"] for c in cs) \
-                    if mode in capmodes else 0
+                if mode in capture_modes(modes):
+                    lost_total += sum(c["lost"] for c in cs)
                 cpu = "%.2f" % common.median([c["cpu_s"] for c in cs])
             print("%-8s %-8s %10.0f %10.0f %10.0f %7.3f %9s %6s %8s" % (
                 name, mode, med["SET"], med["GET"], med["SET+GET"],
@@ -200,7 +213,11 @@ def main():
                   % (name, min(spread), max(spread),
                      (max(spread) - min(spread)) / base["SET+GET"] * 100))
     print()
-    for name, _, _ in configs:
+    return lost_total
+
+
+def print_ratios(a, modes, results):
+    for name, _, _ in a.config_list:
         base = common.median([x["SET+GET"] for x in results[name]["bare"]])
         for mode in modes[1:]:
             med = common.median([x["SET+GET"] for x in results[name][mode]])
@@ -211,30 +228,61 @@ def main():
                       zip(results[name][mode], results[name]["bare"])]
             print("  %s %s/bare per round: %s" % (
                 name, mode, " ".join("%.3f" % p for p in paired)))
-    if floor and "floor-copy" in modes:
-        # The verdict on the target: can any eBPF capture meet it here?
-        for name, _, _ in configs:
-            base = common.median([x["SET+GET"] for x in results[name]["bare"]])
-            fc = common.median([x["SET+GET"] for x in
-                                results[name]["floor-copy"]]) / base
-            print("FLOOR redis %s: the least any eBPF capture of these sends "
-                  "costs (floor-copy) keeps %.3f of bare (median of %d "
-                  "rounds): %s the %.2f target" % (
-                      name, fc, rounds,
-                      "at or above" if fc >= TARGET else "BELOW", TARGET))
-    for name, _, pipe in configs:
-        for mode in capmodes:
+    if "floor-copy" not in modes:
+        return
+    # The verdict on the target: can any eBPF capture meet it here?
+    for name, _, _ in a.config_list:
+        base = common.median([x["SET+GET"] for x in results[name]["bare"]])
+        fc = common.median([x["SET+GET"] for x in
+                            results[name]["floor-copy"]]) / base
+        print("FLOOR redis %s: the least any eBPF capture of these sends "
+              "costs (floor-copy) keeps %.3f of bare (median of %d "
+              "rounds): %s the %.2f target" % (
+                  name, fc, a.rounds,
+                  "at or above" if fc >= TARGET else "BELOW", TARGET))
+
+
+def check_records(a, modes, caps):
+    for name, _, pipe in a.config_list:
+        for mode in capture_modes(modes):
             cs = caps[name][mode]
             recs = sum(c["records"] for c in cs)
             lost = sum(c["lost"] for c in cs)
             # 2 * n requests and their replies, one write each (a write
             # carries up to -P of them): at least that many records (others'
             # traffic on the host is captured too)
-            expect = 2 * 2 * n * len(cs) // pipe
+            expect = 2 * 2 * a.n * len(cs) // pipe
             common.check_line(
                 "redis %s %s records" % (name, mode), recs + lost >= expect,
                 "records written %d + lost %d >= requests and replies sent "
                 "%d" % (recs, lost, expect))
+
+
+def main():
+    a = parse_args()
+    d, udsdump = common.bench_setup(a, "udsbench-redis.")
+    floor = None if a.no_floor else common.snapshot_floor(None, d)
+    modes = choose_modes(a, udsdump, floor)
+    common.header("capture overhead (redis over a Unix socket)",
+                  "redis-benchmark -t set,get -d 256 -n %d -c 50 [-P 16], "
+                  "%d round(s), modes %s" % (a.n, a.rounds, "/".join(modes)))
+    ctx = {"dir": d, "udsdump": udsdump, "floor": floor,
+           "sock": os.path.join(d, "redis.sock"),
+           "other": os.path.join(d, "other.sock")}
+    o = socket.socket(socket.AF_UNIX)  # the socket the filtered mode watches
+    o.bind(ctx["other"])
+    o.listen(1)
+    redis = start_redis(d, ctx["sock"])
+    try:
+        results, caps = run_rounds(a, modes, ctx)
+    finally:
+        redis.send_signal(signal.SIGTERM)
+        redis.wait()
+        o.close()
+    lost_total = print_table(a, modes, results, caps)
+    print_ratios(a, modes, results)
+    check_records(a, modes, caps)
+    capmodes = capture_modes(modes)
     print("lost records in %s captures: %d (target 0: %s)"
           % ("/".join(capmodes), lost_total,
              "met" if lost_total == 0 else "MISSED"))

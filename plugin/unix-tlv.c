@@ -183,6 +183,23 @@ unix_tlv_tree(proto_tree *tree, tvbuff_t *tvb, int off, guint16 type, guint16 le
 	return ti;
 }
 
+/* One fixed field of a TLV value: its item, offset in the value, width and
+ * encoding. Each walker lists its fields in a table and adds them at once. */
+typedef struct {
+	int *hf;
+	int off;
+	int len;
+	guint enc;
+} unix_field_t;
+
+static void
+unix_add_fields(proto_tree *sub, tvbuff_t *tvb, int voff, const unix_field_t *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		proto_tree_add_item(sub, *fields[i].hf, tvb, voff + fields[i].off, fields[i].len,
+		    fields[i].enc);
+}
+
 /* Returns FALSE when the value is shorter than its fixed part. */
 static gboolean
 unix_tlv_check_len(packet_info *pinfo, proto_tree *sub, proto_item *ti, tvbuff_t *tvb,
@@ -247,6 +264,19 @@ unix_walk_addr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 		    "Unnamed address with %u name bytes", nlen);
 }
 
+static const unix_field_t fd_head_fields[] = {
+	{ &hf_unix_scm_rights_fd, UDS_SCM_RIGHTS_FD_OFF_FD, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_rights_kind, UDS_SCM_RIGHTS_FD_OFF_FILE_KIND, 1, ENC_NA },
+};
+
+static const unix_field_t fd_socket_fields[] = {
+	{ &hf_unix_scm_rights_sock_type, UDS_SCM_RIGHTS_FD_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_rights_mode, UDS_SCM_RIGHTS_FD_OFF_MODE, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_rights_sock_family, UDS_SCM_RIGHTS_FD_OFF_SOCK_FAMILY, 2, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_rights_inode, UDS_SCM_RIGHTS_FD_OFF_INODE, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_rights_dev, UDS_SCM_RIGHTS_FD_OFF_DEV, 8, ENC_LITTLE_ENDIAN },
+};
+
 static void
 unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off,
     guint16 len, unix_record_t *rec)
@@ -285,15 +315,10 @@ unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off
 	dev = tvb_get_letoh64(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_DEV);
 	plen = len - UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN;
 
-	proto_tree_add_item(sub, hf_unix_scm_rights_fd, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD, 4, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_kind, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FILE_KIND, 1, ENC_NA);
+	unix_add_fields(sub, tvb, voff, fd_head_fields, G_N_ELEMENTS(fd_head_fields));
 	proto_tree_add_bitmask(sub, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD_FLAGS, hf_unix_scm_rights_fd_flags,
 	    ett_unix_scm_rights_fd_flags, fd_flag_fields, ENC_NA);
-	proto_tree_add_item(sub, hf_unix_scm_rights_sock_type, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_mode, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_MODE, 4, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_sock_family, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_SOCK_FAMILY, 2, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_inode, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_INODE, 8, ENC_LITTLE_ENDIAN);
-	proto_tree_add_item(sub, hf_unix_scm_rights_dev, tvb, voff + UDS_SCM_RIGHTS_FD_OFF_DEV, 8, ENC_LITTLE_ENDIAN);
+	unix_add_fields(sub, tvb, voff, fd_socket_fields, G_N_ELEMENTS(fd_socket_fields));
 	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_major, tvb,
 	    voff + UDS_SCM_RIGHTS_FD_OFF_DEV, 8, (guint32)(dev >> 20)));
 	proto_item_set_generated(proto_tree_add_uint(sub, hf_unix_scm_rights_dev_minor, tvb,
@@ -316,6 +341,12 @@ unix_walk_fd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *rights_tree, int off
 	}
 }
 
+static const unix_field_t socket_fields[] = {
+	{ &hf_unix_inode, UDS_SOCKET_OFF_INODE, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_inode, UDS_SOCKET_OFF_PEER_INODE, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_sock_type, UDS_SOCKET_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN },
+};
+
 /* SOCKET: the socket, its peer and its type. */
 static void
 unix_walk_socket(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
@@ -328,14 +359,21 @@ unix_walk_socket(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item 
 	rec->peer_inode = pletohu64(hp + voff + UDS_SOCKET_OFF_PEER_INODE);
 	rec->sock_type = pletohu16(hp + voff + UDS_SOCKET_OFF_SOCK_TYPE);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_inode, tvb, voff + UDS_SOCKET_OFF_INODE, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_inode, tvb, voff + UDS_SOCKET_OFF_PEER_INODE, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_sock_type, tvb, voff + UDS_SOCKET_OFF_SOCK_TYPE, 2, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, socket_fields, G_N_ELEMENTS(socket_fields));
 		proto_item_append_text(ti, ": inode %" PRIu64 ", peer %" PRIu64 ", %s",
 		    rec->inode, rec->peer_inode,
 		    val_to_str(pinfo->pool, rec->sock_type, unix_sock_type_vals, "type %u"));
 	}
 }
+
+static const unix_field_t task_fields[] = {
+	{ &hf_unix_task_pid, UDS_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_task_tid, UDS_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_task_uid, UDS_TASK_OFF_UID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_task_gid, UDS_TASK_OFF_GID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_task_start, UDS_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_task_comm, UDS_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII },
+};
 
 /* TASK: the task that made the call (comm made a string only when needed). */
 static void
@@ -356,16 +394,17 @@ unix_walk_task(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	else if (!rec->comm)
 		rec->comm = unix_get_comm(pinfo->pool, tvb, voff + UDS_TASK_OFF_COMM);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_task_pid, tvb, voff + UDS_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_tid, tvb, voff + UDS_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_uid, tvb, voff + UDS_TASK_OFF_UID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_gid, tvb, voff + UDS_TASK_OFF_GID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_start, tvb, voff + UDS_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_task_comm, tvb, voff + UDS_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII);
+		unix_add_fields(sub, tvb, voff, task_fields, G_N_ELEMENTS(task_fields));
 		proto_item_append_text(ti, ": %s[%u] tid %u uid %u gid %u",
 		    rec->comm, rec->pid, rec->tid, rec->uid, rec->gid);
 	}
 }
+
+static const unix_field_t peer_cred_fields[] = {
+	{ &hf_unix_peer_cred_pid, UDS_PEER_CRED_OFF_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_cred_uid, UDS_PEER_CRED_OFF_UID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_cred_gid, UDS_PEER_CRED_OFF_GID, 4, ENC_LITTLE_ENDIAN },
+};
 
 /* PEER_CRED: the peer's credentials as the kernel keeps them. */
 static void
@@ -379,13 +418,19 @@ unix_walk_peer_cred(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 	rec->pc_uid = pletohu32(hp + voff + UDS_PEER_CRED_OFF_UID);
 	rec->pc_gid = pletohu32(hp + voff + UDS_PEER_CRED_OFF_GID);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_peer_cred_pid, tvb, voff + UDS_PEER_CRED_OFF_PID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_cred_uid, tvb, voff + UDS_PEER_CRED_OFF_UID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_cred_gid, tvb, voff + UDS_PEER_CRED_OFF_GID, 4, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, peer_cred_fields, G_N_ELEMENTS(peer_cred_fields));
 		proto_item_append_text(ti, ": pid %u uid %u gid %u",
 		    rec->pc_pid, rec->pc_uid, rec->pc_gid);
 	}
 }
+
+static const unix_field_t peer_task_fields[] = {
+	{ &hf_unix_peer_task_pid, UDS_PEER_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_task_tid, UDS_PEER_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_task_start, UDS_PEER_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_peer_task_source, UDS_PEER_TASK_OFF_SOURCE, 1, ENC_NA },
+	{ &hf_unix_peer_task_comm, UDS_PEER_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII },
+};
 
 /* PEER_TASK: the task last seen on the peer socket. */
 static void
@@ -404,14 +449,18 @@ unix_walk_peer_task(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 	else if (!rec->pt_comm)
 		rec->pt_comm = unix_get_comm(pinfo->pool, tvb, voff + UDS_PEER_TASK_OFF_COMM);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_peer_task_pid, tvb, voff + UDS_PEER_TASK_OFF_PID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_tid, tvb, voff + UDS_PEER_TASK_OFF_TID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_start, tvb, voff + UDS_PEER_TASK_OFF_START_NS, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_peer_task_source, tvb, voff + UDS_PEER_TASK_OFF_SOURCE, 1, ENC_NA);
-		proto_tree_add_item(sub, hf_unix_peer_task_comm, tvb, voff + UDS_PEER_TASK_OFF_COMM, UDS_COMM_LEN, ENC_ASCII);
+		unix_add_fields(sub, tvb, voff, peer_task_fields, G_N_ELEMENTS(peer_task_fields));
 		proto_item_append_text(ti, ": %s[%u]", rec->pt_comm, rec->pt_pid);
 	}
 }
+
+static const unix_field_t stream_fields[] = {
+	{ &hf_unix_stream_offset, UDS_STREAM_OFF_STREAM_OFFSET, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_msg_len, UDS_STREAM_OFF_MSG_LEN, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_msg_offset, UDS_STREAM_OFF_MSG_OFFSET, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_requested_len, UDS_STREAM_OFF_REQUESTED_LEN, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_syscall, UDS_STREAM_OFF_SYSCALL, 2, ENC_LITTLE_ENDIAN },
+};
 
 /* STREAM: where the bytes sit in the stream, and the syscall. */
 static void
@@ -427,16 +476,18 @@ unix_walk_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item 
 	rec->requested_len = pletohu32(hp + voff + UDS_STREAM_OFF_REQUESTED_LEN);
 	rec->syscall = pletohu16(hp + voff + UDS_STREAM_OFF_SYSCALL);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_stream_offset, tvb, voff + UDS_STREAM_OFF_STREAM_OFFSET, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_msg_len, tvb, voff + UDS_STREAM_OFF_MSG_LEN, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_msg_offset, tvb, voff + UDS_STREAM_OFF_MSG_OFFSET, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_requested_len, tvb, voff + UDS_STREAM_OFF_REQUESTED_LEN, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_syscall, tvb, voff + UDS_STREAM_OFF_SYSCALL, 2, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, stream_fields, G_N_ELEMENTS(stream_fields));
 		proto_item_append_text(ti, ": offset %" PRIu64 ", message %u bytes (this part at %u), %s",
 		    rec->stream_offset, rec->msg_len, rec->msg_offset,
 		    val_to_str(pinfo->pool, rec->syscall, unix_syscall_vals, "syscall %u"));
 	}
 }
+
+static const unix_field_t scm_creds_fields[] = {
+	{ &hf_unix_scm_creds_pid, UDS_SCM_CREDS_OFF_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_creds_uid, UDS_SCM_CREDS_OFF_UID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_scm_creds_gid, UDS_SCM_CREDS_OFF_GID, 4, ENC_LITTLE_ENDIAN },
+};
 
 /* SCM_CREDENTIALS passed with the message. */
 static void
@@ -447,14 +498,17 @@ unix_walk_scm_creds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_it
 		return;
 	rec->has_creds = TRUE;
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_scm_creds_pid, tvb, voff + UDS_SCM_CREDS_OFF_PID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_scm_creds_uid, tvb, voff + UDS_SCM_CREDS_OFF_UID, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_scm_creds_gid, tvb, voff + UDS_SCM_CREDS_OFF_GID, 4, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, scm_creds_fields, G_N_ELEMENTS(scm_creds_fields));
 		proto_item_append_text(ti, ": pid %u uid %u gid %u",
 		    tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_PID), tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_UID),
 		    tvb_get_letohl(tvb, voff + UDS_SCM_CREDS_OFF_GID));
 	}
 }
+
+static const unix_field_t cmsg_fields[] = {
+	{ &hf_unix_cmsg_level, UDS_CMSG_RAW_OFF_LEVEL, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_cmsg_type, UDS_CMSG_RAW_OFF_TYPE, 4, ENC_LITTLE_ENDIAN },
+};
 
 /* Another control message, shown raw. */
 static void
@@ -469,8 +523,7 @@ unix_walk_cmsg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	}
 	rec->n_cmsg_raw++;
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_cmsg_level, tvb, voff + UDS_CMSG_RAW_OFF_LEVEL, 4, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_cmsg_type, tvb, voff + UDS_CMSG_RAW_OFF_TYPE, 4, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, cmsg_fields, G_N_ELEMENTS(cmsg_fields));
 		if (len > UDS_TLV_CMSG_RAW_FIXED_LEN)
 			proto_tree_add_item(sub, hf_unix_cmsg_data, tvb, voff + UDS_CMSG_RAW_OFF_DATA,
 			    len - UDS_TLV_CMSG_RAW_FIXED_LEN, ENC_NA);
@@ -479,6 +532,13 @@ unix_walk_cmsg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 		    len - UDS_TLV_CMSG_RAW_FIXED_LEN);
 	}
 }
+
+static const unix_field_t loss_fields[] = {
+	{ &hf_unix_loss_records, UDS_LOSS_OFF_RECORDS, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_loss_bytes, UDS_LOSS_OFF_BYTES, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_loss_total_records, UDS_LOSS_OFF_TOTAL_RECORDS, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_unix_loss_total_bytes, UDS_LOSS_OFF_TOTAL_BYTES, 8, ENC_LITTLE_ENDIAN },
+};
 
 /* LOSS: records and bytes the kernel dropped. */
 static void
@@ -493,10 +553,7 @@ unix_walk_loss(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *t
 	rec->loss_total_records = pletohu64(hp + voff + UDS_LOSS_OFF_TOTAL_RECORDS);
 	rec->loss_total_bytes = pletohu64(hp + voff + UDS_LOSS_OFF_TOTAL_BYTES);
 	if (build) {
-		proto_tree_add_item(sub, hf_unix_loss_records, tvb, voff + UDS_LOSS_OFF_RECORDS, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_bytes, tvb, voff + UDS_LOSS_OFF_BYTES, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_total_records, tvb, voff + UDS_LOSS_OFF_TOTAL_RECORDS, 8, ENC_LITTLE_ENDIAN);
-		proto_tree_add_item(sub, hf_unix_loss_total_bytes, tvb, voff + UDS_LOSS_OFF_TOTAL_BYTES, 8, ENC_LITTLE_ENDIAN);
+		unix_add_fields(sub, tvb, voff, loss_fields, G_N_ELEMENTS(loss_fields));
 		proto_item_append_text(ti, ": %" PRIu64 " records, %" PRIu64 " bytes",
 		    rec->loss_records, rec->loss_bytes);
 	}

@@ -254,3 +254,56 @@ def drop_to(uid, gid):
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
+
+
+# One connected stream between a forked server and the client, over a
+# socketpair or a named address: the server writes "L" on the ready pipe
+# once it listens, so the client never connects too early.
+
+def stream_pair(kind, pyaddr):
+    """Before the fork: the socketpair (kind "pair"), else None after
+    removing a stale socket file."""
+    if kind == "path" and os.path.lexists(pyaddr):
+        os.unlink(pyaddr)
+    if kind == "pair":
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return None
+
+
+def accept_stream(pair, pyaddr, ready_w):
+    """The server's end and the listening socket's inode (None for a
+    pair)."""
+    if pair:
+        pair[0].close()
+        return pair[1], None
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(pyaddr)
+    ls.listen(1)
+    listen_inode = sock_inode(ls)
+    os.write(ready_w, b"L")
+    s, _ = ls.accept()
+    return s, listen_inode
+
+
+def connect_stream(pair, pyaddr, ready_r):
+    """The client's end, connected once the server listens."""
+    if pair:
+        pair[1].close()
+        return pair[0]
+    if os.read(ready_r, 1) != b"L":
+        raise SystemExit("the server did not start listening")
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(pyaddr)
+    return c
+
+
+def drain(s, bufsize=1 << 20):
+    """(bytes, sha256 hex) of everything read from s until EOF."""
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = os.read(s.fileno(), bufsize)
+        if not b:
+            return n, h.hexdigest()
+        h.update(b)
+        n += len(b)

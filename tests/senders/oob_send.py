@@ -10,7 +10,6 @@ Last stdout line: {"client": {... "sends": [{..., "oob": bool}]},
 """
 
 import argparse
-import hashlib
 import os
 import socket
 import sys
@@ -25,45 +24,21 @@ def main():
     ap.add_argument("--addr", default="pair")
     a = ap.parse_args()
     kind, pyaddr, name = common.parse_addr(a.addr)
-    if kind == "path" and os.path.lexists(pyaddr):
-        os.unlink(pyaddr)
-    pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) \
-        if kind == "pair" else None
+    pair = common.stream_pair(kind, pyaddr)
     ready_r, ready_w = os.pipe()
 
     def server():
         os.close(ready_r)
-        if pair:
-            pair[0].close()
-            s = pair[1]
-        else:
-            ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            ls.bind(pyaddr)
-            ls.listen(1)
-            os.write(ready_w, b"L")
-            s, _ = ls.accept()
+        s, _ = common.accept_stream(pair, pyaddr, ready_w)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
         os.write(ready_w, b"A")
-        h = hashlib.sha256()
-        n = 0
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            h.update(b)
-            n += len(b)
+        n, digest = common.drain(s, 65536)
         return {"inode": common.sock_inode(s), "pid": os.getpid(),
-                "received_len": n, "received_sha256": h.hexdigest()}
+                "received_len": n, "received_sha256": digest}
 
     spid, srfd = common.fork_child(server)
     os.close(ready_w)
-    if pair:
-        pair[1].close()
-        c = pair[0]
-    else:
-        assert os.read(ready_r, 1) == b"L"
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        c.connect(pyaddr)
+    c = common.connect_stream(pair, pyaddr, ready_r)
     assert os.read(ready_r, 1) == b"A"
     log = common.SockLog("client", c, "stream")
     for data, flags in ((b"before", 0), (b"!", socket.MSG_OOB),

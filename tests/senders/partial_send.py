@@ -16,7 +16,6 @@ Last stdout line: {"client": {..., "sends": [{"requested", "returned",
 """
 
 import argparse
-import hashlib
 import os
 import socket
 import sys
@@ -50,52 +49,26 @@ def main():
     kind, pyaddr, name = common.parse_addr(a.addr)
     size = parse_size(a.size)
     common.set_comm(a.client_comm)
-    if kind == "path" and os.path.lexists(pyaddr):
-        os.unlink(pyaddr)
-    pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) \
-        if kind == "pair" else None
+    pair = common.stream_pair(kind, pyaddr)
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
 
     def server():
         os.close(ready_r)
         os.close(go_w)
-        if pair:
-            pair[0].close()
-            s = pair[1]
-            listen_inode = None
-        else:
-            ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            ls.bind(pyaddr)
-            ls.listen(1)
-            listen_inode = common.sock_inode(ls)
-            os.write(ready_w, b"L")
-            s, _ = ls.accept()
+        s, listen_inode = common.accept_stream(pair, pyaddr, ready_w)
         os.write(ready_w, b"A")
         os.close(ready_w)
         os.read(go_r, 1)  # do not read until the client filled the buffer
-        h = hashlib.sha256()
-        total = 0
-        while True:
-            b = os.read(s.fileno(), 1 << 20)
-            if not b:
-                break
-            h.update(b)
-            total += len(b)
+        total, digest = common.drain(s)
         return {"inode": common.sock_inode(s), "listen_inode": listen_inode,
                 "pid": os.getpid(), "received_len": total,
-                "received_sha256": h.hexdigest()}
+                "received_sha256": digest}
 
     spid, srfd = common.fork_child(server)
     os.close(ready_w)
     os.close(go_r)
-    if pair:
-        pair[1].close()
-        c = pair[0]
-    else:
-        assert os.read(ready_r, 1) == b"L"
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        c.connect(pyaddr)
+    c = common.connect_stream(pair, pyaddr, ready_r)
     assert os.read(ready_r, 1) == b"A"
     log = common.SockLog("client", c, "stream")
     c.setblocking(False)

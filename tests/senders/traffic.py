@@ -58,7 +58,7 @@ def split(data, n):
     return out
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", required=True)
     ap.add_argument("--type", default="stream", choices=common.SOCK_TYPES)
@@ -79,219 +79,261 @@ def main():
                     help="also log the hex of every accepted byte")
     ap.add_argument("--pattern", action="store_true",
                     help="send a counting byte pattern, not random bytes")
-    a = ap.parse_args()
+    return ap.parse_args()
 
-    kind, pyaddr, name = common.parse_addr(a.addr)
-    stype = common.SOCK_TYPES[a.type]
-    syscalls = [s for s in a.syscalls.split(",") if s]
-    sizes = [parse_size(s) for s in a.sizes.split(",") if s]
-    conn_oriented = a.type in ("stream", "seqpacket")
-    unconnected = a.unconnected or (a.type == "dgram" and "sendto" in
-                                    syscalls and kind != "pair")
-    if unconnected and (kind == "pair" or a.type != "dgram"):
+
+def plan(a):
+    """The derived settings of one run, refusing combinations that cannot
+    be sent (one line each, exit non-zero)."""
+    a.kind, a.pyaddr, a.name = common.parse_addr(a.addr)
+    a.stype = common.SOCK_TYPES[a.type]
+    a.syscall_list = [s for s in a.syscalls.split(",") if s]
+    a.size_list = [parse_size(s) for s in a.sizes.split(",") if s]
+    a.conn_oriented = a.type in ("stream", "seqpacket")
+    a.unconnected = a.unconnected or (a.type == "dgram" and "sendto" in
+                                      a.syscall_list and a.kind != "pair")
+    if a.unconnected and (a.kind == "pair" or a.type != "dgram"):
         raise SystemExit("--unconnected needs a named datagram socket")
-    if unconnected and set(syscalls) & {"write", "writev", "send"}:
+    if a.unconnected and set(a.syscall_list) & {"write", "writev", "send"}:
         raise SystemExit("write/writev/send need a connected socket")
-    if "sendto" in syscalls and a.type != "dgram":
+    if "sendto" in a.syscall_list and a.type != "dgram":
         raise SystemExit("sendto with an address needs a datagram socket")
-    if (a.reply or a.greeting) and not conn_oriented:
+    if (a.reply or a.greeting) and not a.conn_oriented:
         raise SystemExit("--reply needs a stream or seqpacket socket")
-    nmsgs = sum(len(sizes) * (a.mmsg if s == "sendmmsg" else 1)
-                for s in syscalls)
-    big = max(sizes) if sizes else 0
+    a.nmsgs = sum(len(a.size_list) * (a.mmsg if s == "sendmmsg" else 1)
+                  for s in a.syscall_list)
+    a.big = max(a.size_list) if a.size_list else 0
+    a.has_peer = a.conn_oriented or a.kind == "pair"
+    return a
 
-    common.set_comm(a.client_comm)
-    if kind == "path" and os.path.lexists(pyaddr):
-        os.unlink(pyaddr)
 
-    pair = None
-    if kind == "pair":
-        pair = socket.socketpair(socket.AF_UNIX, stype)
-    ready_r, ready_w = os.pipe()
+def server_socket(a, pair, ready_w):
+    """The server's end: the pair's other half, the accepted connection, or
+    the bound datagram socket; "L" on ready_w once a client may connect."""
+    if pair:
+        pair[0].close()
+        return pair[1], None
+    ls = socket.socket(socket.AF_UNIX, a.stype)
+    ls.bind(a.pyaddr)
+    if a.kind == "path":
+        os.chmod(a.pyaddr, 0o777)
+    listen_inode = common.sock_inode(ls)
+    if not a.conn_oriented:
+        os.write(ready_w, b"L\n")
+        return ls, listen_inode
+    ls.listen(8)
+    os.write(ready_w, b"L\n")
+    s, _ = ls.accept()
+    return s, listen_inode
 
-    def server():
-        os.close(ready_r)
-        common.set_comm(a.server_comm)
-        listen_inode = None
-        if pair:
-            pair[0].close()
-            s = pair[1]
-        else:
-            ls = socket.socket(socket.AF_UNIX, stype)
-            ls.bind(pyaddr)
-            if kind == "path":
-                os.chmod(pyaddr, 0o777)
-            listen_inode = common.sock_inode(ls)
-            if conn_oriented:
-                ls.listen(8)
-                os.write(ready_w, b"L\n")
-                s, _ = ls.accept()
-            else:
-                s = ls
-        if not conn_oriented and not pair:
-            os.write(ready_w, b"L\n")
-        log = common.SockLog("server", s, a.type)
-        info = {"inode": log.inode, "listen_inode": listen_inode,
-                "pid": os.getpid(), "comm": common.get_comm()}
-        if conn_oriented or pair:
-            info["peercred"] = common.peercred(s)
-        if a.greeting:
-            g = os.urandom(a.greeting)
-            t = now_ns()
-            n = os.write(s.fileno(), g)
-            log.record("write", len(g), n, t, g[:n], greeting=True)
-        os.write(ready_w, (json.dumps(info) + "\n").encode())
-        os.close(ready_w)
-        h = hashlib.sha256()
-        total = 0
-        msgs = []
-        if a.type == "stream":
-            while True:
-                b = os.read(s.fileno(), 1 << 20)
-                if not b:
-                    break
-                h.update(b)
-                total += len(b)
-        else:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            while len(msgs) < nmsgs:
-                b = s.recv(4 << 20)
-                if not b and conn_oriented and len(msgs) >= nmsgs:
-                    break
-                msgs.append(len(b))
-                h.update(b)
-                total += len(b)
-        if a.reply:
-            data = os.urandom(a.reply)
-            t = now_ns()
-            n = os.write(s.fileno(), data)
-            log.record("write", len(data), n, t, data[:n])
-        out = log.json()
-        out.update(info)
-        out.update({"received_len": total,
-                    "received_sha256": h.hexdigest(),
-                    "received_msgs": msgs})
-        s.close()
-        return out
 
-    spid, srfd = common.fork_child(server)
+def receive_all(a, s):
+    """(bytes, sha256, message sizes) of everything the client sends."""
+    h = hashlib.sha256()
+    total = 0
+    msgs = []
+    if a.type == "stream":
+        while True:
+            b = os.read(s.fileno(), 1 << 20)
+            if not b:
+                break
+            h.update(b)
+            total += len(b)
+        return total, h.hexdigest(), msgs
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    while len(msgs) < a.nmsgs:
+        b = s.recv(4 << 20)
+        msgs.append(len(b))
+        h.update(b)
+        total += len(b)
+    return total, h.hexdigest(), msgs
+
+
+def write_logged(log, fd, nbytes, **extra):
+    data = os.urandom(nbytes)
+    t = now_ns()
+    n = os.write(fd, data)
+    log.record("write", len(data), n, t, data[:n], **extra)
+
+
+def serve(a, pair, ready_r, ready_w):
+    """The forked server: its identity goes to the client through ready_w,
+    its log is returned to the parent."""
+    os.close(ready_r)
+    common.set_comm(a.server_comm)
+    s, listen_inode = server_socket(a, pair, ready_w)
+    log = common.SockLog("server", s, a.type)
+    info = {"inode": log.inode, "listen_inode": listen_inode,
+            "pid": os.getpid(), "comm": common.get_comm()}
+    if a.has_peer:
+        info["peercred"] = common.peercred(s)
+    if a.greeting:
+        write_logged(log, s.fileno(), a.greeting, greeting=True)
+    os.write(ready_w, (json.dumps(info) + "\n").encode())
     os.close(ready_w)
-    rf = os.fdopen(ready_r, "r")
+    total, digest, msgs = receive_all(a, s)
+    if a.reply:
+        write_logged(log, s.fileno(), a.reply)
+    out = log.json()
+    out.update(info)
+    out.update({"received_len": total, "received_sha256": digest,
+                "received_msgs": msgs})
+    s.close()
+    return out
+
+
+def drop_client_uid(a):
+    if a.client_uid:
+        uid, gid = (int(x) for x in a.client_uid.split(":"))
+        common.drop_to(uid, gid)
+
+
+def client_socket(a, pair, ready):
+    """The client's end, connected unless it sends to an address."""
     if pair:
         pair[1].close()
         c = pair[0]
+        drop_client_uid(a)
     else:
-        first = rf.readline()
+        first = ready.readline()
         if first != "L\n":
             raise SystemExit("server failed: %r" % first)
-        if a.client_uid:
-            uid, gid = (int(x) for x in a.client_uid.split(":"))
-            common.drop_to(uid, gid)
-        c = socket.socket(socket.AF_UNIX, stype)
-        if not unconnected:
-            c.connect(pyaddr)
-    if pair and a.client_uid:
-        uid, gid = (int(x) for x in a.client_uid.split(":"))
-        common.drop_to(uid, gid)
-    if a.type != "stream" and big > 100000:
+        drop_client_uid(a)
+        c = socket.socket(socket.AF_UNIX, a.stype)
+        if not a.unconnected:
+            c.connect(a.pyaddr)
+    if a.type != "stream" and a.big > 100000:
         c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
-                     min(2 * big + 65536, 4 << 20))
-    sinfo = json.loads(rf.readline())
-    log = common.SockLog("client", c, a.type)
-    client_peercred = common.peercred(c) if (conn_oriented or pair) else None
-    greeting = b""
-    while len(greeting) < a.greeting:
-        b = c.recv(a.greeting - len(greeting))
+                     min(2 * a.big + 65536, 4 << 20))
+    return c
+
+
+def recv_exactly(c, n, what):
+    got = b""
+    while len(got) < n:
+        b = c.recv(n - len(got))
         if not b:
-            raise SystemExit("EOF before the greeting")
-        greeting += b
-    if a.wait:
-        common.emit({"ready": {"client_pid": os.getpid(),
-                               "server_pid": spid,
-                               "client_inode": log.inode,
-                               "server_inode": sinfo["inode"],
-                               "listen_inode": sinfo["listen_inode"]}})
-        if not sys.stdin.readline():
-            raise SystemExit("stdin closed before go")
+            raise SystemExit("EOF before the " + what)
+        got += b
+    return got
 
-    fd = c.fileno()
-    dest = pyaddr if unconnected else None
-    counter = [0]
 
-    def payload(n):
-        if not a.pattern:
+def recv_to_eof(c):
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            return n, h.hexdigest()
+        h.update(b)
+        n += len(b)
+
+
+class Payloads:
+    """Random bytes, or with --pattern a byte counter that runs on across
+    sends (so a reader can tell where any byte belongs)."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.counter = 0
+
+    def __call__(self, n):
+        if not self.pattern:
             return os.urandom(n)
-        b = bytes((counter[0] + i) % 251 for i in range(n))
-        counter[0] += n
+        b = bytes((self.counter + i) % 251 for i in range(n))
+        self.counter += n
         return b
 
-    for sc in syscalls:
-        for size in sizes:
-            data = payload(size)
-            parts = split(data, a.iovecs)
-            if sc == "write":
-                t = now_ns()
-                n = os.write(fd, data)
-                log.record(sc, size, n, t, data[:n])
-            elif sc == "writev":
-                t = now_ns()
-                n = os.writev(fd, parts)
-                log.record(sc, size, n, t, data[:n], iovecs=len(parts))
-            elif sc == "send":
-                t = now_ns()
-                n = c.send(data)
-                log.record(sc, size, n, t, data[:n])
-            elif sc == "sendto":
-                t = now_ns()
-                n = c.sendto(data, pyaddr)
-                log.record(sc, size, n, t, data[:n], address=True)
-            elif sc == "sendmsg":
-                t = now_ns()
-                if dest is not None:
-                    n = c.sendmsg(parts, [], 0, dest)
-                else:
-                    n = c.sendmsg(parts)
-                log.record(sc, size, n, t, data[:n], iovecs=len(parts),
-                           address=dest is not None)
-            elif sc == "sendmmsg":
-                datas = [data] + [payload(size)
-                                  for _ in range(a.mmsg - 1)]
-                msgs = [split(d, a.iovecs) for d in datas]
-                t = now_ns()
-                r, lens = common.sendmmsg(fd, msgs, dest)
-                acc = b"".join(d[:ln] for d, ln in zip(datas, lens))
-                log.record(sc, size * len(datas), r, t, acc, msg_lens=lens,
-                           msg_requested=size,
-                           iovecs=a.iovecs, address=dest is not None)
-            else:
-                raise SystemExit("unknown syscall %r" % sc)
-    reply_h = hashlib.sha256()
-    reply_len = 0
-    if conn_oriented or pair:
+
+def send_one(a, c, log, sc, size, payload):
+    """One send with syscall sc, logged with what it accepted."""
+    fd = c.fileno()
+    dest = a.pyaddr if a.unconnected else None
+    data = payload(size)
+    parts = split(data, a.iovecs)
+    t = now_ns()
+    if sc == "write":
+        n = os.write(fd, data)
+        log.record(sc, size, n, t, data[:n])
+    elif sc == "writev":
+        n = os.writev(fd, parts)
+        log.record(sc, size, n, t, data[:n], iovecs=len(parts))
+    elif sc == "send":
+        n = c.send(data)
+        log.record(sc, size, n, t, data[:n])
+    elif sc == "sendto":
+        n = c.sendto(data, a.pyaddr)
+        log.record(sc, size, n, t, data[:n], address=True)
+    elif sc == "sendmsg":
+        n = c.sendmsg(parts, [], 0, dest) if dest is not None \
+            else c.sendmsg(parts)
+        log.record(sc, size, n, t, data[:n], iovecs=len(parts),
+                   address=dest is not None)
+    elif sc == "sendmmsg":
+        datas = [data] + [payload(size) for _ in range(a.mmsg - 1)]
+        msgs = [split(d, a.iovecs) for d in datas]
+        t = now_ns()
+        r, lens = common.sendmmsg(fd, msgs, dest)
+        acc = b"".join(d[:ln] for d, ln in zip(datas, lens))
+        log.record(sc, size * len(datas), r, t, acc, msg_lens=lens,
+                   msg_requested=size, iovecs=a.iovecs,
+                   address=dest is not None)
+    else:
+        raise SystemExit("unknown syscall %r" % sc)
+
+
+def wait_for_go(a, spid, log, sinfo):
+    common.emit({"ready": {"client_pid": os.getpid(),
+                           "server_pid": spid,
+                           "client_inode": log.inode,
+                           "server_inode": sinfo["inode"],
+                           "listen_inode": sinfo["listen_inode"]}})
+    if not sys.stdin.readline():
+        raise SystemExit("stdin closed before go")
+
+
+def main():
+    a = plan(parse_args())
+    common.set_comm(a.client_comm)
+    if a.kind == "path" and os.path.lexists(a.pyaddr):
+        os.unlink(a.pyaddr)
+    pair = socket.socketpair(socket.AF_UNIX, a.stype) \
+        if a.kind == "pair" else None
+    ready_r, ready_w = os.pipe()
+    spid, srfd = common.fork_child(lambda: serve(a, pair, ready_r, ready_w))
+    os.close(ready_w)
+    ready = os.fdopen(ready_r, "r")
+    c = client_socket(a, pair, ready)
+    sinfo = json.loads(ready.readline())
+    log = common.SockLog("client", c, a.type)
+    client_peercred = common.peercred(c) if a.has_peer else None
+    greeting = recv_exactly(c, a.greeting, "greeting")
+    if a.wait:
+        wait_for_go(a, spid, log, sinfo)
+    payload = Payloads(a.pattern)
+    for sc in a.syscall_list:
+        for size in a.size_list:
+            send_one(a, c, log, sc, size, payload)
+    reply_len, reply_sha = 0, hashlib.sha256().hexdigest()
+    if a.has_peer:
         if a.type != "dgram":
             c.shutdown(socket.SHUT_WR)
         if a.reply:
-            while True:
-                b = c.recv(1 << 20)
-                if not b:
-                    break
-                reply_h.update(b)
-                reply_len += len(b)
+            reply_len, reply_sha = recv_to_eof(c)
     sout = common.join_child(spid, srfd)
     cj = log.json()
-    cj["peercred"] = client_peercred
-    cj["reply_len"] = reply_len
-    cj["reply_sha256"] = reply_h.hexdigest()
-    cj["greeting_sha256"] = hashlib.sha256(greeting).hexdigest()
+    cj.update({"peercred": client_peercred, "reply_len": reply_len,
+               "reply_sha256": reply_sha,
+               "greeting_sha256": hashlib.sha256(greeting).hexdigest()})
     c.close()
-    if kind == "path":
+    if a.kind == "path":
         try:
-            os.unlink(pyaddr)
+            os.unlink(a.pyaddr)
         except OSError:
             pass
     common.emit({"client": cj, "server": sout,
-                 "addr": common.addr_json(kind, name), "type": a.type,
-                 "unconnected": unconnected})
+                 "addr": common.addr_json(a.kind, a.name), "type": a.type,
+                 "unconnected": a.unconnected})
 
 
 if __name__ == "__main__":
