@@ -57,6 +57,7 @@ int hf_unix_payload_len = -1;
 
 /* Generated summary */
 int hf_unix_stream = -1;
+int hf_unix_role = -1;
 int hf_unix_path = -1;
 int hf_unix_addr_kind = -1;
 int hf_unix_src = -1;
@@ -256,6 +257,14 @@ const value_string unix_sock_type_vals[] = {
 	{ 0, NULL }
 };
 
+static const value_string unix_role_vals[] = {
+	{ UNIX_ROLE_CLIENT, "Client" },
+	{ UNIX_ROLE_SERVER, "Server (owns the socket's name)" },
+	{ UNIX_ROLE_GUESSED | UNIX_ROLE_CLIENT, "Client (guessed: neither end is named, it spoke first)" },
+	{ UNIX_ROLE_GUESSED | UNIX_ROLE_SERVER, "Server (guessed: neither end is named, the other spoke first)" },
+	{ 0, NULL }
+};
+
 static const value_string unix_addr_kind_vals[] = {
 	{ UDS_ADDR_UNNAMED, "unnamed" },
 	{ UDS_ADDR_PATHNAME, "pathname" },
@@ -329,6 +338,7 @@ unix_init(void)
 	unix_address_init();
 	unix_reassembly_init();
 	unix_links_init();
+	unix_handoff_init();
 }
 
 /* Registration                                                              */
@@ -426,6 +436,9 @@ unix_register_record_fields(void)
 
 		{ &hf_unix_stream, { "Stream index", "unix.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
 		    "Connection index, keyed on the pair of socket inodes", HFILL } },
+		{ &hf_unix_role, { "Role", "unix.role", FT_UINT8, BASE_DEC, VALS(unix_role_vals), 0x0,
+		    "Whether this record's socket is the client or the server end, as payload "
+		    "dissectors see it (the server's TCP port)", HFILL } },
 		{ &hf_unix_path, { "Socket path", "unix.path", FT_STRING, BASE_NONE, NULL, 0x0,
 		    "Local name if bound, else the peer's, else the destination; @ for abstract", HFILL } },
 		{ &hf_unix_addr_kind, { "Address kind", "unix.addr.kind", FT_UINT8, BASE_DEC,
@@ -736,6 +749,14 @@ proto_register_unix(void)
 	    "udsdump writes USER12 (DLT 159)",
 	    10, &pref_user_index);
 
+	prefs_register_bool_preference(unix_module, "first_speaker_client",
+	    "Unnamed connections: the end that speaks first is the client",
+	    "Where neither end of a connection is named (socketpair), payload dissectors are told "
+	    "that the end whose record came first is the client; off: the server",
+	    &pref_first_speaker_client);
+	unix_socket_table_register(unix_module);
+	unix_dbus_register();
+
 	unix_path_table = register_dissector_table("unix.path", "UNIX socket path", proto_unix,
 	    FT_STRING, FALSE);
 	unix_heur_list = register_heur_dissector_list("unix", proto_unix);
@@ -779,6 +800,9 @@ proto_reg_handoff_unix(void)
 		http_handle = find_dissector("http");
 		http_tcp_handle = find_dissector("http-over-tcp");
 		tcp_port_table = find_dissector_table("tcp.port");
+		unix_socket_table_handoff();
+		unix_heur_handoff();
+		unix_dbus_handoff();
 		dissector_table_foreach_handle("tcp.port", unix_add_decode_as_handle, NULL);
 		if (http_handle)
 			dissector_add_for_decode_as("unix.path", http_handle);

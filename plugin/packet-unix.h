@@ -70,6 +70,7 @@ extern heur_dissector_list_t unix_heur_list;   /* "unix": heuristic payload diss
 extern dissector_handle_t http_handle;
 extern dissector_handle_t http_tcp_handle; /* "http-over-tcp": honours tcpinfo FIN */
 extern dissector_table_t tcp_port_table;
+extern int hf_unix_role;
 
 /* Header */
 extern int hf_unix_magic;
@@ -263,6 +264,12 @@ typedef struct {
 /* Parsed record                                                             */
 /* ------------------------------------------------------------------------ */
 
+/* A descriptor passed with SCM_RIGHTS: its number and what it is. */
+typedef struct {
+	gint32 fd;
+	guint8 kind; /* UDS_FILE_* */
+} unix_passed_fd_t;
+
 typedef struct {
 	gboolean present;
 	guint8 kind;
@@ -309,6 +316,7 @@ typedef struct {
 	guint64 loss_records, loss_bytes, loss_total_records, loss_total_bytes;
 
 	guint n_fds;
+	wmem_array_t *fds;   /* unix_passed_fd_t, in order (first walk) */
 	gboolean has_creds;
 	guint n_cmsg_raw;
 
@@ -383,6 +391,13 @@ typedef struct unix_reader {
  * passes make exactly the same calls on the same bytes (and so build the
  * same tree), whatever the reassembly table holds by then.
  */
+/* The dissector a call goes to: how it was chosen (UNIX_HOW_*) and, for a
+ * table or a recognised start (UNIX_HOW_HANDLE), which one. */
+typedef struct {
+	guint8 how;
+	dissector_handle_t handle;
+} unix_choice_t;
+
 #define UNIX_CALL_DIRECT 0 /* bytes [off, end) of this record's payload */
 #define UNIX_CALL_MSP 1    /* the first len bytes of reassembly id */
 typedef struct unix_call {
@@ -395,7 +410,7 @@ typedef struct unix_call {
 	guint32 off;
 	guint32 id, len;
 	guint64 seq;           /* stream offset of the first byte handed over */
-	guint8 how;            /* UNIX_HOW_*: which dissector, decided on the first pass */
+	unix_choice_t choice;  /* which dissector, decided on the first pass */
 	gboolean resync;       /* after a gap: only a recognisable PDU start is dissected */
 } unix_call_t;
 
@@ -406,6 +421,12 @@ typedef struct unix_call {
 #define UNIX_HOW_RESP 4
 #define UNIX_HOW_DATA 5
 #define UNIX_HOW_WAIT 6 /* too few bytes to tell: wait for more */
+#define UNIX_HOW_HANDLE 7 /* the socket table or a recognised start chose choice.handle */
+
+/* Which end of a connection a socket is (unix.role), TCP's server port. */
+#define UNIX_ROLE_CLIENT 1
+#define UNIX_ROLE_SERVER 2
+#define UNIX_ROLE_GUESSED 4 /* or'ed in: neither end is named; who spoke first */
 
 
 /* A connection (unix.stream): the pair of socket keys, once known. */
@@ -414,7 +435,8 @@ typedef struct {
 	guint64 first_inode; /* socket of the stream's first record: side A */
 	gboolean has_first;
 	const char *conv_key[2]; /* "s:<stream>:A" and ":B" (file scope), once made */
-	guint8 proto;        /* UNIX_HOW_HTTP or UNIX_HOW_RESP once detected */
+	guint8 proto;        /* UNIX_HOW_HTTP, _RESP or _HANDLE once detected */
+	dissector_handle_t handle; /* UNIX_HOW_HANDLE: the protocol recognised */
 	/* Info texts "[EVENT ]src -> dst path" made for its records (file scope),
 	 * by the (file scope) strings they were made of. */
 	struct {
@@ -512,14 +534,34 @@ void unix_reassembly_init(void);
 /* unix-handoff.c: bytes to the next dissector */
 void unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     const unix_record_t *rec, const unix_frame_t *fr, guint64 seq, gboolean fin,
-    gboolean reassembled, gboolean can_desegment, gboolean resync, guint8 *how, guint32 *doff,
-    guint32 *dlen);
+    gboolean reassembled, gboolean can_desegment, gboolean resync, unix_choice_t *choice,
+    guint32 *doff, guint32 *dlen);
+guint8 unix_end_role(const unix_record_t *rec, const unix_frame_t *fr);
+void unix_handoff_init(void);
+extern gboolean pref_first_speaker_client;
+
+/* unix-dbus.c: the D-Bus handshake, messages and their descriptors */
+gboolean unix_is_dbus(dissector_handle_t handle);
+void unix_call_dbus(dissector_handle_t dbus, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+    const unix_record_t *rec, guint64 seq, struct tcpinfo *tcpinfo);
+void unix_dbus_register(void);
+void unix_dbus_handoff(void);
+
+/* unix-socket-table.c: well-known socket paths */
+dissector_handle_t unix_socket_table_lookup(const char *path, const char **source,
+    const char **pattern);
+void unix_socket_table_register(module_t *unix_module);
+void unix_socket_table_handoff(void);
+dissector_handle_t unix_find_dissector(const char *name);
 
 /* unix-heur.c: protocol heuristics */
 gboolean unix_looks_like_http(tvbuff_t *tvb);
 gboolean unix_looks_like_resp(tvbuff_t *tvb);
 guint unix_resp_whole_values(tvbuff_t *tvb, guint len);
 gboolean unix_maybe_prefix(tvbuff_t *tvb);
+dissector_handle_t unix_recognise_start(tvbuff_t *tvb, guint64 seq);
+gboolean unix_start_prefix(tvbuff_t *tvb, guint64 seq);
+void unix_heur_handoff(void);
 
 /* unix-links.c: receive links */
 void unix_note_send(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr);

@@ -155,3 +155,91 @@ unix_maybe_prefix(tvbuff_t *tvb)
 	return unix_looks_like_http(tvb) && avail < 8192 &&
 	    tvb_find_uint8(tvb, 0, avail, '\n') < 0;
 }
+
+/*
+ * Starts that name their protocol unambiguously, at stream offset 0 only:
+ * the HTTP/2 client preface (gRPC: containerd, CRI), the NUL byte and AUTH
+ * command a D-Bus client opens with, and a PostgreSQL startup, SSL, GSSAPI
+ * or cancel request (length, then a code no other protocol starts with).
+ */
+static const struct {
+	const char *bytes;
+	guint len;
+	const char *dissector;
+} unix_starts[] = {
+	{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24, "http2" },
+	{ "\0AUTH ", 6, "dbus.tcp" },
+};
+static dissector_handle_t unix_start_handles[G_N_ELEMENTS(unix_starts)];
+static dissector_handle_t pgsql_handle;
+
+#define PG_PROTOCOL_3_0 196608u
+#define PG_CANCEL_REQUEST 80877102u
+#define PG_SSL_REQUEST 80877103u
+#define PG_GSSENC_REQUEST 80877104u
+
+static gboolean
+unix_looks_like_pgsql_startup(tvbuff_t *tvb)
+{
+	guint32 len, code;
+	if (tvb_captured_length(tvb) < 8)
+		return FALSE;
+	len = tvb_get_ntohl(tvb, 0);
+	code = tvb_get_ntohl(tvb, 4);
+	switch (code) {
+	case PG_PROTOCOL_3_0:
+		return len > 8 && len <= 10000 && tvb_captured_length(tvb) >= len &&
+		    tvb_get_uint8(tvb, len - 1) == 0; /* name/value pairs end in NUL */
+	case PG_SSL_REQUEST:
+	case PG_GSSENC_REQUEST:
+		return len == 8;
+	case PG_CANCEL_REQUEST:
+		return len == 16;
+	default:
+		return FALSE;
+	}
+}
+
+dissector_handle_t
+unix_recognise_start(tvbuff_t *tvb, guint64 seq)
+{
+	guint avail = tvb_captured_length(tvb);
+	if (seq != 0)
+		return NULL;
+	for (guint i = 0; i < G_N_ELEMENTS(unix_starts); i++) {
+		if (unix_start_handles[i] && avail >= unix_starts[i].len &&
+		    tvb_memeql(tvb, 0, (const guint8 *)unix_starts[i].bytes, unix_starts[i].len) == 0)
+			return unix_start_handles[i];
+	}
+	if (pgsql_handle && unix_looks_like_pgsql_startup(tvb))
+		return pgsql_handle;
+	return NULL;
+}
+
+/* Could these first bytes of a stream become one of those starts? */
+gboolean
+unix_start_prefix(tvbuff_t *tvb, guint64 seq)
+{
+	guint avail = tvb_captured_length(tvb);
+	if (seq != 0 || avail == 0)
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(unix_starts); i++) {
+		if (avail < unix_starts[i].len &&
+		    tvb_memeql(tvb, 0, (const guint8 *)unix_starts[i].bytes, avail) == 0)
+			return TRUE;
+	}
+	/* A startup packet not all here yet (libpq writes it whole: rare). */
+	if (avail >= 8 && tvb_get_ntohl(tvb, 4) == PG_PROTOCOL_3_0) {
+		guint32 len = tvb_get_ntohl(tvb, 0);
+		return len > 8 && len <= 10000 && avail < len;
+	}
+	return FALSE;
+}
+
+void
+unix_heur_handoff(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(unix_starts); i++)
+		unix_start_handles[i] = unix_find_dissector(unix_starts[i].dissector);
+	pgsql_handle = unix_find_dissector("pgsql");
+}

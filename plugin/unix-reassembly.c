@@ -96,7 +96,7 @@ unix_make_call(unix_call_t *c, tvbuff_t *seg, packet_info *pinfo, proto_tree *tr
 	if (c->kind == UNIX_CALL_DIRECT) {
 		t = c->off ? tvb_new_subset_remaining(seg, c->off) : seg;
 		unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, FALSE, c->can_desegment,
-		    c->resync, &c->how, doff, dlen);
+		    c->resync, &c->choice, doff, dlen);
 		return;
 	}
 	fragment_head *fh = fragment_get(&unix_reassembly_table, pinfo, c->id, NULL);
@@ -111,7 +111,7 @@ unix_make_call(unix_call_t *c, tvbuff_t *seg, packet_info *pinfo, proto_tree *tr
 	if (reasm_out)
 		*reasm_out = t;
 	unix_call_payload(t, pinfo, tree, rec, fr, c->seq, c->fin, TRUE, c->can_desegment, FALSE,
-	    &c->how, doff, dlen);
+	    &c->choice, doff, dlen);
 }
 
 static unix_dir_t *
@@ -291,7 +291,7 @@ unix_reassemble_stream(tvbuff_t *seg, packet_info *pinfo, proto_tree *tree, prot
 			c->can_desegment = TRUE;
 			c->resync = d->resync;
 			unix_make_call(c, seg, pinfo, tree, unix_tree, rec, fr, &doff, &dlen, NULL);
-			if (c->how != UNIX_HOW_DATA)
+			if (c->choice.how != UNIX_HOW_DATA)
 				d->resync = FALSE;
 			c->consumed = dlen == 0 || doff > 0;
 			if (!dlen)

@@ -247,6 +247,11 @@ unix_add_summary(tvbuff_t *tvb, proto_tree *unix_tree, proto_item *ti, const uni
 			    g_ascii_strtoull(fr->dst_key + 2, NULL, 10));
 			proto_item_set_generated(gi);
 		}
+		if (rec->event == UDS_EV_DATA || rec->event == UDS_EV_RECV) {
+			gi = proto_tree_add_uint(unix_tree, hf_unix_role, tvb, 0, 0,
+			    unix_end_role(rec, fr));
+			proto_item_set_generated(gi);
+		}
 		proto_item_append_text(ti, ", %s -> %s, %s", fr->src_label,
 		    fr->dst_label ? fr->dst_label : "?", path);
 	}

@@ -671,6 +671,14 @@ unix_walk_tlvs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_record_
 			n_fds++;
 			rec->n_fds = n_fds;
 			rec->needs_build = TRUE; /* descriptors may be unresolved */
+			if (!build && len >= UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN) {
+				unix_passed_fd_t pf;
+				pf.fd = tvb_get_letohil(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FD);
+				pf.kind = tvb_get_uint8(tvb, voff + UDS_SCM_RIGHTS_FD_OFF_FILE_KIND);
+				if (!rec->fds)
+					rec->fds = wmem_array_new(pinfo->pool, sizeof pf);
+				wmem_array_append_one(rec->fds, pf);
+			}
 			if (build) {
 				if (!rights_item) {
 					rights_start = off;

@@ -56,10 +56,12 @@
 
 /* The type of an address-type column filter's "is source" flag. */
 typedef bool ws_addr_col_filter_bool;
+typedef bool ws_uat_bool; /* uat_update_cb_t returns bool from 4.2 on */
 
 #define WS_PLUGIN_DESCRIBES_ITSELF 1
 #else
 typedef gboolean ws_addr_col_filter_bool;
+typedef gboolean ws_uat_bool;
 
 #define wmem_strbuf_new_sized(allocator, alloc_size) \
 	wmem_strbuf_sized_new((allocator), (alloc_size), 0)

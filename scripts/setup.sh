@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install every dependency from Debian 12's packages (qemu for the kernel
-# lab and debootstrap for the Wireshark version matrix included), build
+# lab, debootstrap for the Wireshark version matrix, and the real servers
+# and clients the protocol tests capture: PostgreSQL, MariaDB, Xvfb with
+# xdpyinfo, dbus-daemon with dbus-send and gdbus), build
 # udsdump and its Wireshark plugin into build/, and run a real capture of a
 # demo workload.
 set -eu
@@ -19,6 +21,8 @@ $SUDO apt-get install -y --no-install-recommends \
 	iproute2 util-linux procps libcap2-bin valgrind libclang-rt-14-dev \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
 	imagemagick tesseract-ocr tesseract-ocr-eng \
+	postgresql postgresql-client mariadb-server mariadb-client x11-utils \
+	dbus-daemon dbus-bin libglib2.0-bin \
 	qemu-system-x86 debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1,0 +1,250 @@
+"""Issue 15 with the real programs from Debian at the paths their packaging
+picks (the test gives them none): PostgreSQL and psql, MariaDB and its
+client, Xvfb and xdpyinfo, logger and /dev/log. Captured live, read with no
+-d option and no preference: the decoded fields, the direction (requests
+from the client), no malformed frame, no expert error, the same on a
+second pass; and with the shipped table off, nobody else claims the bytes.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from lib.capture import udsdump_capture
+
+pytestmark = pytest.mark.live
+
+
+def run(cmd, timeout=60, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def wait_for(pred, what, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def listening_path(suffix):
+    """The name a listening socket was bound to, as the kernel keeps it."""
+    out = run(["ss", "-xln"]).stdout.splitlines()[1:]
+    names = [f for line in out for f in line.split()[4:5] if f.endswith(suffix)]
+    return names[0] if names else None
+
+
+def capture_around(ts, name, paths, fn):
+    out = os.path.join(ts.captures, name)
+    args = []
+    for p in paths:
+        args += ["--path", p]
+    with udsdump_capture(out, args).start():
+        fn()
+    return out
+
+
+def protocols(ts, pcap, extra=()):
+    rows = ts.fields(pcap, ["frame.protocols"], extra=list(extra))
+    return {p for r in rows for p in r[0].split(":")}
+
+
+def assert_clean(ts, pcap, fields, dfilter):
+    """No malformed frame, no expert error, and the same fields with -2."""
+    assert ts.frames(pcap, "_ws.malformed") == []
+    assert ts.frames(pcap, "_ws.expert.severity == error") == []
+    one = ts.fields(pcap, fields, dfilter)
+    two = ts.fields(pcap, fields, dfilter, extra=["-2"])
+    assert one == two
+    return one
+
+
+def assert_not_stolen(ts, pcap, own):
+    """With the shipped table off, the bytes are the program's own
+    dissector's (a start we recognise) or data: no other dissector's."""
+    seen = protocols(ts, pcap, ["-o", "unix.shipped_sockets:FALSE"])
+    assert seen <= {"unix", "data"} | set(own), seen
+
+
+# ------------------------------------------------------------- PostgreSQL
+
+@pytest.fixture(scope="module")
+def postgres():
+    """Debian's cluster, started if it is not running; its socket."""
+    if not shutil.which("pg_lsclusters"):
+        pytest.fail("postgresql is not installed (scripts/setup.sh installs it)")
+    rows = [l.split() for l in run(["pg_lsclusters", "--no-header"]).stdout.splitlines()]
+    assert rows, "no PostgreSQL cluster"
+    ver, name, port, status = rows[0][:4]
+    started = status != "online"
+    if started:
+        run(["pg_ctlcluster", ver, name, "start"], timeout=120)
+    suffix = "/.s.PGSQL.%s" % port
+    wait_for(lambda: listening_path(suffix), "PostgreSQL's socket")
+    yield listening_path(suffix)
+    if started:
+        subprocess.run(["pg_ctlcluster", ver, name, "stop"], timeout=120)
+
+
+def test_live_postgresql_psql(ts, postgres):
+    sql = "SELECT 42 AS answer"
+
+    def client():
+        out = run(["runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-c", sql])
+        assert out.stdout.strip() == "42"
+    pcap = capture_around(ts, "live-pgsql.pcapng", [postgres], client)
+    rows = assert_clean(ts, pcap, ["pgsql.query", "unix.role", "unix.task.comm"],
+                        "pgsql.query")
+    assert rows == [[sql, "1", "psql"]]
+    # the server's messages are the server's
+    types = ts.fields(pcap, ["pgsql.type", "unix.role"], "pgsql.type")
+    assert any(t.startswith("Authentication request") and r == "2" for t, r in types), types
+    assert any(t.startswith("Startup message") and r == "1" for t, r in types), types
+    assert not any("Unknown" in t for t, _ in types), types
+    assert_not_stolen(ts, pcap, ["pgsql"])
+
+
+# ---------------------------------------------------------------- MariaDB
+
+@pytest.fixture(scope="module")
+def mariadb():
+    if not shutil.which("mariadbd") or not os.path.exists("/etc/init.d/mariadb"):
+        pytest.fail("mariadb-server is not installed (scripts/setup.sh installs it)")
+    sock = "/run/mysqld/mysqld.sock"
+    started = not listening_path("/mysqld.sock")
+    if started:
+        run(["/etc/init.d/mariadb", "start"], timeout=180)
+    wait_for(lambda: listening_path("/mysqld.sock"), "MariaDB's socket", 120)
+    yield listening_path("/mysqld.sock") or sock
+    if started:
+        subprocess.run(["/etc/init.d/mariadb", "stop"], timeout=180)
+
+
+def test_live_mariadb_client(ts, mariadb):
+    sql = "SELECT 42 AS answer"
+
+    def client():
+        out = run(["mariadb", "-N", "-B", "-e", sql])
+        assert out.stdout.strip() == "42"
+    pcap = capture_around(ts, "live-mysql.pcapng", [mariadb], client)
+    rows = assert_clean(ts, pcap, ["mysql.query", "unix.role"], "mysql.query")
+    assert [sql, "1"] in rows, rows
+    info = ts.fields(pcap, ["_ws.col.Info", "unix.role"], "mysql")
+    assert info[0][0].startswith("Server Greeting") and info[0][1] == "2", info
+    assert any(i.startswith("Login Request") and r == "1" for i, r in info), info
+    assert_not_stolen(ts, pcap, [])
+
+
+# ------------------------------------------------------------------- X11
+
+@pytest.fixture(scope="module")
+def xvfb():
+    display = 97
+    sock = "/tmp/.X11-unix/X%d" % display
+    p = subprocess.Popen(["Xvfb", ":%d" % display, "-nolisten", "tcp"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists(sock), "Xvfb's socket")
+        yield display, sock
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
+def test_live_x11_xdpyinfo(ts, xvfb):
+    display, sock = xvfb
+
+    def client():
+        out = run(["xdpyinfo", "-display", ":%d" % display])
+        assert "vendor string:" in out.stdout
+    pcap = capture_around(ts, "live-x11.pcapng", [sock, "@" + sock], client)
+    rows = assert_clean(ts, pcap, ["x11.vendor", "unix.role"], "x11.vendor")
+    assert rows and rows[0] == ["The X.Org Foundation", "2"], rows
+    # requests come from the client: QueryExtension, by xdpyinfo
+    reqs = ts.fields(pcap, ["unix.role"], "x11.opcode")
+    assert reqs and {r[0] for r in reqs} == {"1"}, reqs
+    assert_not_stolen(ts, pcap, [])
+
+
+# ---------------------------------------------------------------- syslog
+
+@pytest.fixture
+def dev_log():
+    """/dev/log: the host's syslog daemon, or socat receiving there."""
+    if os.path.exists("/dev/log"):
+        yield "/dev/log"
+        return
+    p = subprocess.Popen(["socat", "-u", "UNIX-RECV:/dev/log,mode=666", "OPEN:/dev/null"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists("/dev/log"), "/dev/log")
+        yield "/dev/log"
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        for f in glob.glob("/dev/log"):
+            os.unlink(f)
+
+
+def test_live_logger_to_dev_log(ts, dev_log):
+    text = "udsdump test message 15"
+    pcap = capture_around(ts, "live-syslog.pcapng", [dev_log],
+                          lambda: run(["logger", "-t", "udsdumptest", text]))
+    rows = assert_clean(ts, pcap, ["syslog.msg", "unix.role"], "syslog")
+    assert rows and text in rows[0][0] and rows[0][1] == "1", rows
+    assert_not_stolen(ts, pcap, [])
+
+
+# ----------------------------------------------------------------- D-Bus
+
+@pytest.fixture(scope="module")
+def system_bus():
+    """The system bus: the host's dbus-daemon, or one started as Debian's
+    packaging configures it (/run/dbus/system_bus_socket)."""
+    sock = "/run/dbus/system_bus_socket"
+    if listening_path("/system_bus_socket"):
+        yield listening_path("/system_bus_socket")
+        return
+    if not shutil.which("dbus-daemon"):
+        pytest.fail("dbus-daemon is not installed (scripts/setup.sh installs it)")
+    os.makedirs("/run/dbus", exist_ok=True)
+    p = subprocess.Popen(["dbus-daemon", "--system", "--nofork", "--nopidfile"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: listening_path("/system_bus_socket"), "the system bus")
+        yield listening_path("/system_bus_socket") or sock
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
+def test_live_dbus_send_and_gdbus_new_connections(ts, system_bus):
+    def clients():
+        run(["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus",
+             "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"])
+        run(["gdbus", "call", "--system", "--dest", "org.freedesktop.DBus", "--object-path",
+             "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.GetId"])
+    pcap = capture_around(ts, "live-dbus.pcapng", [system_bus], clients)
+    rows = assert_clean(ts, pcap, ["dbus.member", "unix.role", "unix.task.comm"],
+                        "dbus.member && unix.role == 1")
+    calls = {(m, c) for m, _, c in rows}
+    assert ("Hello", "dbus-send") in calls and ("ListNames", "dbus-send") in calls, calls
+    assert ("Hello", "gdbus") in calls and ("GetId", "gdbus") in calls, calls
+    # both connections were new: each shows its handshake, from AUTH to BEGIN
+    cmds = ts.fields(pcap, ["unix.stream", "dbus_auth.command"], "dbus_auth.command")
+    per_stream = {}
+    for stream, c in cmds:
+        per_stream.setdefault(stream, []).extend(c.split(","))
+    assert len(per_stream) == 2, per_stream
+    for c in per_stream.values():
+        assert "AUTH" in c and c[-1] == "BEGIN" and "OK" in c, per_stream
+    # the bus's replies are the server's
+    assert ts.frames(pcap, "dbus.reply_serial && unix.role == 1") == []
+    assert ts.frames(pcap, "dbus.reply_serial && unix.role == 2") != []
+    assert_not_stolen(ts, pcap, ["dbus", "dbus_auth"])
