@@ -538,7 +538,7 @@ void unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     guint32 *doff, guint32 *dlen);
 guint8 unix_end_role(const unix_record_t *rec, const unix_frame_t *fr);
 void unix_handoff_init(void);
-extern gboolean pref_first_speaker_client;
+extern ws_bool pref_first_speaker_client;
 
 /* unix-dbus.c: the D-Bus handshake, messages and their descriptors */
 gboolean unix_is_dbus(dissector_handle_t handle);

@@ -172,7 +172,7 @@ unix_dbus_unix_fds(tvbuff_t *tvb, int msg)
 	default: return 0;
 	}
 	p = msg + 16;
-	end = p + (int)tvb_get_guint32(tvb, msg + 12, enc);
+	end = p + (int)tvb_get_uint32(tvb, msg + 12, enc);
 	if (end > (int)avail || end < p)
 		return 0;
 	while (p < end) {
@@ -193,7 +193,7 @@ unix_dbus_unix_fds(tvbuff_t *tvb, int msg)
 			if (v + 4 > end)
 				return 0;
 			if (code == DBUS_HEADER_FIELD_UNIX_FDS)
-				return tvb_get_guint32(tvb, v, enc);
+				return tvb_get_uint32(tvb, v, enc);
 			p = v + 4;
 			break;
 		case 's':
@@ -201,7 +201,7 @@ unix_dbus_unix_fds(tvbuff_t *tvb, int msg)
 			v = unix_dbus_align(msg, v, 4);
 			if (v + 4 > end)
 				return 0;
-			p = v + 4 + (int)tvb_get_guint32(tvb, v, enc) + 1;
+			p = v + 4 + (int)tvb_get_uint32(tvb, v, enc) + 1;
 			break;
 		case 'g':
 			p = v + 1 + tvb_get_uint8(tvb, v) + 1;
@@ -262,8 +262,8 @@ unix_dbus_message_len(tvbuff_t *tvb, int msg)
 	if (tvb_captured_length_remaining(tvb, msg) < 16)
 		return 0;
 	enc = tvb_get_uint8(tvb, msg) == 'B' ? ENC_BIG_ENDIAN : ENC_LITTLE_ENDIAN;
-	body = tvb_get_guint32(tvb, msg + 4, enc);
-	fields = tvb_get_guint32(tvb, msg + 12, enc);
+	body = tvb_get_uint32(tvb, msg + 4, enc);
+	fields = tvb_get_uint32(tvb, msg + 12, enc);
 	if (body > 1u << 27 || fields > 1u << 26)
 		return 0;
 	return 16 + (int)((fields + 7) & ~7u) + (int)body;

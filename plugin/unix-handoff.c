@@ -10,7 +10,7 @@
 #define UNIX_RESP_PORT 6379
 #define UNIX_CLIENT_PORT 1
 
-gboolean pref_first_speaker_client = TRUE;
+ws_bool pref_first_speaker_client = TRUE;
 
 /* protocol index -> its lowest tcp.port + 1 (0: none), per file: a preference
  * may move a dissector's port. */

@@ -73,7 +73,7 @@ typedef struct {
 
 static unix_socket_entry_t *user_sockets;
 static guint n_user_sockets;
-static gboolean pref_use_shipped = TRUE;
+static ws_bool pref_use_shipped = TRUE;
 
 /* The shipped rows' handles (NULL: not in this Wireshark), found at handoff. */
 static dissector_handle_t shipped_handles[G_N_ELEMENTS(unix_shipped_sockets)];
@@ -131,7 +131,7 @@ unix_socket_entry_copy(void *dest, const void *src, size_t len _U_)
 	return d;
 }
 
-static ws_uat_bool
+static ws_bool
 unix_socket_entry_check(void *rec, char **err)
 {
 	unix_socket_entry_t *e = (unix_socket_entry_t *)rec;

@@ -47,6 +47,7 @@
 #if !WS_VERSION_AT_LEAST(4, 4)
 #define tvb_get_uint8 tvb_get_guint8
 #define tvb_find_uint8 tvb_find_guint8
+#define tvb_get_uint32 tvb_get_guint32
 #define uint32_to_str_buf guint32_to_str_buf
 #define uint64_to_str_buf guint64_to_str_buf
 #endif
@@ -56,12 +57,12 @@
 
 /* The type of an address-type column filter's "is source" flag. */
 typedef bool ws_addr_col_filter_bool;
-typedef bool ws_uat_bool; /* uat_update_cb_t returns bool from 4.2 on */
+typedef bool ws_bool; /* uat callbacks and bool preferences take bool from 4.2 on */
 
 #define WS_PLUGIN_DESCRIBES_ITSELF 1
 #else
 typedef gboolean ws_addr_col_filter_bool;
-typedef gboolean ws_uat_bool;
+typedef gboolean ws_bool;
 
 #define wmem_strbuf_new_sized(allocator, alloc_size) \
 	wmem_strbuf_sized_new((allocator), (alloc_size), 0)

@@ -5,6 +5,9 @@ Run as root on a machine with eBPF, after building udsdump:
 
     /usr/bin/python3 tests/plugin/make_golden.py
     /usr/bin/python3 tests/plugin/make_golden.py --trees   (NAME.tree only)
+    /usr/bin/python3 tests/plugin/make_golden.py --protocols
+        (golden/protocols/: PostgreSQL, MariaDB, X11, D-Bus and syslog
+        captured live with the real programs, and the checks they pass)
 
 Each NAME.pcapng is captured by build/udsdump (or $UDSDUMP) around one of
 tests/senders/; NAME.json holds the facts the dissector must show, taken
@@ -69,11 +72,19 @@ def write_trees():
 
 
 def main():
+    if sys.argv[1:] == ["--protocols"]:
+        # the real programs' captures (issue 15), kept by their live tests
+        import subprocess
+        import protocol_checks
+        env = dict(os.environ, CI="true", **{protocol_checks.KEEP_ENV: "1"})
+        sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                  os.path.join(HERE, "test_live_protocols.py")], env=env,
+                                 cwd=os.path.dirname(os.path.dirname(HERE))))
     if sys.argv[1:] == ["--trees"]:
         write_trees()
         return
     if sys.argv[1:]:
-        sys.exit("usage: make_golden.py [--trees]")
+        sys.exit("usage: make_golden.py [--trees | --protocols]")
     os.makedirs(GOLDEN, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
