@@ -207,19 +207,13 @@ unix_choice_handle(const unix_choice_t *c, dissector_handle_t da, dissector_hand
 /* Call the dissector chosen on the bytes. */
 static void
 unix_call_chosen(const unix_choice_t *c, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-    const unix_record_t *rec, const unix_frame_t *fr, guint64 seq, dissector_handle_t da,
-    dissector_handle_t handle, gboolean can_desegment, struct tcpinfo *tcpinfo)
+    const unix_record_t *rec, guint64 seq, dissector_handle_t handle, gboolean can_desegment,
+    struct tcpinfo *tcpinfo)
 {
 	heur_dtbl_entry_t *hdtbl_entry;
 
 	switch (c->how) {
 	case UNIX_HOW_DECODE_AS:
-		if (handle && handle != da)
-			unix_call_handle(handle, tvb, pinfo, tree, rec, seq, tcpinfo);
-		else if (!da || !dissector_try_string_with_data(unix_path_table, fr->path, tvb,
-		    pinfo, tree, TRUE, tcpinfo))
-			call_data_dissector(tvb, pinfo, tree);
-		break;
 	case UNIX_HOW_HANDLE:
 	case UNIX_HOW_HTTP:
 		if (handle)
@@ -324,8 +318,8 @@ unix_call_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 		if (handle)
 			unix_set_ports(pinfo, sender_is_server, unix_server_port(handle));
 		if (!done)
-			unix_call_chosen(choice, tvb, pinfo, tree, rec, fr, seq, da, handle,
-			    can_desegment, &tcpinfo);
+			unix_call_chosen(choice, tvb, pinfo, tree, rec, seq, handle, can_desegment,
+			    &tcpinfo);
 	}
 	CATCH_NONFATAL_ERRORS {
 		/* A broken PDU: show it, and take it as dissected. */

@@ -2,7 +2,8 @@
 # Install every dependency from Debian 12's packages (qemu for the kernel
 # lab, debootstrap for the Wireshark version matrix, and the real servers
 # and clients the protocol tests capture: PostgreSQL, MariaDB, Xvfb with
-# xdpyinfo, dbus-daemon with dbus-send and gdbus), build
+# xdpyinfo, dbus-daemon with dbus-send and gdbus, containerd with ctr,
+# php-fpm with cgi-fcgi), build
 # udsdump and its Wireshark plugin into build/, and run a real capture of a
 # demo workload.
 set -eu
@@ -22,7 +23,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
 	imagemagick tesseract-ocr tesseract-ocr-eng \
 	postgresql postgresql-client mariadb-server mariadb-client x11-utils \
-	dbus-daemon dbus-bin libglib2.0-bin \
+	dbus-daemon dbus-bin libglib2.0-bin containerd php8.2-fpm libfcgi-bin \
 	qemu-system-x86 debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

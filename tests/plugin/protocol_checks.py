@@ -33,10 +33,12 @@ def run_checks(ts, pcap, checks, extra=()):
             assert not missing, (c, sorted(missing), sorted(got))
 
 
-def verify(ts, pcap, checks, own):
+def verify(ts, pcap, checks, own, decode_as=()):
     """The checks; no malformed frame and no expert error; the same with a
-    second pass (-2); and with the shipped socket table off, no dissector
-    but the program's own (named in own: a start we recognise) claims it."""
+    second pass (-2); with the shipped socket table off, no dissector but
+    the program's own (named in own: a start we recognise) claims it; and
+    the same checks by Decode As alone (decode_as: [path, protocol] pairs,
+    the table off: a socket not in the table)."""
     assert ts.frames(pcap, "_ws.malformed") == []
     assert ts.frames(pcap, "_ws.expert.severity == error") == []
     run_checks(ts, pcap, checks)
@@ -44,26 +46,31 @@ def verify(ts, pcap, checks, own):
     rows = ts.fields(pcap, ["frame.protocols"], extra=["-o", "unix.shipped_sockets:FALSE"])
     seen = {p for r in rows for p in r[0].split(":")}
     assert seen <= {"unix", "data"} | set(own), seen
+    if decode_as:
+        extra = ["-o", "unix.shipped_sockets:FALSE"]
+        for path, proto in decode_as:
+            extra += ["-d", "unix.path==%s,%s" % (path, proto)]
+        run_checks(ts, pcap, checks, extra=extra)
 
 
-def keep(name, pcap, checks, own):
+def keep(name, pcap, checks, own, decode_as=()):
     """With KEEP_ENV set, store the capture and its checks as golden."""
     if not os.environ.get(KEEP_ENV):
         return
     os.makedirs(GOLDEN, exist_ok=True)
     shutil.copy(pcap, os.path.join(GOLDEN, name + ".pcapng"))
     with open(os.path.join(GOLDEN, name + ".json"), "w") as f:
-        json.dump({"checks": checks, "own": own}, f, indent=1)
+        json.dump({"checks": checks, "own": own, "decode_as": list(decode_as)}, f, indent=1)
         f.write("\n")
 
 
 def stored():
-    """(name, pcap path, checks, own) of every kept capture."""
+    """(name, pcap path, checks, own, decode_as) of every kept capture."""
     out = []
     for j in sorted(f for f in os.listdir(GOLDEN) if f.endswith(".json")) \
             if os.path.isdir(GOLDEN) else []:
         with open(os.path.join(GOLDEN, j)) as f:
             facts = json.load(f)
         out.append((j[:-5], os.path.join(GOLDEN, j[:-5] + ".pcapng"), facts["checks"],
-                    facts["own"]))
+                    facts["own"], facts.get("decode_as", [])))
     return out

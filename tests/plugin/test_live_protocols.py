@@ -1,11 +1,14 @@
 """Issue 15 with the real programs from Debian at the paths their packaging
 picks (the test gives them none): PostgreSQL and psql, MariaDB and its
-client, Xvfb and xdpyinfo, logger and /dev/log. Captured live, read with no
+client, Xvfb and xdpyinfo, logger and /dev/log, dbus-daemon with dbus-send
+and gdbus, containerd and ctr (gRPC over HTTP/2), php-fpm and cgi-fcgi
+(FastCGI). Captured live, read with no
 -d option and no preference: the decoded fields, the direction (requests
 from the client), no malformed frame, no expert error, the same on a
 second pass; and with the shipped table off, nobody else claims the bytes.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -51,11 +54,28 @@ def capture_around(ts, name, paths, fn):
     return out
 
 
-def check(ts, name, pcap, checks, own=()):
+@contextlib.contextmanager
+def server(cmd, suffix, what, timeout=60):
+    """A server program already listening on a socket whose name ends with
+    suffix, or cmd started until it does (and stopped after): its socket."""
+    if listening_path(suffix):
+        yield listening_path(suffix)
+        return
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: listening_path(suffix), what, timeout)
+        yield listening_path(suffix)
+    finally:
+        p.terminate()
+        p.wait(timeout=60)
+
+
+def check(ts, name, pcap, checks, own=(), decode_as=()):
     """The checks, clean and alike on a second pass, nobody else's with
-    the table off; kept as golden under make_golden.py --protocols."""
-    protocol_checks.verify(ts, pcap, checks, list(own))
-    protocol_checks.keep(name, pcap, checks, list(own))
+    the table off, the same by Decode As on each (path, protocol) with the
+    table off; kept as golden under make_golden.py --protocols."""
+    protocol_checks.verify(ts, pcap, checks, list(own), [list(d) for d in decode_as])
+    protocol_checks.keep(name, pcap, checks, list(own), [list(d) for d in decode_as])
 
 
 # ------------------------------------------------------------- PostgreSQL
@@ -93,7 +113,7 @@ def test_live_postgresql_psql(ts, postgres):
          "rows": [["2"]]},
         {"filter": 'pgsql.type == "Ready for query"', "fields": ["unix.role"], "rows": [["2"]]},
         {"filter": 'pgsql.type contains "Unknown"', "fields": ["frame.number"], "rows": []},
-    ], own=["pgsql"])
+    ], own=["pgsql"], decode_as=[(postgres, "pgsql")])
 
 
 # ---------------------------------------------------------------- MariaDB
@@ -125,7 +145,7 @@ def test_live_mariadb_client(ts, mariadb):
         {"filter": "mysql.query", "fields": ["unix.role"], "rows": [["1"]]},
         {"filter": "mysql.version", "fields": ["unix.role"], "rows": [["2"]]},
         {"filter": "mysql.user", "fields": ["mysql.user", "unix.role"], "rows": [["root", "1"]]},
-    ])
+    ], decode_as=[(mariadb, "mysql")])
 
 
 # ------------------------------------------------------------------- X11
@@ -157,7 +177,7 @@ def test_live_x11_xdpyinfo(ts, xvfb):
         # requests (QueryExtension...) come from the client only
         {"filter": "x11.opcode", "fields": ["unix.role", "unix.task.comm"],
          "rows": [["1", "xdpyinfo"]]},
-    ])
+    ], decode_as=[(sock, "x11"), ("@" + sock, "x11")])
 
 
 # ---------------------------------------------------------------- syslog
@@ -197,21 +217,12 @@ def test_live_logger_to_dev_log(ts, dev_log):
 def system_bus():
     """The system bus: the host's dbus-daemon, or one started as Debian's
     packaging configures it (/run/dbus/system_bus_socket)."""
-    sock = "/run/dbus/system_bus_socket"
-    if listening_path("/system_bus_socket"):
-        yield listening_path("/system_bus_socket")
-        return
     if not shutil.which("dbus-daemon"):
         pytest.fail("dbus-daemon is not installed (scripts/setup.sh installs it)")
     os.makedirs("/run/dbus", exist_ok=True)
-    p = subprocess.Popen(["dbus-daemon", "--system", "--nofork", "--nopidfile"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: listening_path("/system_bus_socket"), "the system bus")
-        yield listening_path("/system_bus_socket") or sock
-    finally:
-        p.terminate()
-        p.wait(timeout=30)
+    with server(["dbus-daemon", "--system", "--nofork", "--nopidfile"], "/system_bus_socket",
+                "the system bus") as sock:
+        yield sock
 
 
 def test_live_dbus_send_and_gdbus_new_connections(ts, system_bus):
@@ -231,7 +242,7 @@ def test_live_dbus_send_and_gdbus_new_connections(ts, system_bus):
         {"filter": 'dbus_auth.command == "AUTH" || dbus_auth.command == "BEGIN"',
          "fields": ["unix.role"], "rows": [["1"]]},
         {"filter": 'dbus_auth.command == "OK"', "fields": ["unix.role"], "rows": [["2"]]},
-    ], own=["dbus", "dbus_auth"])
+    ], own=["dbus", "dbus_auth"], decode_as=[(system_bus, "dbus")])
     # both connections were new: each shows its handshake, from AUTH to BEGIN
     cmds = ts.fields(pcap, ["unix.stream", "dbus_auth.command"], "dbus_auth.command")
     per_stream = {}
@@ -240,3 +251,62 @@ def test_live_dbus_send_and_gdbus_new_connections(ts, system_bus):
     assert len(per_stream) == 2, per_stream
     for c in per_stream.values():
         assert "AUTH" in c and c[-1] == "BEGIN" and "OK" in c, per_stream
+
+
+# ---------------------------------------------- containerd (gRPC, HTTP/2)
+
+@pytest.fixture(scope="module")
+def containerd():
+    """Debian's containerd on its own socket (/run/containerd/containerd.sock)."""
+    if not shutil.which("containerd") or not shutil.which("ctr"):
+        pytest.fail("containerd is not installed (scripts/setup.sh installs it)")
+    with server(["containerd"], "/containerd.sock", "containerd's socket") as sock:
+        yield sock
+
+
+def test_live_ctr_version_grpc(ts, containerd):
+    def client():
+        out = run(["ctr", "version"])
+        assert "Server:" in out.stdout
+    pcap = capture_around(ts, "live-http2.pcapng", [containerd], client)
+    path = "/containerd.services.version.v1.Version/Version"
+    check(ts, "http2", pcap, [
+        {"filter": 'http2.header.value == "%s"' % path, "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["1", "ctr"]]},
+        {"filter": 'http2.header.name == ":status"', "fields": ["unix.role"], "rows": [["2"]]},
+        {"filter": "grpc", "fields": ["unix.role"], "includes": [["1"], ["2"]]},
+    ], own=["http2", "grpc", "protobuf"], decode_as=[(containerd, "http2")])
+
+
+# ------------------------------------------------------ php-fpm (FastCGI)
+
+@pytest.fixture(scope="module")
+def php_fpm():
+    """Debian's php-fpm pool on its own socket (/run/php/php*-fpm.sock)."""
+    fpm = sorted(glob.glob("/usr/sbin/php-fpm*"))
+    if not fpm or not shutil.which("cgi-fcgi"):
+        pytest.fail("php-fpm or cgi-fcgi is not installed (scripts/setup.sh installs them)")
+    os.makedirs("/run/php", exist_ok=True)
+    with server([fpm[-1], "-F"], "-fpm.sock", "php-fpm's socket") as sock:
+        yield sock
+
+
+def test_live_cgi_fcgi_to_php_fpm(ts, php_fpm, tmp_path):
+    script = "/tmp/udsdump-fcgi-test.php"
+    with open(script, "w") as f:
+        f.write("<?php echo 'udsdump says ' . (6 * 7);\n")
+    env = dict(os.environ, SCRIPT_FILENAME=script, REQUEST_METHOD="GET",
+               SCRIPT_NAME="/udsdump-fcgi-test.php", QUERY_STRING="")
+
+    def client():
+        out = run(["cgi-fcgi", "-bind", "-connect", php_fpm], env=env)
+        assert "udsdump says 42" in out.stdout
+    try:
+        pcap = capture_around(ts, "live-fcgi.pcapng", [php_fpm], client)
+    finally:
+        os.unlink(script)
+    check(ts, "fcgi", pcap, [
+        {"filter": 'fcgi.type == 1', "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["1", "cgi-fcgi"]]},
+        {"filter": 'fcgi.type == 6', "fields": ["unix.role"], "rows": [["2"]]},
+    ], decode_as=[(php_fpm, "fcgi")])
