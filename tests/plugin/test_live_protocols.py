@@ -205,9 +205,11 @@ def test_live_logger_to_dev_log(ts, dev_log):
     pcap = capture_around(ts, "live-syslog.pcapng", [dev_log],
                           lambda: run(["logger", "-t", "udsdumptest", text]))
     check(ts, "syslog", pcap, [
-        {"filter": 'syslog.msg contains "%s"' % text, "fields": ["unix.role", "unix.task.comm"],
-         "rows": [["1", "logger"]]},
-        {"filter": "syslog", "fields": ["unix.role"], "rows": [["1"]]},
+        # (4.4 and later read "udsdumptest:" as the host name: the text
+        # is split differently, so the frame is matched, not syslog.msg)
+        {"filter": 'syslog && frame contains "%s"' % text,
+         "fields": ["unix.role", "unix.task.comm"], "rows": [["1", "logger"]]},
+        {"filter": "syslog.msg", "fields": ["unix.role"], "rows": [["1"]]},
     ])
 
 
