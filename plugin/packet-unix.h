@@ -548,8 +548,7 @@ void unix_dbus_register(void);
 void unix_dbus_handoff(void);
 
 /* unix-socket-table.c: well-known socket paths */
-dissector_handle_t unix_socket_table_lookup(const char *path, const char **source,
-    const char **pattern);
+dissector_handle_t unix_socket_table_lookup(const char *path);
 void unix_socket_table_register(module_t *unix_module);
 void unix_socket_table_handoff(void);
 dissector_handle_t unix_find_dissector(const char *name);

@@ -87,16 +87,6 @@ unix_end_role(const unix_record_t *rec, const unix_frame_t *fr)
 	return UNIX_ROLE_GUESSED | (first ? UNIX_ROLE_CLIENT : UNIX_ROLE_SERVER);
 }
 
-/* The dissector the user's socket table or the shipped one give the path. */
-static dissector_handle_t
-unix_path_handle(const unix_frame_t *fr)
-{
-	const char *source, *pattern;
-	if (!fr || !fr->path)
-		return NULL;
-	return unix_socket_table_lookup(fr->path, &source, &pattern);
-}
-
 /*
  * First pass: which dissector gets these bytes, remembered in the call so
  * that later passes make the same choice. Decode As, then the user's socket
@@ -114,12 +104,14 @@ unix_choose_dissector(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unix_
 
 	if (da)
 		c.how = UNIX_HOW_DECODE_AS;
-	else if ((c.handle = unix_path_handle(fr)) != NULL)
-		c.how = UNIX_HOW_HANDLE;
 	else if (st && st->proto == UNIX_HOW_HANDLE) {
-		c.how = UNIX_HOW_HANDLE; /* the connection started unmistakably */
+		/* Chosen on the stream's first bytes by its path (which stays the
+		 * same) or its unmistakable start: not looked up again. */
+		c.how = UNIX_HOW_HANDLE;
 		c.handle = st->handle;
-	} else if (dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry,
+	} else if (fr && fr->path && (c.handle = unix_socket_table_lookup(fr->path)) != NULL)
+		c.how = UNIX_HOW_HANDLE;
+	else if (dissector_try_heuristic(unix_heur_list, tvb, pinfo, tree, &hdtbl_entry,
 	    tcpinfo)) {
 		c.how = UNIX_HOW_HEUR;
 		*done = TRUE;

@@ -155,30 +155,21 @@ unix_socket_entry_free(void *rec)
 	g_free(e->dissector);
 }
 
-/*
- * The dissector the tables give path, or NULL. *source says which table
- * ("user" or "shipped") and *pattern which row.
- */
+/* The dissector the user's table, then the shipped one, give path; or NULL. */
 dissector_handle_t
-unix_socket_table_lookup(const char *path, const char **source, const char **pattern)
+unix_socket_table_lookup(const char *path)
 {
 	if (!path)
 		return NULL;
 	for (guint i = 0; i < n_user_sockets; i++) {
-		if (user_sockets[i].handle && g_pattern_match_simple(user_sockets[i].pattern, path)) {
-			*source = "user";
-			*pattern = user_sockets[i].pattern;
+		if (user_sockets[i].handle && g_pattern_match_simple(user_sockets[i].pattern, path))
 			return user_sockets[i].handle;
-		}
 	}
 	if (!pref_use_shipped)
 		return NULL;
 	for (guint i = 0; i < G_N_ELEMENTS(unix_shipped_sockets); i++) {
-		if (shipped_handles[i] && g_pattern_match_simple(unix_shipped_sockets[i].pattern, path)) {
-			*source = "shipped";
-			*pattern = unix_shipped_sockets[i].pattern;
+		if (shipped_handles[i] && g_pattern_match_simple(unix_shipped_sockets[i].pattern, path))
 			return shipped_handles[i];
-		}
 	}
 	return NULL;
 }
