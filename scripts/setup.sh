@@ -2,8 +2,9 @@
 # Install every dependency from Debian 12's packages (qemu for the kernel
 # lab, debootstrap for the Wireshark version matrix, and the real servers
 # and clients the protocol tests capture: PostgreSQL, MariaDB, Xvfb with
-# xdpyinfo, dbus-daemon with dbus-send and gdbus, containerd with ctr,
-# php-fpm with cgi-fcgi), build
+# xdpyinfo, dbus-daemon with dbus-send and gdbus (and GDBus from Python),
+# containerd with ctr, php-fpm with cgi-fcgi, dockerd with docker, podman,
+# cupsd with lpstat), build
 # udsdump and its Wireshark plugin into build/, and run a real capture of a
 # demo workload.
 set -eu
@@ -23,7 +24,8 @@ $SUDO apt-get install -y --no-install-recommends \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
 	imagemagick tesseract-ocr tesseract-ocr-eng \
 	postgresql postgresql-client mariadb-server mariadb-client x11-utils \
-	dbus-daemon dbus-bin libglib2.0-bin containerd php8.2-fpm libfcgi-bin \
+	dbus-daemon dbus-bin libglib2.0-bin python3-gi gir1.2-glib-2.0 \
+	containerd php8.2-fpm libfcgi-bin docker.io podman cups cups-client \
 	qemu-system-x86 debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

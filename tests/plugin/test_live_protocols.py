@@ -1,8 +1,10 @@
 """Issue 15 with the real programs from Debian at the paths their packaging
 picks (the test gives them none): PostgreSQL and psql, MariaDB and its
 client, Xvfb and xdpyinfo, logger and /dev/log, dbus-daemon with dbus-send
-and gdbus, containerd and ctr (gRPC over HTTP/2), php-fpm and cgi-fcgi
-(FastCGI). Captured live, read with no
+and gdbus (the system bus, and a session bus from dbus-run-session with a
+GDBus call that passes descriptors), containerd and ctr (gRPC over HTTP/2),
+php-fpm and cgi-fcgi (FastCGI), dockerd and docker, podman's API service
+and podman --remote, cupsd and lpstat (IPP over HTTP). Captured live, read with no
 -d option and no preference: the decoded fields, the direction (requests
 from the client), no malformed frame, no expert error, the same on a
 second pass; and with the shipped table off, nobody else claims the bytes.
@@ -18,9 +20,13 @@ import time
 import pytest
 
 import protocol_checks
+from synth import FILE_REGULAR, FILE_SOCKET
 from lib.capture import udsdump_capture
 
 pytestmark = pytest.mark.live
+
+# what the HTTP heuristic, Wireshark's HTTP dissector and its bodies claim
+HTTP_OWN = ["http", "json", "data-text-lines", "media"]
 
 
 def run(cmd, timeout=60, **kw):
@@ -44,9 +50,9 @@ def listening_path(suffix):
     return names[0] if names else None
 
 
-def capture_around(ts, name, paths, fn):
+def capture_around(ts, name, paths, fn, args=()):
     out = os.path.join(ts.captures, name)
-    args = []
+    args = list(args)
     for p in paths:
         args += ["--path", p]
     with udsdump_capture(out, args).start():
@@ -312,3 +318,124 @@ def test_live_cgi_fcgi_to_php_fpm(ts, php_fpm, tmp_path):
          "rows": [["1", "cgi-fcgi"]]},
         {"filter": 'fcgi.type == 6', "fields": ["unix.role"], "rows": [["2"]]},
     ], decode_as=[(php_fpm, "fcgi")])
+
+
+# ------------------------------------------------- D-Bus: a session bus
+
+def test_live_session_bus_call_passing_descriptors(ts, tmp_path):
+    """dbus-run-session's bus (/tmp/dbus-*, as Debian's session.conf says),
+    dbus-send on it, and a GDBus call passing a file and a socket end: each
+    hop's message names the descriptors that came with it."""
+    passed = str(tmp_path / "passed-file")
+    with open(passed, "w") as f:
+        f.write("x")
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dbus_fd_peer.py")
+    script = ("dbus-send --session --print-reply --dest=org.freedesktop.DBus "
+              "/org/freedesktop/DBus org.freedesktop.DBus.GetId && "
+              "/usr/bin/python3 %s both %s" % (peer, passed))
+
+    def clients():
+        out = run(["dbus-run-session", "--", "sh", "-c", script])
+        assert out.stdout.splitlines()[-1].startswith(passed + " socket:["), out.stdout
+    pcap = capture_around(ts, "live-dbus-session.pcapng", [], clients,
+                          args=["--path-prefix", "/tmp/dbus-"])
+    check(ts, "dbus-session", pcap, [
+        {"filter": "dbus.member && unix.role == 1", "fields": ["dbus.member"],
+         "includes": [["Hello"], ["GetId"], ["Describe"], ["RequestName"], ["Quit"]]},
+        # the call and its copy the bus hands on, each with its two descriptors
+        {"filter": 'dbus.member == "Describe"',
+         "fields": ["unix.dbus.unix_fds", "unix.dbus.fd_kind", "unix.role"],
+         "rows": [["2", "%d,%d" % (FILE_REGULAR, FILE_SOCKET), "1"],
+                  ["2", "%d,%d" % (FILE_REGULAR, FILE_SOCKET), "2"]]},
+        # the file, by its name, on both hops and nowhere else
+        {"filter": 'unix.scm.rights.path == "%s" && dbus' % passed,
+         "fields": ["dbus.member", "unix.role"], "rows": [["Describe", "1"], ["Describe", "2"]]},
+        # the descriptors were passed in the frame that carries the call
+        {"filter": "unix.dbus.fds_frame != frame.number", "fields": ["frame.number"],
+         "rows": []},
+    ], own=["dbus", "dbus_auth"], decode_as=[])
+
+
+# ------------------------------------------- Docker, Podman, CUPS (HTTP)
+
+@pytest.fixture(scope="module")
+def dockerd():
+    """Debian's dockerd on its own socket (/var/run/docker.sock), with no
+    network set-up of its own (nothing here needs one)."""
+    if not os.path.exists("/usr/sbin/dockerd"):
+        pytest.fail("docker.io is not installed (scripts/setup.sh installs it)")
+    with server(["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none",
+                 "--storage-driver=vfs"], "/docker.sock", "dockerd's socket", 120) as sock:
+        yield sock
+
+
+def test_live_docker_version(ts, dockerd):
+    def client():
+        # Debian's client, not another one earlier on PATH
+        out = run(["/usr/bin/docker", "version", "--format", "{{.Server.Version}}"])
+        assert out.stdout.strip()
+    pcap = capture_around(ts, "live-docker.pcapng", [dockerd], client)
+    check(ts, "docker", pcap, [
+        {"filter": "http.request", "fields": ["http.request.method", "unix.role",
+                                              "unix.task.comm"],
+         "includes": [["HEAD", "1", "docker"], ["GET", "1", "docker"]]},
+        {"filter": "http.request", "fields": ["unix.role"], "rows": [["1"]]},
+        {"filter": 'http.request.uri matches "^/v[0-9.]+/version$"', "fields": ["unix.role"],
+         "rows": [["1"]]},
+        {"filter": "http.response", "fields": ["http.response.code", "unix.role"],
+         "includes": [["200", "2"]]},
+        {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
+    ], own=HTTP_OWN, decode_as=[(dockerd, "http")])
+
+
+@pytest.fixture(scope="module")
+def podman_service():
+    """podman's API service on its own socket (/run/podman/podman.sock)."""
+    if not shutil.which("podman"):
+        pytest.fail("podman is not installed (scripts/setup.sh installs it)")
+    os.makedirs("/run/podman", exist_ok=True)
+    with server(["podman", "system", "service", "--time=0"], "/podman.sock",
+                "podman's API socket") as sock:
+        yield sock
+
+
+def test_live_podman_remote_version(ts, podman_service):
+    def client():
+        out = run(["podman", "--remote", "version", "--format", "{{.Server.Version}}"])
+        assert out.stdout.strip()
+    pcap = capture_around(ts, "live-podman.pcapng", [podman_service], client)
+    check(ts, "podman", pcap, [
+        {"filter": 'http.request.uri matches "^/v[0-9.]+/libpod/"', "fields": ["unix.role"],
+         "rows": [["1"]]},
+        {"filter": "http.request", "fields": ["unix.role"], "rows": [["1"]]},
+        {"filter": "http.response", "fields": ["http.response.code", "unix.role"],
+         "includes": [["200", "2"]]},
+        {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
+    ], own=HTTP_OWN, decode_as=[(podman_service, "http")])
+
+
+@pytest.fixture(scope="module")
+def cupsd():
+    """Debian's cupsd on its own socket (/run/cups/cups.sock)."""
+    if not os.path.exists("/usr/sbin/cupsd") or not shutil.which("lpstat"):
+        pytest.fail("cups or cups-client is not installed (scripts/setup.sh installs them)")
+    with server(["cupsd", "-f"], "/cups.sock", "cupsd's socket") as sock:
+        yield sock
+
+
+def test_live_lpstat_ipp(ts, cupsd):
+    def client():
+        # CUPS-Get-Default: none is set on a fresh cupsd
+        out = run(["lpstat", "-h", cupsd, "-d"])
+        assert "system default destination" in out.stdout
+    pcap = capture_around(ts, "live-cups.pcapng", [cupsd], client)
+    check(ts, "cups", pcap, [
+        {"filter": "ipp && http.request", "fields": ["http.request.method", "ipp.operation_id",
+                                                     "unix.role", "unix.task.comm"],
+         "rows": [["POST", "0x4001", "1", "lpstat"]]},
+        {"filter": "ipp && http.response", "fields": ["http.response.code", "unix.role"],
+         "rows": [["200", "2"]]},
+        {"filter": "ipp.response_to", "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["2", "cupsd"]]},
+        {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
+    ], own=HTTP_OWN + ["ipp"], decode_as=[(cupsd, "http")])
