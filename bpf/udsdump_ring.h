@@ -39,6 +39,26 @@ struct uds_addr {
 	char name[UDS_ADDR_MAX];
 };
 
+/* Where a task lives (the record's TASK_NS / PEER_TASK_NS). */
+struct uds_task_ns {
+	__u64 cgroup_id; /* cgroup v2 id */
+	__u32 ns_pid;    /* tgid as the task's own pid namespace numbers it */
+	__u32 ns_tid;
+	__u32 pid_ns;    /* namespace inodes */
+	__u32 mnt_ns;
+};
+
+/* Where a socket and its peer live (the record's SOCK_NS): read with the
+ * names, sent with them in UDS_RING_SOCKINFO. */
+struct uds_sock_ns {
+	__u32 net_ns;
+	__u32 peer_net_ns;
+	__u32 file_dev; /* the file a path name is bound to (kernel dev_t) */
+	__u32 peer_file_dev;
+	__u64 file_ino;
+	__u64 peer_file_ino;
+};
+
 struct uds_event {
 	__u16 kind;      /* UDS_RING_DATA */
 	__u16 event;     /* enum uds_event_kind */
@@ -61,6 +81,8 @@ struct uds_event {
 	__u64 peer_task_start_ns;
 	char comm[UDS_COMM_LEN];
 	char peer_comm[UDS_COMM_LEN];
+	struct uds_task_ns ns;      /* the task's */
+	struct uds_task_ns peer_ns; /* the peer's last task's (peer_pid != 0) */
 	/* followed by data_len payload bytes; the socket's names come in
 	 * UDS_RING_SOCKINFO events, only when first seen or changed */
 };
@@ -79,6 +101,7 @@ struct uds_sockinfo_event {
 	__u64 sock_ino;
 	struct uds_addr local_addr;
 	struct uds_addr peer_addr;
+	struct uds_sock_ns ns;
 };
 
 struct uds_dest_event {

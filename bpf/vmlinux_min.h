@@ -73,8 +73,34 @@ struct cred {
 	kgid_t gid;
 } __attribute__((preserve_access_index));
 
+/* Namespaces: each is known by the inode of its ns_common. */
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct pid_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct net {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net *net;
+} __attribute__((preserve_access_index)) possible_net_t;
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __attribute__((preserve_access_index));
+
 struct upid {
 	int nr;
+	struct pid_namespace *ns;
 } __attribute__((preserve_access_index));
 
 struct pid {
@@ -141,6 +167,8 @@ struct task_struct {
 	char comm[16];
 	struct files_struct *files;
 	struct task_struct *group_leader;
+	struct pid *thread_pid;
+	struct nsproxy *nsproxy;
 } __attribute__((preserve_access_index));
 
 struct sock;
@@ -158,6 +186,7 @@ struct socket_alloc {
 
 struct sock_common {
 	unsigned short skc_family;
+	possible_net_t skc_net;
 } __attribute__((preserve_access_index));
 
 struct sock {

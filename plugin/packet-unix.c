@@ -242,6 +242,9 @@ const value_string unix_tlv_type_vals[] = {
 	{ UDS_TLV_SCM_CREDS, "SCM_CREDENTIALS" },
 	{ UDS_TLV_CMSG_RAW, "Control message" },
 	{ UDS_TLV_LOSS, "Loss" },
+	{ UDS_TLV_TASK_NS, "Task's cgroup and namespaces" },
+	{ UDS_TLV_PEER_TASK_NS, "Peer task's cgroup and namespaces" },
+	{ UDS_TLV_SOCK_NS, "Sockets' namespaces and files" },
 	{ 0, NULL }
 };
 
@@ -756,6 +759,7 @@ proto_register_unix(void)
 	    &pref_first_speaker_client);
 	unix_socket_table_register(unix_module);
 	unix_dbus_register();
+	unix_ns_register(proto_unix);
 
 	unix_path_table = register_dissector_table("unix.path", "UNIX socket path", proto_unix,
 	    FT_STRING, FALSE);

@@ -509,6 +509,25 @@ const char *unix_task_label(wmem_allocator_t *scope, const char *comm, guint32 p
 const char *unix_get_comm(wmem_allocator_t *scope, tvbuff_t *tvb, int off);
 void unix_names_init(void);
 
+/* One fixed field of a TLV value: its item, offset in the value, width and
+ * encoding. Each walker lists its fields in a table and adds them at once. */
+typedef struct {
+	int *hf;
+	int off;
+	int len;
+	guint enc;
+} unix_field_t;
+void unix_add_fields(proto_tree *sub, tvbuff_t *tvb, int voff, const unix_field_t *fields,
+    size_t n);
+gboolean unix_tlv_check_len(packet_info *pinfo, proto_tree *sub, proto_item *ti, tvbuff_t *tvb,
+    int voff, guint16 len, guint fixed, gboolean build, unix_record_t *rec);
+
+/* unix-ns.c: where each end lives (TASK_NS, PEER_TASK_NS, SOCK_NS) */
+int unix_ns_tlv_hf(guint16 type);
+void unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
+    guint16 type, int voff, guint16 len, gboolean build, unix_record_t *rec);
+void unix_ns_register(int proto);
+
 /* unix-engine.c: ENGINE records */
 int dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,
     proto_item *ti, unix_record_t *rec);

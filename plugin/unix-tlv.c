@@ -167,7 +167,7 @@ unix_tlv_hf(guint16 type)
 	case UDS_TLV_SCM_CREDS: return hf_unix_tlv_scm_creds;
 	case UDS_TLV_CMSG_RAW: return hf_unix_tlv_cmsg;
 	case UDS_TLV_LOSS: return hf_unix_tlv_loss;
-	default: return hf_unix_tlv_value;
+	default: return unix_ns_tlv_hf(type) >= 0 ? unix_ns_tlv_hf(type) : hf_unix_tlv_value;
 	}
 }
 
@@ -183,16 +183,7 @@ unix_tlv_tree(proto_tree *tree, tvbuff_t *tvb, int off, guint16 type, guint16 le
 	return ti;
 }
 
-/* One fixed field of a TLV value: its item, offset in the value, width and
- * encoding. Each walker lists its fields in a table and adds them at once. */
-typedef struct {
-	int *hf;
-	int off;
-	int len;
-	guint enc;
-} unix_field_t;
-
-static void
+void
 unix_add_fields(proto_tree *sub, tvbuff_t *tvb, int voff, const unix_field_t *fields, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -201,7 +192,7 @@ unix_add_fields(proto_tree *sub, tvbuff_t *tvb, int voff, const unix_field_t *fi
 }
 
 /* Returns FALSE when the value is shorter than its fixed part. */
-static gboolean
+gboolean
 unix_tlv_check_len(packet_info *pinfo, proto_tree *sub, proto_item *ti, tvbuff_t *tvb,
     int voff, guint16 len, guint fixed, gboolean build, unix_record_t *rec)
 {
@@ -600,6 +591,11 @@ unix_walk_value(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *
 		break;
 	case UDS_TLV_LOSS:
 		unix_walk_loss(tvb, pinfo, sub, ti, hp, voff, len, build, rec);
+		break;
+	case UDS_TLV_TASK_NS:
+	case UDS_TLV_PEER_TASK_NS:
+	case UDS_TLV_SOCK_NS:
+		unix_walk_ns(tvb, pinfo, sub, ti, type, voff, len, build, rec);
 		break;
 
 	default:

@@ -7,6 +7,7 @@
 #define UDS_BPF_LIB_ADDR_H
 
 #include "maps.h"
+#include "ns.h"
 
 static __always_inline __u64 socket_ino(struct socket *sock)
 {
@@ -120,6 +121,15 @@ static __always_inline void read_user_addr(__u64 uaddr, int alen, struct uds_add
 		}
 		out->len = n;
 	}
+}
+
+/* The names of socket sk and of its peer, and where both live. */
+static __always_inline void read_sock_names(struct sock *sk, struct sock *peer,
+					    struct uds_sockinfo_event *info)
+{
+	read_sock_addr(sk, &info->local_addr);
+	read_sock_addr(peer, &info->peer_addr);
+	read_sock_ns(sk, peer, &info->ns);
 }
 
 #endif /* UDS_BPF_LIB_ADDR_H */

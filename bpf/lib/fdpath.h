@@ -130,13 +130,16 @@ static __always_inline void describe_fd(struct task_struct *task, int fd, struct
 	}
 	if (fi->file_kind != UDS_FILE_REGULAR && fi->file_kind != UDS_FILE_DIRECTORY &&
 	    fi->file_kind != UDS_FILE_CHARDEV && fi->file_kind != UDS_FILE_BLOCKDEV) {
-		/* The kernel's own name: "[eventfd]", "memfd:x"... */
-		struct qstr q = BPF_CORE_READ(d, d_name);
-		__u32 l = q.len;
+		/* The kernel's own name: "[eventfd]", "memfd:x"... (read
+		 * field by field: a whole qstr on the stack would put this
+		 * step's frame over 64 bytes, and the deepest call chain of
+		 * the syscall rung past 6.1's 512) */
+		__u32 l = BPF_CORE_READ(d, d_name.len);
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 		if (l > UDS_FD_PATH_MAX - 1)
 			l = UDS_FD_PATH_MAX - 1;
 		BOUND(l, UDS_FD_PATH_MAX - 1);
-		bpf_probe_read_kernel(fi->path, l, q.name);
+		bpf_probe_read_kernel(fi->path, l, name);
 		fi->path_len = l;
 		return;
 	}

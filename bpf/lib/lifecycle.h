@@ -36,8 +36,7 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 		return;
 	struct uds_event *ev = &s->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
-	read_sock_addr(sk, &s->info.local_addr);
-	read_sock_addr(peer, &s->info.peer_addr);
+	read_sock_names(sk, peer, &s->info);
 	if (!sock_path_ok(sk, peer, &s->info))
 		return;
 	emit_sockinfo(s, ino);

@@ -46,6 +46,7 @@ struct task_ident {
 	__u32 tid;
 	__u64 start_ns;
 	char comm[UDS_COMM_LEN];
+	struct uds_task_ns ns; /* read again when the task or its cgroup changes */
 };
 
 /* Everything kept per socket: one lookup per message. */

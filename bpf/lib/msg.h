@@ -50,8 +50,7 @@ static __always_inline bool refresh_names(struct data_scratch *s, struct sock_st
 	if (state->names_read && state->local_addr_ptr == local_addr_ptr &&
 	    state->peer_sk_ptr == (__u64)peer && state->peer_addr_ptr == peer_addr_ptr)
 		return false;
-	read_sock_addr(sk, &s->info.local_addr);
-	read_sock_addr(peer, &s->info.peer_addr);
+	read_sock_names(sk, peer, &s->info);
 	state->path_ok = sock_path_ok(sk, peer, &s->info);
 	state->local_addr_ptr = local_addr_ptr;
 	state->peer_sk_ptr = (__u64)peer;
@@ -198,10 +197,8 @@ static __always_inline void emit_side_events(struct data_scratch *s, struct sock
 					     const struct msg_call *call, bool recv)
 {
 	if (!state->info_sent) {
-		if (!names_in_scratch) {
-			read_sock_addr(sk, &s->info.local_addr);
-			read_sock_addr(peer, &s->info.peer_addr);
-		}
+		if (!names_in_scratch)
+			read_sock_names(sk, peer, &s->info);
 		state->info_sent = emit_sockinfo(s, ino);
 	}
 	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
@@ -446,9 +443,10 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	ev->peer_tid = (__u32)pid_tgid;
 	ev->peer_task_start_ns = BPF_CORE_READ(CURRENT_TASK(), group_leader, start_boottime);
 	bpf_get_current_comm(ev->peer_comm, sizeof(ev->peer_comm));
+	ev->ns = state->last.ns;
+	read_task_ns(CURRENT_TASK(), bpf_get_current_cgroup_id(), &ev->peer_ns);
 	/* names of the writer (this record's socket) and of the reader */
-	read_sock_addr(BPF_CORE_READ((struct unix_sock *)sk, peer), &s->info.local_addr);
-	read_sock_addr(sk, &s->info.peer_addr);
+	read_sock_names(BPF_CORE_READ((struct unix_sock *)sk, peer), sk, &s->info);
 	emit_sockinfo(s, wino);
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);

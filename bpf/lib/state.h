@@ -9,6 +9,7 @@
 
 #include "maps.h"
 #include "addr.h"
+#include "ns.h"
 
 /* The state of socket sk (inode ino), created if new and asked for.
  * With cfg.sk_storage, sk must be a socket pointer the verifier trusts:
@@ -65,14 +66,16 @@ static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino
 						      struct task_struct *task, const bool trusted_sk)
 {
 	struct sock_state *st = state_of(sk, ino, true, trusted_sk);
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
 
 	if (!st)
 		return NULL;
-	if (st->last.pid != pid || st->last.tid != tid) {
+	if (st->last.pid != pid || st->last.tid != tid || st->last.ns.cgroup_id != cgroup_id) {
 		st->last.pid = pid;
 		st->last.tid = tid;
 		st->last.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 		bpf_get_current_comm(st->last.comm, sizeof(st->last.comm));
+		read_task_ns(task, cgroup_id, &st->last.ns);
 	}
 	return st;
 }
@@ -89,6 +92,7 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	/* touch_state() has just made the current task this socket's last */
 	ev->task_start_ns = me->last.start_ns;
 	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
+	ev->ns = me->last.ns;
 	/* SO_PEERCRED: set at connect and never changed in place, so read
 	 * its values again only when the kernel objects change. */
 	struct pid *ppid = KREAD(struct sock, sk, sk_peer_pid);
@@ -108,6 +112,7 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	ev->peer_tid = 0;
 	ev->peer_task_start_ns = 0;
 	ev->peer_comm[0] = 0;
+	__builtin_memset(&ev->peer_ns, 0, sizeof(ev->peer_ns));
 	if (peer_ino) {
 		struct sock_state *ps = peer_state_of(sk, peer_ino, trusted_sk);
 		if (ps && ps->last.pid) {
@@ -115,6 +120,7 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 			ev->peer_tid = ps->last.tid;
 			ev->peer_task_start_ns = ps->last.start_ns;
 			__builtin_memcpy(ev->peer_comm, ps->last.comm, UDS_COMM_LEN);
+			ev->peer_ns = ps->last.ns;
 		}
 	}
 }

@@ -103,7 +103,12 @@ enum uds_tlv_type {
 	UDS_TLV_ENGINE_BLIND = 16,   /* what the rung does not see, text */
 	UDS_TLV_ENGINE_VERSION = 17, /* udsdump version, text */
 	UDS_TLV_ENGINE_REASON = 18,  /* why not the fastest rung, text */
-	UDS_TLV_MAX = 18,
+	/* Containers: where each end lives (DATA, RECV and lifecycle records) */
+	UDS_TLV_TASK_NS = 19,      /* TASK's cgroup and namespaces: see below */
+	UDS_TLV_PEER_TASK_NS = 20, /* the same for PEER_TASK's task */
+	UDS_TLV_SOCK_NS = 21,      /* both sockets' network namespaces and bound
+				      files: see below */
+	UDS_TLV_MAX = 21,
 };
 
 /* ENGINE_MISSING: where the feature went. */
@@ -122,6 +127,9 @@ enum uds_missing_source {
 #define UDS_TLV_CMSG_RAW_FIXED_LEN 8
 #define UDS_TLV_LOSS_LEN 32
 #define UDS_TLV_ENGINE_MISSING_FIXED_LEN 2 /* then name, reason */
+#define UDS_TLV_TASK_NS_LEN 24
+#define UDS_TLV_PEER_TASK_NS_LEN 24
+#define UDS_TLV_SOCK_NS_LEN 32
 
 enum uds_addr_kind {
 	UDS_ADDR_UNNAMED = 0,
@@ -223,6 +231,32 @@ enum uds_file_kind {
 #define UDS_PEER_TASK_OFF_START_NS 8
 #define UDS_PEER_TASK_OFF_SOURCE 16
 #define UDS_PEER_TASK_OFF_COMM 20
+
+/*
+ * UDS_TLV_TASK_NS and UDS_TLV_PEER_TASK_NS value (24 bytes): u64 cgroup_id
+ * (cgroup v2: the inode of the cgroup's directory), u32 ns_pid and u32
+ * ns_tid (as the task's own pid namespace numbers them), u32 pid_ns and
+ * u32 mnt_ns (namespace inodes, as /proc/PID/ns/ links show them).
+ */
+#define UDS_TASK_NS_OFF_CGROUP_ID 0
+#define UDS_TASK_NS_OFF_NS_PID 8
+#define UDS_TASK_NS_OFF_NS_TID 12
+#define UDS_TASK_NS_OFF_PID_NS 16
+#define UDS_TASK_NS_OFF_MNT_NS 20
+
+/*
+ * UDS_TLV_SOCK_NS value (32 bytes): u32 net_ns and u32 peer_net_ns (the
+ * network namespace each socket was made in), u32 file_dev and u32
+ * peer_file_dev (kernel encoding: major << 20 | minor), u64 file_ino and
+ * u64 peer_file_ino: the file each socket's path name is bound to (0 for
+ * none: unnamed, abstract, or no peer).
+ */
+#define UDS_SOCK_NS_OFF_NET_NS 0
+#define UDS_SOCK_NS_OFF_PEER_NET_NS 4
+#define UDS_SOCK_NS_OFF_FILE_DEV 8
+#define UDS_SOCK_NS_OFF_PEER_FILE_DEV 12
+#define UDS_SOCK_NS_OFF_FILE_INO 16
+#define UDS_SOCK_NS_OFF_PEER_FILE_INO 24
 
 #define UDS_ADDR_OFF_KIND 0 /* LOCAL_ADDR, PEER_ADDR, DEST_ADDR */
 #define UDS_ADDR_OFF_NAME 1

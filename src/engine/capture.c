@@ -447,6 +447,7 @@ static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
 	*k = (gint64)e->sock_ino;
 	n->local = e->local_addr;
 	n->peer = e->peer_addr;
+	n->ns = e->ns;
 	uds_sock_names_encode(n);
 	g_hash_table_replace(c->names, k, n);
 }

@@ -143,6 +143,24 @@ size_t uds_fd_display_name(const struct uds_fd_info *fi, char *out, size_t cap)
 	return (size_t)r >= cap ? cap - 1 : (size_t)r;
 }
 
+/* SOCK_NS, when the kernel told anything of it. */
+static void put_sock_ns(struct out *o, const struct uds_sock_ns *ns)
+{
+	uint8_t *v;
+
+	if (!ns->net_ns && !ns->peer_net_ns && !ns->file_ino && !ns->peer_file_ino)
+		return;
+	v = tlv_value(o, UDS_TLV_SOCK_NS, UDS_TLV_SOCK_NS_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_SOCK_NS_OFF_NET_NS, ns->net_ns);
+	set_u32(v + UDS_SOCK_NS_OFF_PEER_NET_NS, ns->peer_net_ns);
+	set_u32(v + UDS_SOCK_NS_OFF_FILE_DEV, ns->file_dev);
+	set_u32(v + UDS_SOCK_NS_OFF_PEER_FILE_DEV, ns->peer_file_dev);
+	set_u64(v + UDS_SOCK_NS_OFF_FILE_INO, ns->file_ino);
+	set_u64(v + UDS_SOCK_NS_OFF_PEER_FILE_INO, ns->peer_file_ino);
+}
+
 void uds_sock_names_encode(struct uds_sock_names *n)
 {
 	struct out o = { .p = n->tlv, .cap = sizeof(n->tlv) };
@@ -150,6 +168,7 @@ void uds_sock_names_encode(struct uds_sock_names *n)
 	if (n->local.kind != UDS_ADDR_UNNAMED)
 		put_addr(&o, UDS_TLV_LOCAL_ADDR, &n->local);
 	put_addr(&o, UDS_TLV_PEER_ADDR, &n->peer);
+	put_sock_ns(&o, &n->ns);
 	n->tlv_len = o.overflow ? 0 : (uint16_t)o.len;
 }
 
@@ -229,6 +248,23 @@ static void put_peer_task(struct out *o, uint32_t pid, uint32_t tid, uint64_t st
 	set_comm(v + UDS_PEER_TASK_OFF_COMM, comm);
 }
 
+/* TASK_NS or PEER_TASK_NS, when the kernel read them. */
+static void put_task_ns(struct out *o, uint16_t type, const struct uds_task_ns *ns)
+{
+	uint8_t *v;
+
+	if (!ns->cgroup_id && !ns->mnt_ns && !ns->pid_ns)
+		return;
+	v = tlv_value(o, type, UDS_TLV_TASK_NS_LEN);
+	if (!v)
+		return;
+	set_u64(v + UDS_TASK_NS_OFF_CGROUP_ID, ns->cgroup_id);
+	set_u32(v + UDS_TASK_NS_OFF_NS_PID, ns->ns_pid);
+	set_u32(v + UDS_TASK_NS_OFF_NS_TID, ns->ns_tid);
+	set_u32(v + UDS_TASK_NS_OFF_PID_NS, ns->pid_ns);
+	set_u32(v + UDS_TASK_NS_OFF_MNT_NS, ns->mnt_ns);
+}
+
 static void put_stream(struct out *o, const struct uds_event *ev)
 {
 	uint8_t *v = tlv_value(o, UDS_TLV_STREAM, UDS_TLV_STREAM_LEN);
@@ -277,14 +313,17 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 	begin(&o, (uint8_t)ev->event, flags);
 
 	put_socket(&o, ev);
-	if (ev->pid)
+	if (ev->pid) {
 		put_task(&o, ev);
+		put_task_ns(&o, UDS_TLV_TASK_NS, &ev->ns);
+	}
 	if (ev->peercred_pid || ev->peercred_uid != 0xffffffffu)
 		put_peer_cred(&o, ev);
-	if (ev->peer_pid)
+	if (ev->peer_pid) {
 		put_peer_task(&o, ev->peer_pid, ev->peer_tid, ev->peer_task_start_ns, UDS_PEER_SRC_KERNEL_LAST_SEEN,
 			      ev->peer_comm);
-	else if (hint && hint->pid)
+		put_task_ns(&o, UDS_TLV_PEER_TASK_NS, &ev->peer_ns);
+	} else if (hint && hint->pid)
 		put_peer_task(&o, hint->pid, 0, 0, UDS_PEER_SRC_PROCFS, hint->comm);
 
 	if (names && names->tlv_len)

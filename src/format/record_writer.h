@@ -16,19 +16,21 @@
 	 UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_TASK_LEN + 3 * (1 + UDS_ADDR_MAX + 4) +     \
 	 UDS_TLV_STREAM_LEN + UDS_TLV_SCM_CREDS_LEN + 4 +                                  \
 	 UDS_FD_MAX * (4 + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32) +       \
-	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX))
+	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX) +                          \
+	 2 * (4 + UDS_TLV_TASK_NS_LEN) + 4 + UDS_TLV_SOCK_NS_LEN)
 
-/* A socket's names, as the last SOCKINFO event for it said, and their
- * LOCAL_ADDR/PEER_ADDR TLVs encoded once (uds_sock_names_encode), since
- * every record of the socket repeats them. */
+/* A socket's names and where it lives, as the last SOCKINFO event for it
+ * said, and their LOCAL_ADDR/PEER_ADDR/SOCK_NS TLVs encoded once
+ * (uds_sock_names_encode), since every record of the socket repeats them. */
 struct uds_sock_names {
 	struct uds_addr local;
 	struct uds_addr peer;
+	struct uds_sock_ns ns;
 	uint16_t tlv_len;
-	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX)];
+	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX) + UDS_TLV_HDR_LEN + UDS_TLV_SOCK_NS_LEN];
 };
 
-/* Fill n->tlv/tlv_len from n->local and n->peer. */
+/* Fill n->tlv/tlv_len from n->local, n->peer and n->ns. */
 void uds_sock_names_encode(struct uds_sock_names *n);
 
 /* Peer process learned in user space (like ss -p), when the kernel had none. */

@@ -229,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctl[0] & 4) {
 		take(&data, &size, &names.local, sizeof(names.local));
 		take(&data, &size, &names.peer, sizeof(names.peer));
+		take(&data, &size, &names.ns, sizeof(names.ns));
 		uds_sock_names_encode(&names);
 	}
 	if (ctl[0] & 8)

@@ -27,7 +27,7 @@ from udsrec import (  # noqa: E402,F401
     SOCK_SEQPACKET, SOCK_STREAM, SYSCALL_NUMBERS, T_CMSG_RAW, T_DEST_ADDR, T_ENGINE_BLIND,
     T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
     T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
-    T_SOCKET, T_STREAM, T_TASK, OFF, TLV_MIN_LEN)
+    T_SOCKET, T_STREAM, T_TASK, T_TASK_NS, T_PEER_TASK_NS, T_SOCK_NS, OFF, TLV_MIN_LEN)
 from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
 # The names the plugin tests use for some of them.
@@ -74,7 +74,8 @@ def fixed(name, fields, rest=b""):
     t = {"SOCKET": T_SOCKET, "TASK": T_TASK, "PEER_CRED": T_PEER_CRED,
          "PEER_TASK": T_PEER_TASK, "ADDR": T_LOCAL_ADDR, "STREAM": T_STREAM,
          "SCM_RIGHTS_FD": T_SCM_RIGHTS_FD, "SCM_CREDS": T_SCM_CREDS, "CMSG_RAW": T_CMSG_RAW,
-         "LOSS": T_LOSS, "ENGINE_MISSING": T_ENGINE_MISSING}[name]
+         "LOSS": T_LOSS, "ENGINE_MISSING": T_ENGINE_MISSING, "TASK_NS": T_TASK_NS,
+         "SOCK_NS": T_SOCK_NS}[name]
     v = bytearray(TLV_MIN_LEN[t])
     for field, fmt, value in fields:
         struct.pack_into("<" + fmt, v, OFF[name][field], value)
@@ -118,6 +119,19 @@ class Record:
         return self.add(T_TASK, fixed("TASK", [
             ("pid", "I", pid), ("tid", "I", tid), ("uid", "I", uid), ("gid", "I", gid),
             ("start_ns", "Q", start_ns), ("comm", "16s", comm16(comm))]))
+
+    def task_ns(self, cgroup_id, ns_pid, ns_tid, pid_ns, mnt_ns, t=T_TASK_NS):
+        """TASK_NS (or, with t=T_PEER_TASK_NS, the peer's)."""
+        return self.add(t, fixed("TASK_NS", [
+            ("cgroup_id", "Q", cgroup_id), ("ns_pid", "I", ns_pid), ("ns_tid", "I", ns_tid),
+            ("pid_ns", "I", pid_ns), ("mnt_ns", "I", mnt_ns)]))
+
+    def sock_ns(self, net_ns, peer_net_ns=0, file=(0, 0), peer_file=(0, 0)):
+        """SOCK_NS; file and peer_file: (dev, inode)."""
+        return self.add(T_SOCK_NS, fixed("SOCK_NS", [
+            ("net_ns", "I", net_ns), ("peer_net_ns", "I", peer_net_ns),
+            ("file_dev", "I", file[0]), ("peer_file_dev", "I", peer_file[0]),
+            ("file_ino", "Q", file[1]), ("peer_file_ino", "Q", peer_file[1])]))
 
     def peer_cred(self, pid, uid=0, gid=0):
         return self.add(T_PEER_CRED, fixed("PEER_CRED", [

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * unix-ns.c: where each end lives (doc/FORMAT.md TASK_NS, PEER_TASK_NS,
+ * SOCK_NS): the cgroup and namespaces of the task and of the peer's task,
+ * the network namespace of both sockets and the files their path names
+ * are bound to. A container user knows a process by these, and two
+ * sockets that share a name in two namespaces are told apart by them.
+ */
+
+#include "packet-unix.h"
+
+static int hf_tlv_task_ns = -1;
+static int hf_tlv_peer_task_ns = -1;
+static int hf_tlv_sock_ns = -1;
+
+static int hf_cgroup = -1;
+static int hf_nspid = -1;
+static int hf_nstid = -1;
+static int hf_pidns = -1;
+static int hf_mntns = -1;
+static int hf_peer_cgroup = -1;
+static int hf_peer_nspid = -1;
+static int hf_peer_nstid = -1;
+static int hf_peer_pidns = -1;
+static int hf_peer_mntns = -1;
+
+static int hf_netns = -1;
+static int hf_peer_netns = -1;
+static int hf_file_dev = -1;
+static int hf_peer_file_dev = -1;
+static int hf_file_ino = -1;
+static int hf_peer_file_ino = -1;
+
+static const unix_field_t task_ns_fields[] = {
+	{ &hf_cgroup, UDS_TASK_NS_OFF_CGROUP_ID, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_nspid, UDS_TASK_NS_OFF_NS_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_nstid, UDS_TASK_NS_OFF_NS_TID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_pidns, UDS_TASK_NS_OFF_PID_NS, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_mntns, UDS_TASK_NS_OFF_MNT_NS, 4, ENC_LITTLE_ENDIAN },
+};
+
+static const unix_field_t peer_task_ns_fields[] = {
+	{ &hf_peer_cgroup, UDS_TASK_NS_OFF_CGROUP_ID, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_nspid, UDS_TASK_NS_OFF_NS_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_nstid, UDS_TASK_NS_OFF_NS_TID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_pidns, UDS_TASK_NS_OFF_PID_NS, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_mntns, UDS_TASK_NS_OFF_MNT_NS, 4, ENC_LITTLE_ENDIAN },
+};
+
+static const unix_field_t sock_ns_fields[] = {
+	{ &hf_netns, UDS_SOCK_NS_OFF_NET_NS, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_netns, UDS_SOCK_NS_OFF_PEER_NET_NS, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_file_dev, UDS_SOCK_NS_OFF_FILE_DEV, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_file_dev, UDS_SOCK_NS_OFF_PEER_FILE_DEV, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_file_ino, UDS_SOCK_NS_OFF_FILE_INO, 8, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_file_ino, UDS_SOCK_NS_OFF_PEER_FILE_INO, 8, ENC_LITTLE_ENDIAN },
+};
+
+/* The tree item of a TLV of this file, or -1. */
+int
+unix_ns_tlv_hf(guint16 type)
+{
+	switch (type) {
+	case UDS_TLV_TASK_NS: return hf_tlv_task_ns;
+	case UDS_TLV_PEER_TASK_NS: return hf_tlv_peer_task_ns;
+	case UDS_TLV_SOCK_NS: return hf_tlv_sock_ns;
+	default: return -1;
+	}
+}
+
+static void
+unix_walk_task_ns(tvbuff_t *tvb, proto_tree *sub, proto_item *ti, int voff,
+    const unix_field_t *fields)
+{
+	unix_add_fields(sub, tvb, voff, fields, G_N_ELEMENTS(task_ns_fields));
+	proto_item_append_text(ti, ": cgroup %" PRIu64 ", pid %u tid %u in pid:[%u], mnt:[%u]",
+	    tvb_get_letoh64(tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID),
+	    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_NS_PID),
+	    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_NS_TID),
+	    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_PID_NS),
+	    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_MNT_NS));
+}
+
+static void
+unix_walk_sock_ns(tvbuff_t *tvb, proto_tree *sub, proto_item *ti, int voff)
+{
+	guint32 net = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_NET_NS);
+	guint64 file = tvb_get_letoh64(tvb, voff + UDS_SOCK_NS_OFF_FILE_INO);
+
+	unix_add_fields(sub, tvb, voff, sock_ns_fields, G_N_ELEMENTS(sock_ns_fields));
+	proto_item_append_text(ti, ": net:[%u]", net);
+	if (file)
+		proto_item_append_text(ti, ", bound to inode %" PRIu64, file);
+}
+
+/* TASK_NS, PEER_TASK_NS or SOCK_NS (the walker of unix-tlv.c calls it). */
+void
+unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
+    guint16 type, int voff, guint16 len, gboolean build, unix_record_t *rec)
+{
+	guint fixed = type == UDS_TLV_SOCK_NS ? UDS_TLV_SOCK_NS_LEN : UDS_TLV_TASK_NS_LEN;
+
+	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, fixed, build, rec) || !build)
+		return;
+	if (type == UDS_TLV_SOCK_NS)
+		unix_walk_sock_ns(tvb, sub, ti, voff);
+	else
+		unix_walk_task_ns(tvb, sub, ti, voff,
+		    type == UDS_TLV_TASK_NS ? task_ns_fields : peer_task_ns_fields);
+}
+
+void
+unix_ns_register(int proto)
+{
+	static hf_register_info hf[] = {
+		{ &hf_tlv_task_ns, { "Task's cgroup and namespaces", "unix.task_ns", FT_NONE,
+		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_tlv_peer_task_ns, { "Peer task's cgroup and namespaces", "unix.peer_task_ns",
+		    FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_tlv_sock_ns, { "Sockets' namespaces and files", "unix.sock_ns", FT_NONE,
+		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_cgroup, { "Cgroup ID", "unix.cgroup", FT_UINT64, BASE_DEC, NULL, 0x0,
+		    "The task's cgroup v2 id (the inode of its cgroup directory)", HFILL } },
+		{ &hf_nspid, { "PID in its namespace", "unix.nspid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "The process as its own pid namespace numbers it", HFILL } },
+		{ &hf_nstid, { "TID in its namespace", "unix.nstid", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    NULL, HFILL } },
+		{ &hf_pidns, { "PID namespace", "unix.pidns", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Inode of the task's pid namespace (/proc/PID/ns/pid)", HFILL } },
+		{ &hf_mntns, { "Mount namespace", "unix.mntns", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Inode of the task's mount namespace (/proc/PID/ns/mnt)", HFILL } },
+		{ &hf_peer_cgroup, { "Peer cgroup ID", "unix.peer_task.cgroup", FT_UINT64, BASE_DEC, NULL,
+		    0x0, NULL, HFILL } },
+		{ &hf_peer_nspid, { "Peer PID in its namespace", "unix.peer_task.nspid", FT_UINT32,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_peer_nstid, { "Peer TID in its namespace", "unix.peer_task.nstid", FT_UINT32,
+		    BASE_DEC, NULL, 0x0, NULL, HFILL } },
+		{ &hf_peer_pidns, { "Peer PID namespace", "unix.peer_task.pidns", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_peer_mntns, { "Peer mount namespace", "unix.peer_task.mntns", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_netns, { "Network namespace", "unix.netns", FT_UINT32, BASE_DEC, NULL, 0x0,
+		    "Inode of the network namespace the socket was made in", HFILL } },
+		{ &hf_peer_netns, { "Peer network namespace", "unix.peer_netns", FT_UINT32, BASE_DEC,
+		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_file_dev, { "Bound file's device", "unix.file_dev", FT_UINT32, BASE_HEX, NULL,
+		    0x0, "Kernel encoding: major << 20 | minor", HFILL } },
+		{ &hf_peer_file_dev, { "Peer's bound file's device", "unix.peer_file_dev", FT_UINT32,
+		    BASE_HEX, NULL, 0x0, NULL, HFILL } },
+		{ &hf_file_ino, { "Bound file's inode", "unix.file_inode", FT_UINT64, BASE_DEC, NULL,
+		    0x0, "The file the socket's path name is bound to", HFILL } },
+		{ &hf_peer_file_ino, { "Peer's bound file's inode", "unix.peer_file_inode",
+		    FT_UINT64, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+	};
+	proto_register_field_array(proto, hf, array_length(hf));
+}

@@ -1,0 +1,138 @@
+"""Issue 18: where each end lives, with real namespaces and cgroups.
+
+Each case runs tests/senders/ns_pair.py (a server and its client on one
+stream socket) inside namespaces made by unshare(1), or in a cgroup this
+test makes under cgroup2, captured from the host. The facts expected come
+from the programs themselves (/proc/self/ns/*, getpid(), stat of the
+socket file, the cgroup directory's inode), never from the capture. Every
+pair that shares a name is told apart, byte-exact, in the records
+(tests/udsrec.py) and in tshark's fields.
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+import udsrec
+from lib.capture import udsdump_capture
+from lib.paths import PYTHON, sender
+
+pytestmark = pytest.mark.live
+
+NS_PAIR = sender("ns_pair.py")
+
+
+def capture(ts, name, args, runs):
+    """udsdump -w NAME ARGS around the commands of runs, one after the
+    other, each kept alive (and its namespaces with it) until all have
+    run; returns the capture and what each run printed (its JSON line)."""
+    out = os.path.join(ts.captures, name)
+    logs, procs = [], []
+    try:
+        with udsdump_capture(out, args).start():
+            for cmd in runs:
+                p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+                procs.append(p)
+                line = p.stdout.readline()
+                assert line, "%s printed nothing (exit %s)" % (cmd, p.poll())
+                logs.append(json.loads(line))
+    finally:
+        for p in procs:
+            p.stdin.close()
+            assert p.wait(timeout=30) == 0
+    return out, logs
+
+
+def data_by_inode(pcap):
+    recs = [r for r in udsrec.read_capture(pcap).records if r.event == udsrec.EV_DATA]
+    by = {}
+    for r in recs:
+        by.setdefault(r.socket.inode, []).append(r)
+    return by
+
+
+def check_end(recs, end, text):
+    """The records of one end's socket: its bytes, its task as the host and
+    its own namespace see it, its namespaces."""
+    assert recs, "no record of socket %d" % end["inode"]
+    assert b"".join(r.payload for r in recs) == text.encode()
+    for r in recs:
+        assert r.task.pid == end["host_pid"]
+        ns = r.task_ns
+        assert ns is not None, "no TASK_NS"
+        assert (ns.ns_pid, ns.pid_ns, ns.mnt_ns) == \
+            (end["nspid"], end["ns"]["pid"], end["ns"]["mnt"]), ns
+        assert r.sock_ns is not None and r.sock_ns.net_ns == end["ns"]["net"], r.sock_ns
+
+
+def check_pair(by, log):
+    c, s = log["client"], log["server"]
+    check_end(by.get(c["inode"]), c, log["received"])
+    check_end(by.get(s["inode"]), s, c["reply"])
+
+
+def test_two_network_namespaces_one_abstract_name(ts):
+    """Two containers' worth of network namespaces, each binding @name:
+    two sockets, each pair with its own bytes and its own net_ns."""
+    name = "@udsdump-ns-%d" % os.getpid()
+    runs = [["unshare", "-n", PYTHON, NS_PAIR, name, "from netns %d" % i] for i in (1, 2)]
+    pcap, logs = capture(ts, "two-netns.pcapng", ["--path", name], runs)
+    nets = [l["server"]["ns"]["net"] for l in logs]
+    assert nets[0] != nets[1]
+    by = data_by_inode(pcap)
+    for log in logs:
+        check_pair(by, log)
+    # tshark: a display filter on the name and the namespace selects one pair
+    for log, net in zip(logs, nets):
+        rows = ts.fields(pcap, ["unix.netns", "data.data"],
+                         'unix.path == "%s" && unix.netns == %d && data' % (name, net))
+        got = {bytes.fromhex(p.replace(":", "")).decode() for _, p in rows}
+        assert got == {log["received"], log["client"]["reply"]}, rows
+
+
+def test_two_mount_namespaces_one_path(ts, tmp_path):
+    """/x.sock on two private tmpfs mounts at one directory: two files the
+    host cannot see (same inode number, different devices), each pair's
+    records naming its own file and mount namespace."""
+    d = str(tmp_path / "mnt")
+    os.makedirs(d)
+    path = d + "/x.sock"
+    runs = [["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$1" && exec "$2" "$3" "$4" "$5"',
+             "sh", d, PYTHON, NS_PAIR, path, "from mntns %d" % i] for i in (1, 2)]
+    pcap, logs = capture(ts, "two-mntns.pcapng", ["--path", path], runs)
+    assert logs[0]["server"]["ns"]["mnt"] != logs[1]["server"]["ns"]["mnt"]
+    assert logs[0]["file"] != logs[1]["file"], "the two files are one"
+    by = data_by_inode(pcap)
+    for log in logs:
+        check_pair(by, log)
+        f = log["file"]
+        for r in by[log["server"]["inode"]]:
+            assert (r.sock_ns.file_ino, r.sock_ns.file_dev) == (f["inode"], f["dev"])
+        for r in by[log["client"]["inode"]]:
+            assert (r.sock_ns.peer_file_ino, r.sock_ns.peer_file_dev) == (f["inode"], f["dev"])
+        rows = ts.fields(pcap, ["unix.mntns"], "unix.file_inode == %d && unix.file_dev == %d"
+                         % (f["inode"], f["dev"]))
+        assert {r[0] for r in rows} == {str(log["server"]["ns"]["mnt"])}, rows
+
+
+def test_pid_namespace_numbers(ts):
+    """In a new pid namespace the server is pid 1 and its client pid 2:
+    the records carry both numbers, and each end's peer task's too."""
+    runs = [["unshare", "-p", "-f", PYTHON, NS_PAIR, "@udsdump-pidns-%d" % os.getpid(),
+             "from pidns"]]
+    pcap, (log,) = capture(ts, "pidns.pcapng", ["--path", "@udsdump-pidns-%d" % os.getpid()],
+                           runs)
+    assert (log["server"]["nspid"], log["client"]["nspid"]) == (1, 2)
+    by = data_by_inode(pcap)
+    check_pair(by, log)
+    # the server's reply: its peer (the client) has been seen sending
+    for r in by[log["server"]["inode"]]:
+        assert r.peer_task.pid == log["client"]["host_pid"]
+        assert r.peer_task_ns.ns_pid == 2 and r.peer_task_ns.pid_ns == log["client"]["ns"]["pid"]
+    rows = ts.fields(pcap, ["unix.task.pid", "unix.nspid", "unix.pidns"], "data")
+    assert {tuple(r) for r in rows} == {
+        (str(log[e]["host_pid"]), str(log[e]["nspid"]), str(log[e]["ns"]["pid"]))
+        for e in ("server", "client")}, rows
