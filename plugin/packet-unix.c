@@ -226,6 +226,7 @@ const value_string unix_event_vals[] = {
 	{ UDS_EV_LOSS, "LOSS" },
 	{ UDS_EV_RECV, "RECV" },
 	{ UDS_EV_ENGINE, "ENGINE" },
+	{ UDS_EV_CGROUP, "CGROUP" },
 	{ 0, NULL }
 };
 
@@ -245,6 +246,9 @@ const value_string unix_tlv_type_vals[] = {
 	{ UDS_TLV_TASK_NS, "Task's cgroup and namespaces" },
 	{ UDS_TLV_PEER_TASK_NS, "Peer task's cgroup and namespaces" },
 	{ UDS_TLV_SOCK_NS, "Sockets' namespaces and files" },
+	{ UDS_TLV_CGROUP, "Cgroup" },
+	{ UDS_TLV_CONTAINER, "Container" },
+	{ UDS_TLV_POD, "Pod" },
 	{ 0, NULL }
 };
 
@@ -338,6 +342,7 @@ unix_init(void)
 {
 	unix_analysis_init();
 	unix_names_init();
+	unix_cgroups_init();
 	unix_address_init();
 	unix_reassembly_init();
 	unix_links_init();
@@ -760,6 +765,7 @@ proto_register_unix(void)
 	unix_socket_table_register(unix_module);
 	unix_dbus_register();
 	unix_ns_register(proto_unix);
+	unix_cgroup_register(proto_unix);
 
 	unix_path_table = register_dissector_table("unix.path", "UNIX socket path", proto_unix,
 	    FT_STRING, FALSE);

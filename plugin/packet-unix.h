@@ -299,6 +299,10 @@ typedef struct {
 	gboolean has_peer_cred;
 	guint32 pc_pid, pc_uid, pc_gid;
 
+	/* TASK_NS and PEER_TASK_NS (first walk): where the two tasks live */
+	guint64 cgroup_id, pt_cgroup_id; /* 0: not known */
+	guint32 ns_pid, pt_ns_pid;
+
 	gboolean has_peer_task;
 	guint32 pt_pid, pt_tid;
 	guint64 pt_start_ns;
@@ -457,6 +461,7 @@ typedef struct {
  * for the socket's records, made once and shared by the records while they
  * stay the same, and the state that used to be looked up in several tables.
  */
+typedef struct unix_cgroup unix_cgroup_t; /* unix-cgroup.c */
 typedef struct unix_sock unix_sock_t;
 struct unix_sock {
 	guint64 inode;
@@ -466,8 +471,10 @@ struct unix_sock {
 	guint32 task_pid;
 	guint8 task_raw[UDS_COMM_LEN];
 	const char *task_comm, *task_label;
+	const unix_cgroup_t *task_cg; /* the container its label names */
 	/* Label made from the last PEER_TASK / PEER_CRED of its records. */
 	guint32 pt_pid;
+	const unix_cgroup_t *pt_cg;
 	guint8 pt_raw[UDS_COMM_LEN];
 	const char *pt_comm, *pt_label;
 	guint32 pc_pid;
@@ -521,6 +528,23 @@ void unix_add_fields(proto_tree *sub, tvbuff_t *tvb, int voff, const unix_field_
     size_t n);
 gboolean unix_tlv_check_len(packet_info *pinfo, proto_tree *sub, proto_item *ti, tvbuff_t *tvb,
     int voff, guint16 len, guint fixed, gboolean build, unix_record_t *rec);
+
+/* unix-cgroup.c: CGROUP records, and the names of cgroup ids */
+struct unix_cgroup {
+	guint64 id;
+	const char *path;      /* from the cgroup v2 root */
+	guint8 runtime, monitor;
+	const char *container; /* NULL: no container's */
+	const char *pod;
+	const char *label;     /* "short-id/" before comm[pid] in columns, or NULL */
+};
+void unix_cgroups_init(void);
+const unix_cgroup_t *unix_cgroup_of(guint64 id);
+int dissect_unix_cgroup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *unix_tree, proto_item *ti,
+    unix_record_t *rec);
+void unix_cgroup_show(proto_tree *sub, proto_item *ti, tvbuff_t *tvb, int voff, guint64 id,
+    gboolean peer);
+void unix_cgroup_register(int proto);
 
 /* unix-ns.c: where each end lives (TASK_NS, PEER_TASK_NS, SOCK_NS) */
 int unix_ns_tlv_hf(guint16 type);

@@ -182,20 +182,30 @@ unix_intern_label(char *label)
 }
 
 /*
- * "comm[pid]" for the comm[16] at off, the cached one while the comm bytes
- * and the pid stay the same; *c_comm is the comm as a string (file scope).
+ * "comm[pid]" for the comm[16] at off, or "container/comm[nspid]" when the
+ * task's cgroup (cg, from a CGROUP record) is a container's: the cached one
+ * while the comm bytes, the pid and the cgroup stay the same; *c_comm is
+ * the comm as a string (file scope).
  */
 static const char *
-unix_cached_task_label(tvbuff_t *tvb, int off, guint32 pid, guint8 *c_raw, guint32 *c_pid,
+unix_cached_task_label(tvbuff_t *tvb, int off, guint32 pid, const unix_cgroup_t *cg,
+    guint32 ns_pid, guint8 *c_raw, guint32 *c_pid, const unix_cgroup_t **c_cg,
     const char **c_comm, const char **c_label)
 {
 	const guint8 *raw = tvb_get_ptr(tvb, off, UDS_COMM_LEN);
 
-	if (!*c_label || *c_pid != pid || memcmp(c_raw, raw, UDS_COMM_LEN) != 0) {
+	if (!*c_label || *c_pid != pid || *c_cg != cg || memcmp(c_raw, raw, UDS_COMM_LEN) != 0) {
+		char *label;
 		*c_pid = pid;
+		*c_cg = cg;
 		memcpy(c_raw, raw, UDS_COMM_LEN);
 		*c_comm = unix_get_comm(wmem_file_scope(), tvb, off);
-		*c_label = unix_intern_label((char *)unix_task_label(wmem_file_scope(), *c_comm, pid));
+		if (cg && cg->label && ns_pid)
+			label = wmem_strdup_printf(wmem_file_scope(), "%s%s[%u]", cg->label, *c_comm,
+			    ns_pid);
+		else
+			label = (char *)unix_task_label(wmem_file_scope(), *c_comm, pid);
+		*c_label = unix_intern_label(label);
 	}
 	return *c_label;
 }
@@ -230,8 +240,9 @@ unix_peer_end(tvbuff_t *tvb, const unix_record_t *rec, unix_sock_t *sk, unix_soc
 	*peer_out = peer;
 	*peer_key_out = peer_key;
 	if (rec->has_peer_task) {
-		peer_label = unix_cached_task_label(tvb, rec->pt_comm_off, rec->pt_pid, sk->pt_raw,
-		    &sk->pt_pid, &sk->pt_comm, &sk->pt_label);
+		peer_label = unix_cached_task_label(tvb, rec->pt_comm_off, rec->pt_pid,
+		    unix_cgroup_of(rec->pt_cgroup_id), rec->pt_ns_pid, sk->pt_raw, &sk->pt_pid,
+		    &sk->pt_cg, &sk->pt_comm, &sk->pt_label);
 	} else if (peer && peer->sender_label) {
 		/* The task this capture last saw sending on the peer socket. */
 		peer_label = peer->sender_label;
@@ -336,8 +347,9 @@ unix_analyse(packet_info *pinfo, tvbuff_t *tvb, unix_record_t *rec)
 	rec->sock = sk;
 	this_key = sk->key;
 	if (rec->has_task) {
-		this_label = unix_cached_task_label(tvb, rec->comm_off, rec->pid, sk->task_raw,
-		    &sk->task_pid, &sk->task_comm, &sk->task_label);
+		this_label = unix_cached_task_label(tvb, rec->comm_off, rec->pid,
+		    unix_cgroup_of(rec->cgroup_id), rec->ns_pid, sk->task_raw, &sk->task_pid,
+		    &sk->task_cg, &sk->task_comm, &sk->task_label);
 		rec->comm_fs = sk->task_comm;
 	} else {
 		this_label = unix_sock_inode_label(sk);

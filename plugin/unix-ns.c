@@ -70,9 +70,11 @@ unix_ns_tlv_hf(guint16 type)
 
 static void
 unix_walk_task_ns(tvbuff_t *tvb, proto_tree *sub, proto_item *ti, int voff,
-    const unix_field_t *fields)
+    const unix_field_t *fields, gboolean peer)
 {
 	unix_add_fields(sub, tvb, voff, fields, G_N_ELEMENTS(task_ns_fields));
+	unix_cgroup_show(sub, ti, tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID,
+	    tvb_get_letoh64(tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID), peer);
 	proto_item_append_text(ti, ": cgroup %" PRIu64 ", pid %u tid %u in pid:[%u], mnt:[%u]",
 	    tvb_get_letoh64(tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID),
 	    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_NS_PID),
@@ -100,13 +102,28 @@ unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
 {
 	guint fixed = type == UDS_TLV_SOCK_NS ? UDS_TLV_SOCK_NS_LEN : UDS_TLV_TASK_NS_LEN;
 
-	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, fixed, build, rec) || !build)
+	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, fixed, build, rec))
 		return;
+	if (!build) {
+		guint64 cg = type == UDS_TLV_SOCK_NS ? 0 :
+		    tvb_get_letoh64(tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID);
+		guint32 nspid = type == UDS_TLV_SOCK_NS ? 0 :
+		    tvb_get_letohl(tvb, voff + UDS_TASK_NS_OFF_NS_PID);
+		if (type == UDS_TLV_TASK_NS) {
+			rec->cgroup_id = cg;
+			rec->ns_pid = nspid;
+		} else if (type == UDS_TLV_PEER_TASK_NS) {
+			rec->pt_cgroup_id = cg;
+			rec->pt_ns_pid = nspid;
+		}
+		return;
+	}
 	if (type == UDS_TLV_SOCK_NS)
 		unix_walk_sock_ns(tvb, sub, ti, voff);
 	else
 		unix_walk_task_ns(tvb, sub, ti, voff,
-		    type == UDS_TLV_TASK_NS ? task_ns_fields : peer_task_ns_fields);
+		    type == UDS_TLV_TASK_NS ? task_ns_fields : peer_task_ns_fields,
+		    type == UDS_TLV_PEER_TASK_NS);
 }
 
 void

@@ -398,6 +398,8 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	/* ENGINE records are not traffic: no stream, conversation or tap. */
 	if (rec.event == UDS_EV_ENGINE)
 		return dissect_unix_engine(tvb, pinfo, tree, unix_tree, ti, &rec);
+	if (rec.event == UDS_EV_CGROUP)
+		return dissect_unix_cgroup(tvb, pinfo, unix_tree, ti, &rec);
 
 	/* First walk: collect the fields. */
 	unix_walk_tlvs(tvb, pinfo, NULL, &rec, FALSE);

@@ -139,7 +139,7 @@ def doc_offsets():
                 r"`(u8|u16|u32|u64|i32|char)(?:\[(\d+)\])? ([a-z_]+)(?:\[(\d+)\])?`", value):
             fields.append(("u8" if ftype == "char" else ftype, name, int(arr or carr or 1)))
         if fields:
-            tail = re.search(r"then (?:its |the )?(data|name) bytes", value)
+            tail = re.search(r"then (?:its |the )?(data|name|path|id) bytes", value)
             offs = _offsets(fields + ([("u8", tail.group(1), 0)] if tail else []))
             doc["ADDR" if tlv == "LOCAL_ADDR" else tlv] = offs
     return doc

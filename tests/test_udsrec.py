@@ -500,7 +500,17 @@ def test_engine_record_is_no_traffic():
     assert [r.event for r in cap.records] == [9, 1]
     assert list(udsrec.data_records_by_inode(cap.records)) == [1001]
     assert udsrec.loss_totals(cap.records) == (0, 0)
-    assert udsrec.WRITER_EVENTS == {udsrec.EV_LOSS, udsrec.EV_ENGINE}
+    assert udsrec.WRITER_EVENTS == {udsrec.EV_LOSS, udsrec.EV_ENGINE, udsrec.EV_CGROUP}
+
+
+def test_cgroup_record_decodes():
+    """FORMAT.md "Cgroup records": CGROUP, CONTAINER and POD, by hand."""
+    cid = "ab" * 32
+    r = udsrec.decode_record(record(10, 0, [
+        tlv(22, struct.pack("<Q", 1234) + b"/docker/" + cid.encode()),
+        tlv(23, b"\x01\x00" + cid.encode()), tlv(24, b"0f1a-pod")], b""))
+    assert r.event_name == "CGROUP" and r.unknown_tlvs == []
+    assert r.cgroup == udsrec.CgroupInfo(1234, "/docker/" + cid, 1, 0, cid, "0f1a-pod")
 
 
 def test_unknown_event_decodes_by_number():

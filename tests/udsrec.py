@@ -177,6 +177,17 @@ class SockNs:
 
 
 @dataclasses.dataclass
+class CgroupInfo:
+    """A CGROUP record's TLVs (FORMAT.md "Cgroup records")."""
+    cgroup_id: int
+    path: str
+    runtime: int = 0  # CONTAINER's, 0 when absent
+    monitor: int = 0
+    container: str = ""
+    pod: str = ""
+
+
+@dataclasses.dataclass
 class MissingFeature:
     source: int  # MISSING_KERNEL or MISSING_WITHOUT
     name: str
@@ -222,6 +233,7 @@ class Record:
     task_ns: Optional[TaskNs] = None
     peer_task_ns: Optional[TaskNs] = None
     sock_ns: Optional[SockNs] = None
+    cgroup: Optional[CgroupInfo] = None
     unknown_tlvs: List[Tuple[int, bytes]] = dataclasses.field(
         default_factory=list)
     tlv_order: List[int] = dataclasses.field(default_factory=list)
@@ -360,6 +372,19 @@ def _fixed_tlv(rec, t, v):
         rec.sock_ns = SockNs(*_at(v, OFF["SOCK_NS"], ("net_ns", _u32), ("peer_net_ns", _u32),
                                   ("file_dev", _u32), ("peer_file_dev", _u32),
                                   ("file_ino", _u64), ("peer_file_ino", _u64)))
+    elif t == T_CGROUP:
+        o = OFF["CGROUP"]
+        info = rec.cgroup or CgroupInfo(0, "")
+        info.cgroup_id, info.path = _u64(v, o["cgroup_id"]), _text(v[o["path"]:])
+        rec.cgroup = info
+    elif t in (T_CONTAINER, T_POD):
+        info = rec.cgroup = rec.cgroup or CgroupInfo(0, "")
+        if t == T_POD:
+            info.pod = _text(v)
+        else:
+            o = OFF["CONTAINER"]
+            info.runtime, info.monitor = v[o["runtime"]], v[o["monitor"]]
+            info.container = _text(v[o["id"]:])
     elif t == T_LOSS:
         rec.loss = LossInfo(*_at(v, OFF["LOSS"], ("records", _u64), (
             "bytes", _u64), ("total_records", _u64), ("total_bytes", _u64)))

@@ -24,14 +24,15 @@ EV_CLOSE = 6
 EV_LOSS = 7
 EV_RECV = 8
 EV_ENGINE = 9
+EV_CGROUP = 10
 EVENT_NAMES = {
     EV_DATA: "DATA", EV_CONNECT: "CONNECT", EV_ACCEPT: "ACCEPT",
     EV_SOCKETPAIR: "SOCKETPAIR", EV_SHUTDOWN: "SHUTDOWN", EV_CLOSE: "CLOSE",
-    EV_LOSS: "LOSS", EV_RECV: "RECV", EV_ENGINE: "ENGINE",
+    EV_LOSS: "LOSS", EV_RECV: "RECV", EV_ENGINE: "ENGINE", EV_CGROUP: "CGROUP",
 }
 # records the writer makes itself, not from kernel events: not traffic, and
 # not counted in the ISB's isb_ifrecv ("Stream offsets, gaps and loss")
-WRITER_EVENTS = {EV_LOSS, EV_ENGINE}
+WRITER_EVENTS = {EV_LOSS, EV_ENGINE, EV_CGROUP}
 
 # flags (bit numbers in the doc, masks here)
 F_TRUNCATED = 1 << 0
@@ -79,6 +80,9 @@ T_ENGINE_REASON = 18
 T_TASK_NS = 19
 T_PEER_TASK_NS = 20
 T_SOCK_NS = 21
+T_CGROUP = 22
+T_CONTAINER = 23
+T_POD = 24
 TLV_MIN_LEN = {
     T_SOCKET: 20, T_TASK: 40, T_PEER_CRED: 12, T_PEER_TASK: 36,
     T_LOCAL_ADDR: 1, T_PEER_ADDR: 1, T_DEST_ADDR: 1, T_STREAM: 24,
@@ -86,6 +90,7 @@ TLV_MIN_LEN = {
     T_ENGINE_KERNEL: 0, T_ENGINE_RUNG: 0, T_ENGINE_MISSING: 2,
     T_ENGINE_BLIND: 0, T_ENGINE_VERSION: 0, T_ENGINE_REASON: 0,
     T_TASK_NS: 24, T_PEER_TASK_NS: 24, T_SOCK_NS: 32,
+    T_CGROUP: 8, T_CONTAINER: 2, T_POD: 0,
 }
 TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW, T_ENGINE_MISSING}
 # Where each field is: in the record header ("HDR") and in each TLV's
@@ -114,10 +119,14 @@ OFF = {
     "ENGINE_MISSING": {"source": 0, "name_len": 1, "name": 2},
     "TASK_NS": {"cgroup_id": 0, "ns_pid": 8, "ns_tid": 12, "pid_ns": 16,
                 "mnt_ns": 20},
+    "CGROUP": {"cgroup_id": 0, "path": 8},
+    "CONTAINER": {"runtime": 0, "monitor": 1, "id": 2},
     "SOCK_NS": {"net_ns": 0, "peer_net_ns": 4, "file_dev": 8,
                 "peer_file_dev": 12, "file_ino": 16, "peer_file_ino": 24},
 }
 COMM_LEN = 16
+# CONTAINER.runtime
+RUNTIMES = {1: "docker", 2: "containerd", 3: "cri-o", 4: "podman", 5: "cri"}
 # ENGINE_MISSING.source
 MISSING_KERNEL = 1
 MISSING_WITHOUT = 2

@@ -62,7 +62,8 @@ enum uds_event_kind {
 	UDS_EV_RECV = 8,       /* bytes read from a socket (receive side) */
 	UDS_EV_ENGINE = 9,     /* the engine, kernel and what it cannot see; not
 				  traffic: no SOCKET TLV, no payload */
-	UDS_EV_MAX = 9,
+	UDS_EV_CGROUP = 10,    /* a cgroup id's path and container; not traffic */
+	UDS_EV_MAX = 10,
 };
 
 /* Record flags. */
@@ -108,7 +109,11 @@ enum uds_tlv_type {
 	UDS_TLV_PEER_TASK_NS = 20, /* the same for PEER_TASK's task */
 	UDS_TLV_SOCK_NS = 21,      /* both sockets' network namespaces and bound
 				      files: see below */
-	UDS_TLV_MAX = 21,
+	/* CGROUP records only */
+	UDS_TLV_CGROUP = 22,       /* u64 cgroup_id, then the path, text */
+	UDS_TLV_CONTAINER = 23,    /* u8 runtime, u8 monitor, then the id, text */
+	UDS_TLV_POD = 24,          /* the Kubernetes pod UID, text */
+	UDS_TLV_MAX = 24,
 };
 
 /* ENGINE_MISSING: where the feature went. */
@@ -130,6 +135,8 @@ enum uds_missing_source {
 #define UDS_TLV_TASK_NS_LEN 24
 #define UDS_TLV_PEER_TASK_NS_LEN 24
 #define UDS_TLV_SOCK_NS_LEN 32
+#define UDS_TLV_CGROUP_FIXED_LEN 8    /* then the path */
+#define UDS_TLV_CONTAINER_FIXED_LEN 2 /* then the id */
 
 enum uds_addr_kind {
 	UDS_ADDR_UNNAMED = 0,
@@ -257,6 +264,13 @@ enum uds_file_kind {
 #define UDS_SOCK_NS_OFF_PEER_FILE_DEV 12
 #define UDS_SOCK_NS_OFF_FILE_INO 16
 #define UDS_SOCK_NS_OFF_PEER_FILE_INO 24
+
+/* UDS_TLV_CGROUP and UDS_TLV_CONTAINER values. */
+#define UDS_CGROUP_OFF_CGROUP_ID 0
+#define UDS_CGROUP_OFF_PATH 8
+#define UDS_CONTAINER_OFF_RUNTIME 0
+#define UDS_CONTAINER_OFF_MONITOR 1
+#define UDS_CONTAINER_OFF_ID 2
 
 #define UDS_ADDR_OFF_KIND 0 /* LOCAL_ADDR, PEER_ADDR, DEST_ADDR */
 #define UDS_ADDR_OFF_NAME 1

@@ -31,6 +31,7 @@
 
 #include "engine_load.h"
 #include "engine_record.h"
+#include "cgroup_records.h"
 #include "pcapng.h"
 #include "privs.h"
 #include "record_writer.h"
@@ -287,6 +288,7 @@ struct capture {
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
 	GHashTable *names; /* socket inode -> struct uds_sock_names */
+	struct cgroup_records *cgroups; /* which CGROUP records are due */
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
@@ -452,6 +454,22 @@ static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
 	g_hash_table_replace(c->names, k, n);
 }
 
+/* The CGROUP records due before ev's record: its task's cgroup and its
+ * peer task's, named once per file and every 10 s. */
+static void write_cgroup_records(struct capture *c, const struct uds_event *ev)
+{
+	uint64_t ids[2] = { ev->pid ? ev->ns.cgroup_id : 0, ev->peer_pid ? ev->peer_ns.cgroup_id : 0 };
+	struct uds_cgroup_facts f;
+
+	for (int i = 0; i < 2; i++) {
+		if (!cgroup_record_due(c->cgroups, ids[i], (int64_t)ev->ts_boot_ns, &f))
+			continue;
+		uint8_t *space = record_space(c);
+		write_record(c, ev->ts_boot_ns, space ? uds_record_cgroup(&f, space, c->rec_cap) : 0, 0,
+			     NULL);
+	}
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -512,6 +530,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
+	write_cgroup_records(c, ev);
 	uint8_t *space = record_space(c);
 	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
 						   extra, space, c->rec_cap)
@@ -731,6 +750,7 @@ static bool capture_init(struct capture *c, const struct capture_options *o, int
 	c->existing = read_existing_sockets();
 	c->summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c->names = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c->cgroups = cgroup_records_new(NULL);
 	c->peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c->rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
 	c->boot_to_real_ns = boot_to_realtime();
@@ -880,6 +900,7 @@ static void capture_free(struct capture *c)
 		g_free(c->dests[i]);
 	}
 	g_hash_table_destroy(c->names);
+	cgroup_records_free(c->cgroups);
 	pcapng_free(&c->w);
 	g_hash_table_destroy(c->existing);
 	g_hash_table_destroy(c->summary);

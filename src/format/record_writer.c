@@ -407,3 +407,30 @@ size_t uds_record_engine(const struct uds_engine_facts *f, uint8_t *out, size_t 
 		put_text(&o, UDS_TLV_ENGINE_REASON, f->reason);
 	return finish(&o, NULL, 0);
 }
+
+/* A CGROUP record: a cgroup id, its path and the container it is. */
+size_t uds_record_cgroup(const struct uds_cgroup_facts *f, uint8_t *out, size_t cap)
+{
+	struct out o = { .p = out, .cap = cap };
+	size_t n = strnlen(f->path, TEXT_TLV_MAX);
+	uint8_t *v;
+
+	begin(&o, UDS_EV_CGROUP, 0);
+	v = tlv_value(&o, UDS_TLV_CGROUP, UDS_CGROUP_OFF_PATH + n);
+	if (v) {
+		set_u64(v + UDS_CGROUP_OFF_CGROUP_ID, f->cgroup_id);
+		memcpy(v + UDS_CGROUP_OFF_PATH, f->path, n);
+	}
+	if (f->runtime) {
+		n = strnlen(f->container, TEXT_TLV_MAX);
+		v = tlv_value(&o, UDS_TLV_CONTAINER, UDS_CONTAINER_OFF_ID + n);
+		if (v) {
+			v[UDS_CONTAINER_OFF_RUNTIME] = f->runtime;
+			v[UDS_CONTAINER_OFF_MONITOR] = f->monitor;
+			memcpy(v + UDS_CONTAINER_OFF_ID, f->container, n);
+		}
+	}
+	if (f->pod && f->pod[0])
+		put_text(&o, UDS_TLV_POD, f->pod);
+	return finish(&o, NULL, 0);
+}

@@ -52,6 +52,19 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 			     const struct uds_cmsg_event *cm, const struct uds_peer_hint *hint,
 			     uint32_t extra_flags, uint8_t *out, size_t cap);
 
+/* What a CGROUP record says (doc/FORMAT.md, "Cgroup records"). */
+struct uds_cgroup_facts {
+	uint64_t cgroup_id;
+	const char *path;      /* "" when it could not be found */
+	uint8_t runtime;       /* CONTAINER's runtime; 0: no CONTAINER TLV */
+	uint8_t monitor;
+	const char *container; /* the container id */
+	const char *pod;       /* NULL or "": no POD TLV */
+};
+
+/* Build a CGROUP record. Returns its length, or 0 if out is too small. */
+size_t uds_record_cgroup(const struct uds_cgroup_facts *f, uint8_t *out, size_t cap);
+
 /* Build a LOSS record. */
 size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records, uint64_t total_bytes,
 		       uint8_t *out, size_t cap);

@@ -1,6 +1,6 @@
 """The C unit tests (tests/unit/*.c), built by CMake into build/tests/unit/:
 the capture-filter parser, the option table and the value parsers, the load
-ladder's choice, the ENGINE record."""
+ladder's choice, the ENGINE record, the container of a cgroup path."""
 
 import os
 import subprocess
@@ -17,6 +17,7 @@ BINARIES = {
     "test_cmdline": ("UDSDUMP_TEST_CMDLINE", 400),  # the option table, the shared value parsers
     "test_rungs": ("UDSDUMP_TEST_RUNGS", 25),  # the rung each lab kernel chooses
     "test_engine_record": ("UDSDUMP_TEST_ENGINE_RECORD", 19),  # ENGINE bytes, as FORMAT.md reads
+    "test_container": ("UDSDUMP_TEST_CONTAINER", 100),  # cgroup path -> container, real paths
 }
 
 

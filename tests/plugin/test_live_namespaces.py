@@ -136,3 +136,68 @@ def test_pid_namespace_numbers(ts):
     assert {tuple(r) for r in rows} == {
         (str(log[e]["host_pid"]), str(log[e]["nspid"]), str(log[e]["ns"]["pid"]))
         for e in ("server", "client")}, rows
+
+
+def cgroup2_mount():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a
+    hybrid host)."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            dev, mnt, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return mnt
+    pytest.fail("no cgroup2 mount: the kernel's cgroup ids need one")
+
+
+def test_cgroups_named_like_runtimes(ts, tmp_path):
+    """Each pair in a cgroup this test makes, named the way docker (systemd
+    driver) and a Kubernetes pod name theirs: every record carries the
+    cgroup's id, the inode of its directory."""
+    root = os.path.join(cgroup2_mount(), "udsdump-test-%d" % os.getpid())
+    names = ["system.slice/docker-%s.scope" % ("ab" * 32),
+             "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1234.slice/"
+             "cri-containerd-%s.scope" % ("cd" * 32)]
+    dirs = [os.path.join(root, n) for n in names]
+    made = []
+    try:
+        for d in dirs:
+            os.makedirs(d)
+            made.append(d)
+        name = "@udsdump-cg-%d" % os.getpid()
+        runs = [["sh", "-c", 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3" "$4" "$5"', "sh",
+                 d, PYTHON, NS_PAIR, "%s-%d" % (name, i), "in %s" % d.rsplit("/", 1)[1][:20]]
+                for i, d in enumerate(dirs)]
+        pcap, logs = capture(ts, "cgroups.pcapng", ["--path-prefix", name], runs)
+        by = data_by_inode(pcap)
+        named = {r.cgroup.cgroup_id: r.cgroup for r in udsrec.read_capture(pcap).records
+                 if r.event == udsrec.EV_CGROUP}
+        expect = [("docker", "ab" * 32, ""), ("containerd", "cd" * 32, "1234")]
+        for d, log, (runtime, cid, pod) in zip(dirs, logs, expect):
+            cg = os.stat(d).st_ino
+            # the CGROUP record: the path from the cgroup2 root, the container
+            info = named.get(cg)
+            assert info is not None, "no CGROUP record of %d (%s)" % (cg, d)
+            assert info.path == d[len(cgroup2_mount()):]
+            assert (udsrec.RUNTIMES[info.runtime], info.container, info.pod) == (runtime, cid, pod)
+            # columns: container/comm[nspid]
+            rows = ts.fields(pcap, ["_ws.col.Source", "unix.container", "unix.cgroup.path"],
+                             "unix.cgroup == %d && data" % cg)
+            assert {(r[0], r[1], r[2]) for r in rows} == {
+                ("%s/python3[%d]" % (cid[:12], log[e]["nspid"]), cid, info.path)
+                for e in ("client", "server")}, rows
+            check_pair(by, log)
+            for end in ("client", "server"):
+                assert {r.task_ns.cgroup_id for r in by[log[end]["inode"]]} == {cg}
+            rows = ts.fields(pcap, ["data.data"], "unix.cgroup == %d && data" % cg)
+            got = {bytes.fromhex(r[0].replace(":", "")).decode() for r in rows}
+            assert got == {log["received"], log["client"]["reply"]}, rows
+    finally:
+        for d in reversed(made):
+            while d != root and d.startswith(root):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    break
+                d = os.path.dirname(d)
+        if os.path.isdir(root):
+            os.rmdir(root)

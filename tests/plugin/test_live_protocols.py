@@ -10,16 +10,16 @@ from the client), no malformed frame, no expert error, the same on a
 second pass; and with the shipped table off, nobody else claims the bytes.
 """
 
-import contextlib
 import glob
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
+import live_servers
 import protocol_checks
+from live_servers import listening_path, run, server, wait_for
 from synth import FILE_REGULAR, FILE_SOCKET
 from lib.capture import udsdump_capture
 
@@ -27,27 +27,6 @@ pytestmark = pytest.mark.live
 
 # what the HTTP heuristic, Wireshark's HTTP dissector and its bodies claim
 HTTP_OWN = ["http", "json", "data-text-lines", "media"]
-
-
-def run(cmd, timeout=60, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                          timeout=timeout, **kw)
-
-
-def wait_for(pred, what, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def listening_path(suffix):
-    """The name a listening socket was bound to, as the kernel keeps it."""
-    out = run(["ss", "-xln"]).stdout.splitlines()[1:]
-    names = [f for line in out for f in line.split()[4:5] if f.endswith(suffix)]
-    return names[0] if names else None
 
 
 def capture_around(ts, name, paths, fn, args=()):
@@ -58,22 +37,6 @@ def capture_around(ts, name, paths, fn, args=()):
     with udsdump_capture(out, args).start():
         fn()
     return out
-
-
-@contextlib.contextmanager
-def server(cmd, suffix, what, timeout=60):
-    """A server program already listening on a socket whose name ends with
-    suffix, or cmd started until it does (and stopped after): its socket."""
-    if listening_path(suffix):
-        yield listening_path(suffix)
-        return
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: listening_path(suffix), what, timeout)
-        yield listening_path(suffix)
-    finally:
-        p.terminate()
-        p.wait(timeout=60)
 
 
 def check(ts, name, pcap, checks, own=(), decode_as=()):
@@ -362,12 +325,7 @@ def test_live_session_bus_call_passing_descriptors(ts, tmp_path):
 
 @pytest.fixture(scope="module")
 def dockerd():
-    """Debian's dockerd on its own socket (/var/run/docker.sock), with no
-    network set-up of its own (nothing here needs one)."""
-    if not os.path.exists("/usr/sbin/dockerd"):
-        pytest.fail("docker.io is not installed (scripts/setup.sh installs it)")
-    with server(["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none",
-                 "--storage-driver=vfs"], "/docker.sock", "dockerd's socket", 120) as sock:
+    with live_servers.dockerd() as sock:
         yield sock
 
 

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* nftw's FTW_ACTIONRETVAL */
+#include "cgroup_paths.h"
+
+#include <ftw.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define REWALK_NS 1000000000LL /* at most one walk a second */
+
+struct uds_cgroup_paths {
+	char *root;
+	GHashTable *by_id; /* guint64 id -> path (from the root) */
+	int64_t last_walk_ns;
+};
+
+/* nftw has no user pointer: the walk in progress. */
+static struct uds_cgroup_paths *walking;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static char *find_cgroup2_mount(void)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char dev[256], dir[4096], type[64];
+	char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2"))
+			found = g_strdup(dir);
+	fclose(f);
+	return found;
+}
+
+static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D)
+		return FTW_CONTINUE;
+	const char *rel = path + strlen(walking->root);
+	guint64 *key = g_new(guint64, 1);
+	*key = (guint64)st->st_ino;
+	g_hash_table_replace(walking->by_id, key, g_strdup(*rel ? rel : "/"));
+	return FTW_CONTINUE;
+}
+
+static void walk(struct uds_cgroup_paths *p)
+{
+	p->last_walk_ns = now_ns();
+	g_hash_table_remove_all(p->by_id);
+	walking = p;
+	nftw(p->root, visit, 16, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+	walking = NULL;
+}
+
+struct uds_cgroup_paths *uds_cgroup_paths_new(const char *root)
+{
+	struct uds_cgroup_paths *p = g_new0(struct uds_cgroup_paths, 1);
+
+	p->root = root ? g_strdup(root) : find_cgroup2_mount();
+	p->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	p->last_walk_ns = now_ns() - REWALK_NS;
+	return p;
+}
+
+void uds_cgroup_paths_free(struct uds_cgroup_paths *p)
+{
+	if (!p)
+		return;
+	g_hash_table_destroy(p->by_id);
+	g_free(p->root);
+	g_free(p);
+}
+
+const char *uds_cgroup_root(const struct uds_cgroup_paths *p)
+{
+	return p->root;
+}
+
+const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id)
+{
+	guint64 key = id;
+	const char *path;
+
+	if (!p->root || !id)
+		return NULL;
+	path = g_hash_table_lookup(p->by_id, &key);
+	if (!path && now_ns() - p->last_walk_ns >= REWALK_NS) {
+		walk(p);
+		path = g_hash_table_lookup(p->by_id, &key);
+	}
+	return path;
+}

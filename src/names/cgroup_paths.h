@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A cgroup v2 id (what bpf_get_current_cgroup_id() returns: the inode of
+ * the cgroup's directory) to its path, by walking the cgroup2 mount. The
+ * walk is cached; an id not found walks again, at most once a second, so a
+ * container started during the capture is found and a storm of short-lived
+ * cgroups costs one walk a second.
+ */
+#ifndef UDSDUMP_CGROUP_PATHS_H
+#define UDSDUMP_CGROUP_PATHS_H
+
+#include <stdint.h>
+
+struct uds_cgroup_paths;
+
+/* root: the cgroup2 mount, or NULL to find it in /proc/self/mounts. NULL
+ * result: out of memory. A host without cgroup v2 resolves nothing. */
+struct uds_cgroup_paths *uds_cgroup_paths_new(const char *root);
+void uds_cgroup_paths_free(struct uds_cgroup_paths *p);
+
+/* The path of cgroup id from the cgroup2 root ("/" for the root, "/a/b"),
+ * or NULL when it cannot be found. Valid until the next call. */
+const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id);
+
+/* The cgroup2 mount in use, or NULL. */
+const char *uds_cgroup_root(const struct uds_cgroup_paths *p);
+
+#endif /* UDSDUMP_CGROUP_PATHS_H */

@@ -1,0 +1,74 @@
+"""Issue 18 with a real container runtime: Debian's dockerd runs a
+container from an image imported from a local root filesystem (Debian's
+busybox-static; no registry, no network), whose busybox logger writes to a
+datagram socket bind-mounted from the host as its /dev/log. udsdump,
+on the host, puts the container's id (as docker names it) in the
+capture, and the columns show the task as the container sees itself.
+"""
+
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+import live_servers
+import udsrec
+from lib.capture import udsdump_capture
+
+pytestmark = pytest.mark.live
+
+IMAGE = "udsdump-test/busybox:local"
+DOCKER = "/usr/bin/docker"  # Debian's client, not another one earlier on PATH
+
+
+@pytest.fixture(scope="module")
+def docker_image(tmp_path_factory):
+    """A one-binary image: /bin/busybox (static), /bin/sh and /bin/logger."""
+    if not os.path.exists("/bin/busybox"):
+        pytest.fail("busybox-static is not installed (scripts/setup.sh installs it)")
+    with live_servers.dockerd():
+        tar = str(tmp_path_factory.mktemp("image") / "rootfs.tar")
+        with tarfile.open(tar, "w") as t:
+            t.add("/bin/busybox", arcname="bin/busybox")
+            for applet in ("sh", "logger"):
+                link = tarfile.TarInfo("bin/" + applet)
+                link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+                t.addfile(link)
+        live_servers.run([DOCKER, "import", tar, IMAGE], timeout=120)
+        yield IMAGE
+
+
+def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
+    sock = str(tmp_path / "log.sock")
+    got = str(tmp_path / "received")
+    text = "hello from a container %d" % os.getpid()
+    cidfile = str(tmp_path / "cid")
+    recv = subprocess.Popen(["socat", "-u", "UNIX-RECV:%s,mode=666" % sock, "OPEN:%s,creat" % got])
+    try:
+        live_servers.wait_for(lambda: os.path.exists(sock), "the host's socket")
+        pcap = os.path.join(ts.captures, "container.pcapng")
+        with udsdump_capture(pcap, ["--path", sock]).start():
+            live_servers.run([DOCKER, "run", "--rm", "--network", "none", "--cidfile", cidfile,
+                              "-v", "%s:/dev/log" % sock, docker_image,
+                              "/bin/logger", "-t", "udsdump", text], timeout=120)
+            live_servers.wait_for(lambda: text in open(got).read(), "the message on the host")
+    finally:
+        recv.terminate()
+        recv.wait(timeout=30)
+    cid = open(cidfile).read().strip()
+    assert len(cid) == 64
+    recs = udsrec.read_capture(pcap).records
+    data = [r for r in recs if r.event == udsrec.EV_DATA and text.encode() in r.payload]
+    assert len(data) == 1, [r.event_name for r in recs]
+    r = data[0]
+    # the sender is the container's pid 1, seen from the host by its host pid
+    assert r.task.comm == "logger" and r.task_ns.ns_pid == 1 and r.task.pid != 1
+    named = [x.cgroup for x in recs if x.event == udsrec.EV_CGROUP
+             and x.cgroup.cgroup_id == r.task_ns.cgroup_id]
+    assert named and named[0].container == cid, named
+    assert udsrec.RUNTIMES[named[0].runtime] == "docker" and cid in named[0].path
+    # tshark: the container by id, the task as the container sees it
+    rows = ts.fields(pcap, ["unix.container", "unix.container.runtime", "_ws.col.Source"],
+                     'frame contains "%s"' % text)
+    assert rows == [[cid, "1", "%s/logger[1]" % cid[:12]]], rows
