@@ -14,6 +14,7 @@
 #define UDS_MAX_PREFIX_FILTERS 4
 #define UDS_MAX_NOT_IDS 8   /* "not pid N", "not uid N" in a capture filter */
 #define UDS_MAX_NOT_COMMS 4 /* "not comm NAME" */
+#define UDS_CONTAINER_ID_LEN 64 /* a container id, hex */
 /* Scratch slots per CPU: program runs preempted on one CPU each need their
  * own (bpf/lib/maps.h); the scratch maps hold this many per CPU. */
 #define UDS_SCRATCH_SLOTS 4
@@ -80,6 +81,14 @@ struct uds_bpf_config {
 	__u32 not_uids[UDS_MAX_NOT_IDS];
 	__u32 n_not_comms;
 	char not_comms[UDS_MAX_NOT_COMMS][UDS_COMM_LEN];
+	/* Containers (bpf/lib/cgroup.h): the sender's cgroup is cgroup_id or
+	 * below it; its cgroup (or one of the two above) names a container
+	 * whose id starts with container[0..container_len); the socket or its
+	 * peer was made in network namespace netns. 0: any. */
+	__u64 cgroup_id;
+	__u32 container_len;
+	__u32 netns;
+	char container[UDS_CONTAINER_ID_LEN];
 };
 
 #endif /* UDSDUMP_BPF_H */

@@ -159,6 +159,26 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
+/* cgroup v2: a task's cgroup and its directory, named and numbered by
+ * kernfs. The parent pointer is "parent" up to 6.14 and "__parent" since. */
+struct kernfs_node {
+	struct kernfs_node *parent;
+	const char *name;
+	u64 id;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___v615 {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -169,6 +189,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct pid *thread_pid;
 	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
 } __attribute__((preserve_access_index));
 
 struct sock;

@@ -19,6 +19,10 @@
  *   unix-links.c         receive links: who read what was sent
  *   unix-address.c       the address type of socket ends, keys, labels
  *   unix-conversation.c  conversation and endpoint tables, filter, follow
+ *   unix-ns.c            where each end lives: cgroup, namespaces, bound files
+ *   unix-cgroup.c        CGROUP records (not traffic): cgroup paths, containers
+ *   unix-socket-table.c  well-known socket paths -> dissectors
+ *   unix-dbus.c          the D-Bus handshake and the descriptors of messages
  *
  * The record layout is described in doc/FORMAT.md and defined in
  * include/udsdump/record.h; every constant used here comes from that header.

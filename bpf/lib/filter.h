@@ -8,6 +8,7 @@
 #define UDS_BPF_LIB_FILTER_H
 
 #include "addr.h"
+#include "cgroup.h"
 
 /* Does a name key of the path filter match this address? */
 static __always_inline bool name_in_filter(struct uds_addr *a)
@@ -135,8 +136,9 @@ static __always_inline bool filter_excludes(__u32 tgid, __u32 uid)
 	return false;
 }
 
-/* The filters on who did it and on the socket type (all cheap). */
-static __always_inline bool task_filtered_out(__u32 tgid, __u32 uid, __u16 type)
+/* The filters on who did it (its cgroup_id too) and on the socket type
+ * (all cheap, the container filters once per cgroup). */
+static __always_inline bool task_filtered_out(__u32 tgid, __u32 uid, __u16 type, __u64 cgroup_id)
 {
 	if (cfg.has_pid && tgid != cfg.pid)
 		return true;
@@ -156,7 +158,7 @@ static __always_inline bool task_filtered_out(__u32 tgid, __u32 uid, __u16 type)
 	}
 	if (cfg.type_mask && !(cfg.type_mask & (1u << (type & 31))))
 		return true;
-	return filter_excludes(tgid, uid);
+	return filter_excludes(tgid, uid) || cgroup_filtered_out(cgroup_id);
 }
 
 /* The path filter on the socket itself: its file or name, or the peer's

@@ -23,7 +23,7 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	__u16 type = BPF_CORE_READ(sock, type);
 	__u64 ino = socket_ino(sock);
 	struct sock_state *state = touch_state(sk, ino, tgid, (__u32)pid_tgid, task, false);
-	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type))
+	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type, state->last.ns.cgroup_id))
 		return;
 	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	__u64 peer_ino = sock_ino(peer);
@@ -37,7 +37,7 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	struct uds_event *ev = &s->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	read_sock_names(sk, peer, &s->info);
-	if (!sock_path_ok(sk, peer, &s->info))
+	if (!sock_path_ok(sk, peer, &s->info) || !netns_ok(&s->info))
 		return;
 	emit_sockinfo(s, ino);
 	ev->kind = UDS_RING_DATA;

@@ -64,8 +64,10 @@ struct sock_state {
 	__u64 peer_sk_ptr;
 	__u64 peer_addr_ptr;
 	__u32 info_sent;  /* user space has these names */
-	__u32 names_read; /* path_ok is the verdict on these pointers */
+	__u32 names_read; /* path_ok and netns_ok are the verdicts on these pointers */
 	__u32 path_ok;
+	__u32 netns_ok;
+	__u32 pad3;
 	/* The last task seen using the socket: "who holds the other end"
 	 * for the peer's records, and the start time of the current task
 	 * without reading it again. */
@@ -107,6 +109,7 @@ struct data_scratch {
 	struct uds_name_key name_key;
 	struct sock_state fresh_state;
 	struct user_msghdr_x mh;
+	char cgroup_name[128]; /* a cgroup's directory name (bpf/lib/cgroup.h) */
 	struct mmsg_cursor next_cursor;
 	struct msg_call call; /* the message being handled */
 	struct {
@@ -168,6 +171,15 @@ struct {
 	__type(key, int);
 	__type(value, struct sock_state);
 } sk_states SEC(".maps");
+
+/* The container filters' verdict on a cgroup id (bpf/lib/cgroup.h): 1
+ * matches, 2 does not; worked out once per cgroup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} cgroup_verdicts SEC(".maps");
 
 /* Reader inode -> writer inode, to find the writer at end of file. */
 struct {

@@ -52,6 +52,7 @@ static __always_inline bool refresh_names(struct data_scratch *s, struct sock_st
 		return false;
 	read_sock_names(sk, peer, &s->info);
 	state->path_ok = sock_path_ok(sk, peer, &s->info);
+	state->netns_ok = netns_ok(&s->info);
 	state->local_addr_ptr = local_addr_ptr;
 	state->peer_sk_ptr = (__u64)peer;
 	state->peer_addr_ptr = peer_addr_ptr;
@@ -318,7 +319,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	/* Before any filter: the peer's records name this task as the other
 	 * end even when this task's own traffic is filtered out. */
 	struct sock_state *state = touch_state(sk, ino, tgid, tid, task, trusted_sk);
-	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type))
+	if (!state || task_filtered_out(tgid, (__u32)uid_gid, type, state->last.ns.cgroup_id))
 		return 0;
 	struct sock *peer = KREAD(struct unix_sock, sk, peer);
 	__u64 peer_ino = msg_peer_ino(sk, peer, state, ino, trusted_sk);
@@ -335,6 +336,8 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 	bool names_in_scratch = refresh_names(s, state, sk, peer);
 	s->dest.dest_addr.kind = UDS_ADDR_UNNAMED;
 	s->dest.dest_addr.len = 0;
+	if (cfg.netns && !state->netns_ok)
+		return 0;
 	/* A connected socket the path filter rejects: done, before decoding
 	 * the syscall (only an unconnected datagram socket's destination can
 	 * still match). */

@@ -85,6 +85,23 @@ static const char *apply_filter_option(struct capture_options *o, enum option_id
 		if (strcmp(arg, "any") && !o->sock_type)
 			return fail("bad socket type for --type: '%s' (stream, dgram or seqpacket)", arg);
 		return NULL;
+	case OPT_ID_CGROUP:
+		if (arg[0] != '/')
+			return fail("bad cgroup for --cgroup: '%s' (a path from the cgroup2 root, as "
+				    "/proc/PID/cgroup shows it)", arg);
+		o->cgroup = arg;
+		return NULL;
+	case OPT_ID_CONTAINER:
+		if (!parse_container_id(arg))
+			return fail("bad container id for --container: '%s' (1 to 64 lowercase hex digits)",
+				    arg);
+		snprintf(o->container, sizeof(o->container), "%s", arg);
+		return NULL;
+	case OPT_ID_NETNS:
+		if (!parse_netns(arg, &o->netns))
+			return fail("bad network namespace for --netns: '%s' (its inode number, or net:[N])",
+				    arg);
+		return NULL;
 	case OPT_ID_FILTER:
 		o->filter = arg;
 		return NULL;

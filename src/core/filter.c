@@ -8,13 +8,14 @@
  *   unary     := ("not" | "!") unary | "(" expr ")" | primitive
  *   primitive := "path" PATH | "prefix" PREFIX | "abstract" [NAME]
  *              | "pid" N | "uid" N | "comm" NAME | "inode" N
+ *              | "cgroup" PATH | "container" ID | "netns" N
  *              | "type" ("stream" | "dgram" | "seqpacket")
  *              | "stream" | "dgram" | "seqpacket"
  *
  * The expression is brought to negation normal form and must then be a
  * conjunction that the BPF programs can apply: each conjunct is a single
- * condition (pid, uid, comm and type may be negated; inode and the path
- * kinds may not), or an "or" of path conditions (at most one such group:
+ * condition (pid, uid, comm and type may be negated; inode, cgroup,
+ * container, netns and the path kinds may not), or an "or" of path conditions (at most one such group:
  * the kernel ORs every path condition together), or an "or" of type
  * conditions. Anything else is refused with a message saying why.
  */
@@ -38,11 +39,13 @@ struct token {
 	char *text; /* T_WORD, T_QUOTED */
 };
 
-enum prim { P_PATH, P_PREFIX, P_ABSTRACT, P_PID, P_UID, P_COMM, P_INODE, P_TYPE };
+enum prim { P_PATH, P_PREFIX, P_ABSTRACT, P_PID, P_UID, P_COMM, P_INODE, P_TYPE, P_CGROUP,
+	    P_CONTAINER, P_NETNS };
 
 static const char *const prim_names[] = {
 	[P_PATH] = "path", [P_PREFIX] = "prefix", [P_ABSTRACT] = "abstract", [P_PID] = "pid",
 	[P_UID] = "uid",   [P_COMM] = "comm",     [P_INODE] = "inode",       [P_TYPE] = "type",
+	[P_CGROUP] = "cgroup", [P_CONTAINER] = "container", [P_NETNS] = "netns",
 };
 
 enum node_op { N_AND, N_OR, N_NOT, N_PRIM };
@@ -229,7 +232,7 @@ static bool is_primitive_word(const struct token *t)
 {
 	static const char *const words[] = { "path",  "prefix", "path-prefix", "abstract", "pid",
 					     "uid",   "comm",   "inode",       "type",     "stream",
-					     "dgram", "seqpacket" };
+					     "dgram", "seqpacket", "cgroup", "container", "netns" };
 	if (t->kind != T_WORD)
 		return false;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -327,6 +330,25 @@ static struct node *parse_primitive(struct parser *p)
 				      v),
 			       NULL;
 		n->value = (char *)v;
+	} else if (!strcasecmp(kw, "cgroup") || !strcasecmp(kw, "container")) {
+		bool cg = !strcasecmp(kw, "cgroup");
+		n->prim = cg ? P_CGROUP : P_CONTAINER;
+		if (!(v = take_value(p, prim_names[n->prim], cg ? "a cgroup path" : "a container id")))
+			return NULL;
+		if (cg ? v[0] != '/' : !parse_container_id(v))
+			return p_fail(p, "bad %s '%s' (%s)", prim_names[n->prim], v,
+				      cg ? "a path from the cgroup2 root, as /proc/PID/cgroup shows it" :
+					   "1 to 64 lowercase hex digits"),
+			       NULL;
+		n->value = (char *)v;
+	} else if (!strcasecmp(kw, "netns")) {
+		uint32_t ns;
+		n->prim = P_NETNS;
+		if (!(v = take_value(p, "netns", "a network namespace")))
+			return NULL;
+		if (!parse_netns(v, &ns))
+			return p_fail(p, "bad netns '%s' (its inode number, or net:[N])", v), NULL;
+		n->num = ns;
 	} else if (!strcasecmp(kw, "type")) {
 		n->prim = P_TYPE;
 		if (!(v = take_value(p, "type", "stream, dgram or seqpacket")))
@@ -531,6 +553,30 @@ static bool apply_id(struct parser *p, const struct node *l, const char *desc, b
 	return true;
 }
 
+/* cgroup, container, netns: one wanted value each, never negated. */
+static bool apply_container_literal(struct parser *p, const struct node *l, struct capture_options *o,
+				    const char *desc)
+{
+	if (l->neg)
+		return p_fail(p, "'%s' cannot be applied in the kernel (only pid, uid, comm and type can "
+				 "be negated)",
+			      desc);
+	if (l->prim == P_NETNS) {
+		if (o->netns && o->netns != l->num)
+			return p_fail(p, "'netns %u' and '%s' can never both match", o->netns, desc);
+		o->netns = (uint32_t)l->num;
+	} else if (l->prim == P_CGROUP) {
+		if (o->cgroup && strcmp(o->cgroup, l->value))
+			return p_fail(p, "one cgroup only: 'cgroup %s' and '%s'", o->cgroup, desc);
+		o->cgroup = dup_string(l->value);
+	} else {
+		if (o->container[0] && strcmp(o->container, l->value))
+			return p_fail(p, "one container only: 'container %s' and '%s'", o->container, desc);
+		snprintf(o->container, sizeof(o->container), "%s", l->value);
+	}
+	return true;
+}
+
 static bool apply_literal(struct parser *p, const struct node *l, struct capture_options *o)
 {
 	char desc[160] = "";
@@ -577,6 +623,10 @@ static bool apply_literal(struct parser *p, const struct node *l, struct capture
 	case P_TYPE:
 		/* handled by the caller */
 		return p_fail(p, "internal error: type literal");
+	case P_CGROUP:
+	case P_CONTAINER:
+	case P_NETNS:
+		return apply_container_literal(p, l, o, desc);
 	}
 	return p_fail(p, "internal error");
 }
@@ -794,6 +844,14 @@ void filter_describe(const struct capture_options *o, char *out, size_t outlen)
 	}
 	if (o->inode)
 		append(out, outlen, &first, "inode %llu", (unsigned long long)o->inode);
+	if (o->cgroup) {
+		quote_value(o->cgroup, q, sizeof(q));
+		append(out, outlen, &first, "cgroup %s", q);
+	}
+	if (o->container[0])
+		append(out, outlen, &first, "container %s", o->container);
+	if (o->netns)
+		append(out, outlen, &first, "netns %u", o->netns);
 	int n_path = o->n_paths + o->n_prefixes + (o->any_abstract ? 1 : 0);
 	if (n_path) {
 		char buf[2048] = "";

@@ -82,6 +82,27 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 		 "{validation=^[0-9]*$}{placeholder=123456}", NULL) },
 	{ CLI(OPT_ID_TYPE, "type", 0, "TYPE", "only stream, dgram or seqpacket sockets"),
 	  EXTCAP("Socket type", "selector", FILTER, "Only sockets of this type", NULL, type_choices) },
+	{ CLI(OPT_ID_CGROUP, "cgroup", 0, "PATH",
+	      "only messages sent by tasks in cgroup PATH or below (from\nthe cgroup2 root, as "
+	      "/proc/PID/cgroup shows it)"),
+	  EXTCAP("Cgroup", "string", FILTER,
+		 "Only messages sent by tasks in this cgroup v2 or below it (the path from the cgroup2 root, "
+		 "as /proc/PID/cgroup shows it, e.g. /system.slice/docker.service)",
+		 "{placeholder=/system.slice}{validation=^(/.*)?$}", NULL) },
+	{ CLI(OPT_ID_CONTAINER, "container", 0, "ID",
+	      "only messages sent by tasks of the container whose id\nstarts with ID (docker, "
+	      "containerd/CRI, CRI-O, podman)"),
+	  EXTCAP("Container", "string", FILTER,
+		 "Only messages sent from the container whose id starts with this (as docker ps, crictl ps "
+		 "or podman ps show it), also one started after the capture",
+		 "{placeholder=e826cdf8f50f}{validation=^[0-9a-f]{0,64}$}", NULL) },
+	{ CLI(OPT_ID_NETNS, "netns", 0, "N",
+	      "only sockets in network namespace N (its inode, or net:[N]\nas readlink /proc/PID/ns/net "
+	      "shows it) and their peers"),
+	  EXTCAP("Network namespace", "string", FILTER,
+		 "Only sockets made in this network namespace (its inode, as readlink /proc/PID/ns/net "
+		 "shows it) and the sockets connected to them",
+		 "{placeholder=4026531840}{validation=^(net:\\[)?[0-9]*\\]?$}", NULL) },
 	{ CLI(OPT_ID_NO_PAYLOAD, "no-payload", 0, NULL, "capture metadata only"),
 	  EXTCAP("Metadata only (no payload)", "boolflag", CAPTURE,
 		 "Record who sent what size on which socket, without the message bytes", "{default=false}",

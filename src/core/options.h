@@ -34,6 +34,12 @@ struct capture_options {
 	bool has_comm;
 	char comm[UDS_COMM_LEN];
 	uint64_t inode;
+	/* containers: the sender's cgroup (or an ancestor) is this path, its
+	 * cgroup names a container whose id starts so, the socket's (or its
+	 * peer's) network namespace */
+	const char *cgroup;
+	char container[UDS_CONTAINER_ID_LEN + 1];
+	uint32_t netns;
 	const char *paths[UDS_MAX_PATH_FILTERS];
 	int n_paths;
 	const char *prefixes[UDS_MAX_PREFIX_FILTERS];

@@ -75,3 +75,32 @@ const char *sock_type_name(uint32_t type)
 {
 	return type == 1 ? "stream" : type == 2 ? "dgram" : type == 5 ? "seqpacket" : NULL;
 }
+
+bool parse_container_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool parse_netns(const char *s, uint32_t *out)
+{
+	char num[16];
+	uint64_t v;
+	size_t n = strlen(s);
+
+	if (!strncmp(s, "net:[", 5) && n > 6 && s[n - 1] == ']' && n - 6 < sizeof(num)) {
+		memcpy(num, s + 5, n - 6);
+		num[n - 6] = 0;
+		s = num;
+	}
+	if (!parse_u64_value(s, UINT32_MAX, &v) || v == 0)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}

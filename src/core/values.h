@@ -26,6 +26,14 @@ int parse_recv_mode(const char *s);
  * types: --type, the filter language and the extcap use it. */
 uint32_t parse_sock_type(const char *s);
 
+/* A container id or its prefix: 1 to 64 lowercase hex digits (as docker ps,
+ * crictl ps and podman ps show them). */
+bool parse_container_id(const char *s);
+
+/* A network namespace: its inode number, or "net:[N]" as readlink
+ * /proc/PID/ns/net shows it. */
+bool parse_netns(const char *s, uint32_t *out);
+
 /* "stream", "dgram", "seqpacket", or NULL for another number. */
 const char *sock_type_name(uint32_t type);
 

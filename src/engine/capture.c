@@ -32,6 +32,7 @@
 #include "engine_load.h"
 #include "engine_record.h"
 #include "cgroup_records.h"
+#include "cgroup_paths.h"
 #include "pcapng.h"
 #include "privs.h"
 #include "record_writer.h"
@@ -761,6 +762,19 @@ static bool capture_init(struct capture *c, const struct capture_options *o, int
 	return true;
 }
 
+/* The cgroup filter's path to the id the kernel compares; false: said why. */
+static bool resolve_cgroup_filter(struct capture *c)
+{
+	struct uds_cgroup_paths *p = uds_cgroup_paths_new(NULL);
+	char err[512];
+	bool ok = uds_cgroup_id_of(p, c->o->cgroup, &c->engine.cgroup_filter_id, err, sizeof(err)) == 0;
+
+	if (!ok)
+		fprintf(stderr, "udsdump: %s\n", err);
+	uds_cgroup_paths_free(p);
+	return ok;
+}
+
 /* Load along the ladder, set the path filters, attach, open the ring,
  * then give up what privilege is no longer needed. false: said why. */
 static bool capture_start(struct capture *c)
@@ -768,6 +782,8 @@ static bool capture_start(struct capture *c)
 	const struct capture_options *o = c->o;
 	int err;
 
+	if (o->cgroup && !resolve_cgroup_filter(c))
+		return false;
 	if (engine_load(&c->engine, o) != 0)
 		return false;
 	c->skel = c->engine.skel;

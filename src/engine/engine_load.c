@@ -27,7 +27,8 @@ static int64_t now_ns(void)
 }
 
 /* The filters and settings, baked into .rodata before the load. */
-static void configure(struct udsdump_bpf *skel, const struct capture_options *o, const struct engine_rung *r)
+static void configure(struct udsdump_bpf *skel, const struct capture_options *o, const struct engine_rung *r,
+		      uint64_t cgroup_filter_id)
 {
 	struct uds_bpf_config *cfg = (struct uds_bpf_config *)&skel->rodata->cfg;
 
@@ -43,6 +44,10 @@ static void configure(struct udsdump_bpf *skel, const struct capture_options *o,
 	cfg->has_comm = o->has_comm;
 	memcpy(cfg->comm, o->comm, UDS_COMM_LEN);
 	cfg->inode = o->inode;
+	cfg->cgroup_id = cgroup_filter_id;
+	cfg->container_len = (uint32_t)strlen(o->container);
+	memcpy(cfg->container, o->container, cfg->container_len);
+	cfg->netns = o->netns;
 	cfg->path_filter = o->n_paths > 0 || o->n_prefixes > 0 || o->any_abstract;
 	/* what only the capture-filter language sets (filter.c) */
 	cfg->any_abstract = o->any_abstract;
@@ -142,7 +147,7 @@ static int load_rung(struct engine *e, const struct capture_options *o, const st
 		snprintf(e->refusal, sizeof(e->refusal), "cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	configure(e->skel, o, r);
+	configure(e->skel, o, r, e->cgroup_filter_id);
 	bpf_object__for_each_program(prog, e->skel->obj) {
 		if (n >= ENGINE_MAX_PROGS)
 			break;
@@ -210,7 +215,10 @@ int engine_load(struct engine *e, const struct capture_options *o)
 	int64_t t0 = now_ns();
 	int i;
 
+	uint64_t cgroup_filter_id = e->cgroup_filter_id; /* the caller's, resolved */
+
 	memset(e, 0, sizeof(*e));
+	e->cgroup_filter_id = cgroup_filter_id;
 	e->rung = -1;
 	kernel_features_probe(&e->features, o->without);
 	e->probe_ns = now_ns() - t0;

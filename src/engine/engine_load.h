@@ -29,6 +29,8 @@ struct engine {
 	} verified[ENGINE_MAX_PROGS];
 	int n_verified;
 	int64_t probe_ns, load_ns;
+	uint64_t cgroup_filter_id; /* the cgroup filter's cgroup, resolved by the caller
+				      before engine_load (0: none) */
 };
 
 /* Probe, then load. 0, or -1 after one line on stderr naming what is

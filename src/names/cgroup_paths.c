@@ -2,10 +2,12 @@
 #define _GNU_SOURCE /* nftw's FTW_ACTIONRETVAL */
 #include "cgroup_paths.h"
 
+#include <errno.h>
 #include <ftw.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define REWALK_NS 1000000000LL /* at most one walk a second */
@@ -99,4 +101,31 @@ const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id)
 		path = g_hash_table_lookup(p->by_id, &key);
 	}
 	return path;
+}
+
+int uds_cgroup_id_of(const struct uds_cgroup_paths *p, const char *path, uint64_t *id, char *err,
+		     size_t errlen)
+{
+	size_t rl = p->root ? strlen(p->root) : 0;
+	struct stat st;
+	char *full;
+	int rc = 0;
+
+	if (!p->root) {
+		snprintf(err, errlen, "cgroup %s: no cgroup v2 file system is mounted", path);
+		return -1;
+	}
+	/* "/sys/fs/cgroup/x" or "/x" */
+	if (!strncmp(path, p->root, rl) && (path[rl] == '/' || !path[rl]))
+		path += rl;
+	full = g_strconcat(p->root, path, NULL);
+	if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cgroup %s: no such cgroup under %s (%s)", *path ? path : "/",
+			 p->root, errno ? strerror(errno) : "not a directory");
+		rc = -1;
+	} else {
+		*id = (uint64_t)st.st_ino;
+	}
+	g_free(full);
+	return rc;
 }

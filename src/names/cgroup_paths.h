@@ -9,6 +9,7 @@
 #ifndef UDSDUMP_CGROUP_PATHS_H
 #define UDSDUMP_CGROUP_PATHS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct uds_cgroup_paths;
@@ -24,5 +25,10 @@ const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id);
 
 /* The cgroup2 mount in use, or NULL. */
 const char *uds_cgroup_root(const struct uds_cgroup_paths *p);
+
+/* The id of the cgroup at path (from the cgroup2 root; the mount itself
+ * may lead it). 0, or -1 with a one-line reason in err. */
+int uds_cgroup_id_of(const struct uds_cgroup_paths *p, const char *path, uint64_t *id, char *err,
+		     size_t errlen);
 
 #endif /* UDSDUMP_CGROUP_PATHS_H */

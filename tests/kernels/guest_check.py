@@ -8,7 +8,8 @@ the host): one capture that covers every check.
 EXTRA...` until it says "capturing"; (c) real traffic (guest_traffic.py);
 (d) SIGINT; (e) the pcapng read with tests/udsrec.py and checked per
 socket (guest_verify.py); (f) a forced overflow in a second capture
-(guest_overflow.py).  Prints one JSON line:
+(guest_overflow.py); (g) the cgroup filter and the container facts in a
+third (guest_containers.py).  Prints one JSON line:
 
   {"kernel", "uname", "engine", "checks": {name: "pass" | "fail: why"},
    "skipped": {...}, "seconds": {...}, ...}
@@ -27,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guest_capture  # noqa: E402
+import guest_containers  # noqa: E402
 import guest_overflow  # noqa: E402
 import guest_traffic  # noqa: E402
 import guest_verify  # noqa: E402
@@ -105,6 +107,12 @@ def main():
         guest_overflow.overflow_and_check(args.udsdump, args.extra, tmp,
                                           result)
         result["seconds"]["overflow"] = round(time.monotonic() - t0, 1)
+        t0 = time.monotonic()
+        try:
+            guest_containers.check(args.udsdump, args.extra, tmp, result)
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+            result["checks"]["containers"] = "fail: %r" % e
+        result["seconds"]["containers"] = round(time.monotonic() - t0, 1)
         if args.keep and os.path.exists(os.path.join(tmp, "lab.pcapng")):
             shutil.copy(os.path.join(tmp, "lab.pcapng"), args.keep)
     result["seconds"]["total"] = round(time.monotonic() - t, 1)

@@ -72,3 +72,33 @@ def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
     rows = ts.fields(pcap, ["unix.container", "unix.container.runtime", "_ws.col.Source"],
                      'frame contains "%s"' % text)
     assert rows == [[cid, "1", "%s/logger[1]" % cid[:12]]], rows
+
+
+def test_container_filter_in_the_kernel(ts, docker_image, tmp_path):
+    """--container ID (its first 12 digits, as docker ps shows them): the
+    container is created before the capture and started after it (its
+    cgroup does not exist yet when the filter is set); a second container
+    logging to the same socket is not captured."""
+    sock = str(tmp_path / "log.sock")
+    got = str(tmp_path / "received")
+    recv = subprocess.Popen(["socat", "-u", "UNIX-RECV:%s,mode=666" % sock, "OPEN:%s,creat" % got])
+    try:
+        live_servers.wait_for(lambda: os.path.exists(sock), "the host's socket")
+        ids = [live_servers.run([DOCKER, "create", "--network", "none", "-v", "%s:/dev/log" % sock,
+                                 docker_image, "/bin/logger", "-t", "udsdump", "from %d" % n]
+                                ).stdout.strip() for n in (0, 1)]
+        pcap = os.path.join(ts.captures, "container-filter.pcapng")
+        with udsdump_capture(pcap, ["--path", sock, "--container", ids[0][:12]]).start():
+            for cid in ids:
+                live_servers.run([DOCKER, "start", "-a", cid], timeout=120)
+            live_servers.wait_for(lambda: open(got).read().count("from ") == 2,
+                                  "both messages on the host")
+        for cid in ids:
+            live_servers.run([DOCKER, "rm", cid])
+    finally:
+        recv.terminate()
+        recv.wait(timeout=30)
+    data = [r for r in udsrec.read_capture(pcap).records if r.event == udsrec.EV_DATA]
+    assert [r.payload.endswith(b"from 0") for r in data] == [True], [r.payload for r in data]
+    rows = ts.fields(pcap, ["unix.container"], "unix.container && unix.event == 1")
+    assert rows == [[ids[0]]], rows

@@ -24,14 +24,17 @@ pytestmark = pytest.mark.live
 NS_PAIR = sender("ns_pair.py")
 
 
-def capture(ts, name, args, runs):
+def capture(ts, name, args, runs, setup=None):
     """udsdump -w NAME ARGS around the commands of runs, one after the
     other, each kept alive (and its namespaces with it) until all have
-    run; returns the capture and what each run printed (its JSON line)."""
+    run; returns the capture and what each run printed (its JSON line).
+    setup: called once udsdump captures, before the runs."""
     out = os.path.join(ts.captures, name)
     logs, procs = [], []
     try:
         with udsdump_capture(out, args).start():
+            if setup:
+                setup()
             for cmd in runs:
                 p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True)
@@ -201,3 +204,76 @@ def test_cgroups_named_like_runtimes(ts, tmp_path):
                 d = os.path.dirname(d)
         if os.path.isdir(root):
             os.rmdir(root)
+
+
+@pytest.fixture
+def cgroup_root():
+    """A cgroup of this test's under the cgroup2 mount, removed after
+    (with every cgroup made below it, deepest first)."""
+    root = os.path.join(cgroup2_mount(), "udsdump-test-%d" % os.getpid())
+    os.makedirs(root)
+    yield root
+    for d, _dirs, _files in sorted(os.walk(root), key=lambda w: -w[0].count("/")):
+        os.rmdir(d)
+
+
+def in_cgroup(d, addr, text):
+    return ["sh", "-c", 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3" "$4" "$5"', "sh", d, PYTHON,
+            NS_PAIR, addr, text]
+
+
+def sent(pcap):
+    """The payloads of the capture's DATA records, as text."""
+    return sorted(r.payload.decode() for r in udsrec.read_capture(pcap).records
+                  if r.event == udsrec.EV_DATA)
+
+
+def test_filter_cgroup_and_below_made_after_the_start(ts, cgroup_root):
+    """cgroup PATH: the tasks of a cgroup made below PATH after the capture
+    started are captured, byte-exact; those of a cgroup beside it are not."""
+    name = "@udsdump-cgf-%d" % os.getpid()
+    parent = os.path.join(cgroup_root, "system.slice")
+    os.makedirs(parent)
+    inside = os.path.join(parent, "docker-%s.scope" % ("ef" * 32))
+    beside = os.path.join(cgroup_root, "other.slice")
+    pcap, logs = capture(
+        ts, "filter-cgroup.pcapng", ["--path-prefix", name, "cgroup",
+                                     parent[len(cgroup2_mount()):]],
+        [in_cgroup(inside, name + "-in", "inside"), in_cgroup(beside, name + "-out", "beside")],
+        setup=lambda: (os.makedirs(inside), os.makedirs(beside)))
+    assert sent(pcap) == ["ack:inside", "inside"]
+    check_pair(data_by_inode(pcap), logs[0])
+
+
+def test_filter_container_started_after_the_start(ts, cgroup_root):
+    """container ID (a prefix): a container cgroup made after the capture
+    started, named as containerd's CRI names it, is captured; another
+    container's is not."""
+    name = "@udsdump-ctf-%d" % os.getpid()
+    ids = ["12" * 32, "34" * 32]
+    pod = os.path.join(cgroup_root, "kubepods.slice", "kubepods-pod1234.slice")
+    dirs = [os.path.join(pod, "cri-containerd-%s.scope" % i) for i in ids]
+    pcap, logs = capture(
+        ts, "filter-container.pcapng", ["--path-prefix", name, "--container", ids[0][:12]],
+        [in_cgroup(d, "%s-%d" % (name, n), "container %d" % n) for n, d in enumerate(dirs)],
+        setup=lambda: [os.makedirs(d) for d in dirs])
+    assert sent(pcap) == ["ack:container 0", "container 0"]
+    check_pair(data_by_inode(pcap), logs[0])
+
+
+def test_filter_netns(ts):
+    """netns N: a named network namespace's sockets, not the host's."""
+    ns = "udsdump-test-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        inode = os.stat("/run/netns/" + ns).st_ino
+        name = "@udsdump-nsf-%d" % os.getpid()
+        pcap, logs = capture(
+            ts, "filter-netns.pcapng", ["--path-prefix", name, "netns", "net:[%d]" % inode],
+            [["ip", "netns", "exec", ns, PYTHON, NS_PAIR, name + "-a", "in the namespace"],
+             [PYTHON, NS_PAIR, name + "-b", "on the host"]])
+    finally:
+        subprocess.run(["ip", "netns", "delete", ns], check=True)
+    assert logs[0]["server"]["ns"]["net"] == inode
+    assert sent(pcap) == ["ack:in the namespace", "in the namespace"]
+    check_pair(data_by_inode(pcap), logs[0])

@@ -145,8 +145,31 @@ static void dialog(void)
 	free(cfg);
 }
 
+/* --cgroup, --container, --netns: the same checks as the filter words. */
+static void container_options(void)
+{
+	struct capture_options o;
+	const char *err = NULL;
+	char *good[] = { "udsdump", "-w", "x", "--cgroup", "/system.slice", "--container", "e826cdf8",
+			 "--netns", "net:[4026532174]", NULL };
+	CHECK(parse(good, &o, &err) == OPT_OK && !strcmp(o.cgroup, "/system.slice") &&
+		      !strcmp(o.container, "e826cdf8") && o.netns == 4026532174u,
+	      "container options: %s", err ? err : "");
+	char *b1[] = { "udsdump", "-w", "x", "--cgroup", "system.slice", NULL };
+	char *b2[] = { "udsdump", "-w", "x", "--container", "E826", NULL };
+	char *b3[] = { "udsdump", "-w", "x", "--netns", "-1", NULL };
+	CHECK(parse(b1, &o, &err) == OPT_ERROR && strstr(err, "bad cgroup"), "--cgroup relative");
+	CHECK(parse(b2, &o, &err) == OPT_ERROR && strstr(err, "bad container id"), "--container E826");
+	CHECK(parse(b3, &o, &err) == OPT_ERROR && strstr(err, "bad network namespace"), "--netns -1");
+	uint32_t ns = 0;
+	CHECK(parse_netns("4026531840", &ns) && ns == 4026531840u, "parse_netns");
+	CHECK(!parse_netns("net:[]", &ns) && !parse_netns("4294967296", &ns), "parse_netns bad");
+	CHECK(parse_container_id("0123456789abcdef") && !parse_container_id(""), "parse_container_id");
+}
+
 int main(void)
 {
+	container_options();
 	sock_types();
 	table();
 	dialog();

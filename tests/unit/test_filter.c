@@ -169,6 +169,24 @@ int main(void)
 	ok("path '/tmp/q(1).sock'", "path \"/tmp/q(1).sock\"");
 	ok("(((pid 9)))", "pid 9");
 	ok("", "");
+	/* containers (issue 18) */
+	ok("cgroup /system.slice/docker.service", "cgroup /system.slice/docker.service");
+	ok("container e826cdf8f50f and pid 7", "pid 7 and container e826cdf8f50f");
+	ok("netns 4026531840", "netns 4026531840");
+	ok("netns net:[4026532174] and path /run/x.sock", "netns 4026532174 and path /run/x.sock");
+	ok("cgroup \"/a b\" and container ab and netns 7", "cgroup \"/a b\" and container ab and netns 7");
+	ok("netns 5 and netns 5", "netns 5");
+	bad("cgroup system.slice", "a path from the cgroup2 root");
+	bad("container E826", "1 to 64 lowercase hex digits");
+	bad("container 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", "1 to 64");
+	bad("netns 0", "its inode number");
+	bad("netns net:[x]", "its inode number");
+	bad("not container ab", "only pid, uid, comm and type can be negated");
+	bad("not cgroup /a", "only pid, uid, comm and type can be negated");
+	bad("netns 5 and netns 6", "can never both match");
+	bad("container ab and container cd", "one container only");
+	bad("cgroup /a and cgroup /b", "one cgroup only");
+	bad("container ab or container cd", "'or' may only join");
 
 	bad("pid 1 or pid 2", "'or' may only join");
 	bad("pid 1 or path /a", "'or' may only join");

@@ -1,0 +1,95 @@
+"""The lab's container check (issue 18): on the running kernel, the
+"cgroup PATH" filter follows a cgroup made below PATH after the capture
+started (the kernel walks kernfs parents: "parent" up to 6.14,
+"__parent" since), and the records say where each end lives (TASK_NS)
+and name its cgroup (a CGROUP record with its path).
+
+Run by guest_check.py after the main capture. A guest has no cgroup v2
+mounted: it mounts one (and unmounts it after); the host's is used as is.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import guest_capture
+import guest_verify
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NS_PAIR = os.path.join(os.path.dirname(HERE), "senders", "ns_pair.py")
+sys.path.insert(0, os.path.dirname(HERE))
+import udsrec  # noqa: E402
+
+UNKNOWN_OPTION = ("unknown option", "unrecognized option", "invalid option")
+
+
+def cgroup2_mount():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            _dev, mnt, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return mnt
+    return None
+
+
+def pair_in(cgroup_dir, addr, text):
+    """ns_pair.py in cgroup_dir; its JSON line."""
+    cmd = ["sh", "-c", 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3" "$4" "$5" </dev/null', "sh",
+           cgroup_dir, sys.executable, NS_PAIR, addr, text]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("ns_pair in %s: %s" % (cgroup_dir, p.stderr.strip()[-200:]))
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def check(udsdump, extra, tmp, result):
+    mounted = None
+    root = cgroup2_mount()
+    if not root:
+        mounted = root = os.path.join(tmp, "cgroup2")
+        os.makedirs(root)
+        subprocess.run(["mount", "-t", "cgroup2", "none", root], check=True)
+    base = os.path.join(root, "udsdump-lab-%d" % os.getpid())
+    inside, beside = os.path.join(base, "a", "b", "c"), os.path.join(base, "z")
+    try:
+        os.makedirs(os.path.join(base, "a"))
+        out = os.path.join(tmp, "containers.pcapng")
+        addr = "@udsdump-lab-cg-%d" % os.getpid()
+        cap = guest_capture.Capture(udsdump, out, list(extra) + [
+            "--path-prefix", addr, "--cgroup", base[len(root):] + "/a"])
+        why = cap.wait_capturing()
+        if why and any(u in why for u in UNKNOWN_OPTION):
+            result["skipped"]["containers"] = "this udsdump has no --cgroup: " + why
+            return
+        result["checks"]["cgroup_filter.load"] = guest_verify.verdict(why is None, why or "")
+        if why:
+            return
+        os.makedirs(inside)
+        os.makedirs(beside)
+        log = pair_in(inside, addr + "-in", "inside")
+        pair_in(beside, addr + "-out", "beside")
+        cap.stop()
+        verify(out, log, inside[len(root):], os.stat(inside).st_ino, result)
+    finally:
+        for d in (inside, os.path.dirname(inside), os.path.join(base, "a"), beside, base):
+            if os.path.isdir(d):
+                os.rmdir(d)
+        if mounted:
+            subprocess.run(["umount", mounted])
+
+
+def verify(out, log, path, cgroup_id, result):
+    recs = udsrec.read_capture(out).records
+    data = [r for r in recs if r.event == udsrec.EV_DATA]
+    got = sorted(r.payload for r in data)
+    result["checks"]["cgroup_filter.bytes"] = guest_verify.verdict(
+        got == [b"ack:inside", b"inside"], "captured %r" % got)
+    ns_ok = all(r.task_ns and r.task_ns.cgroup_id == cgroup_id and
+                r.task_ns.ns_pid == log["server" if r.socket.inode == log["server"]["inode"]
+                                         else "client"]["nspid"] for r in data)
+    result["checks"]["task_ns"] = guest_verify.verdict(
+        bool(data) and ns_ok, "TASK_NS: %r" % [r.task_ns for r in data])
+    named = {r.cgroup.cgroup_id: r.cgroup.path for r in recs if r.event == udsrec.EV_CGROUP}
+    result["checks"]["cgroup_record"] = guest_verify.verdict(
+        named.get(cgroup_id) == path, "CGROUP records: %r, want %d %s" % (named, cgroup_id, path))
