@@ -79,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < o.n_prefixes; i++)
 		if (!within(o.prefixes[i], args, argc))
 			free((char *)o.prefixes[i]);
+	if (o.cgroup && !within(o.cgroup, args, argc))
+		free((char *)o.cgroup);
 	free(buf);
 	return 0;
 }

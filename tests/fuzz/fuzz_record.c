@@ -115,6 +115,18 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 			if (l < UDS_TLV_CMSG_RAW_FIXED_LEN || l > UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX)
 				FAIL("CMSG_RAW");
 			break;
+		case UDS_TLV_TASK_NS:
+			if (l != UDS_TLV_TASK_NS_LEN || !ev->pid || rd64(v) != ev->ns.cgroup_id)
+				FAIL("TASK_NS");
+			break;
+		case UDS_TLV_PEER_TASK_NS:
+			if (l != UDS_TLV_PEER_TASK_NS_LEN || !ev->peer_pid || rd64(v) != ev->peer_ns.cgroup_id)
+				FAIL("PEER_TASK_NS");
+			break;
+		case UDS_TLV_SOCK_NS:
+			if (l != UDS_TLV_SOCK_NS_LEN)
+				FAIL("SOCK_NS");
+			break;
 		default:
 			FAIL("unexpected TLV type %u", t);
 		}
@@ -210,6 +222,35 @@ static void check_engine(const uint8_t *data, size_t size, uint8_t nmiss, uint8_
 		FAIL("ENGINE: %zu bytes of TLVs, header_len %zu", o, len);
 }
 
+/* A CGROUP record from the payload's bytes as path and ids: its TLVs in
+ * order, each of the length its text needs, or nothing written. */
+static void check_cgroup(const uint8_t *data, size_t size, uint8_t ctl, uint64_t id, uint8_t *out,
+			 size_t cap)
+{
+	char path[256] = "", ctr[70] = "", pod[40] = "";
+	size_t n = size < sizeof(path) - 1 ? size : sizeof(path) - 1;
+	struct uds_cgroup_facts f = { .cgroup_id = id, .path = path, .runtime = ctl & 7,
+				      .monitor = (ctl >> 3) & 1, .container = ctr, .pod = pod };
+
+	if (n)
+		memcpy(path, data, n);
+	memcpy(ctr, path, strnlen(path, sizeof(ctr) - 1));
+	memcpy(pod, path, strnlen(path, sizeof(pod) - 1));
+	if (!(ctl & 16))
+		pod[0] = 0;
+	size_t len = uds_record_cgroup(&f, out, cap);
+	if (!len)
+		return;
+	size_t pl = strlen(path), cl = f.runtime ? strlen(ctr) : 0, dl = strlen(pod);
+	size_t want = 16 + 4 + 8 + pl + (f.runtime ? 4 + 2 + cl : 0) + (dl ? 4 + dl : 0);
+	if (len != want || len > cap || out[5] != UDS_EV_CGROUP || rd16(out + 6) != len ||
+	    rd16(out + 16) != UDS_TLV_CGROUP || rd16(out + 18) != 8 + pl || rd64(out + 20) != id ||
+	    memcmp(out + 28, path, pl))
+		FAIL("CGROUP record layout (%zu bytes, want %zu)", len, want);
+	if (f.runtime && (rd16(out + 28 + pl) != UDS_TLV_CONTAINER || out[32 + pl] != f.runtime))
+		FAIL("CONTAINER TLV");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct uds_event ev;
@@ -267,5 +308,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FAIL("LOSS record not written into %zu bytes", cap);
 	}
 	check_engine(data, size, ctl[2], out, cap);
+	check_cgroup(data, size, ctl[3], ev.ns.cgroup_id, out, cap);
 	return 0;
 }
