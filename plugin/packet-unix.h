@@ -306,6 +306,10 @@ typedef struct {
 	/* TASK_NS and PEER_TASK_NS (first walk): where the two tasks live */
 	guint64 cgroup_id, pt_cgroup_id; /* 0: not known */
 	guint32 ns_pid, pt_ns_pid;
+	/* SOCK_NS (first walk): where the socket and its peer live */
+	gboolean has_sock_ns;
+	guint32 net_ns, peer_net_ns, file_dev, peer_file_dev;
+	guint64 file_ino, peer_file_ino;
 
 	gboolean has_peer_task;
 	guint32 pt_pid, pt_tid;
@@ -555,6 +559,8 @@ int unix_ns_tlv_hf(guint16 type);
 void unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
     guint16 type, int voff, guint16 len, gboolean build, unix_record_t *rec);
 void unix_ns_register(int proto);
+void unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *tvb,
+    const unix_record_t *rec, const unix_addr_t *conn);
 
 /* unix-engine.c: ENGINE records */
 int dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,

@@ -24,6 +24,7 @@ static int hf_peer_nstid = -1;
 static int hf_peer_pidns = -1;
 static int hf_peer_mntns = -1;
 
+static int hf_path_ns = -1;
 static int hf_netns = -1;
 static int hf_peer_netns = -1;
 static int hf_file_dev = -1;
@@ -104,6 +105,16 @@ unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
 
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, fixed, build, rec))
 		return;
+	if (!build && type == UDS_TLV_SOCK_NS) {
+		rec->has_sock_ns = TRUE;
+		rec->net_ns = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_NET_NS);
+		rec->peer_net_ns = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_PEER_NET_NS);
+		rec->file_dev = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_FILE_DEV);
+		rec->peer_file_dev = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_PEER_FILE_DEV);
+		rec->file_ino = tvb_get_letoh64(tvb, voff + UDS_SOCK_NS_OFF_FILE_INO);
+		rec->peer_file_ino = tvb_get_letoh64(tvb, voff + UDS_SOCK_NS_OFF_PEER_FILE_INO);
+		return;
+	}
 	if (!build) {
 		guint64 cg = type == UDS_TLV_SOCK_NS ? 0 :
 		    tvb_get_letoh64(tvb, voff + UDS_TASK_NS_OFF_CGROUP_ID);
@@ -124,6 +135,34 @@ unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
 		unix_walk_task_ns(tvb, sub, ti, voff,
 		    type == UDS_TLV_TASK_NS ? task_ns_fields : peer_task_ns_fields,
 		    type == UDS_TLV_PEER_TASK_NS);
+}
+
+/*
+ * The connection's socket name qualified by where it lives: an abstract
+ * name by the network namespace it was bound in, a path name by the file
+ * it is bound to. Two containers' "@foo" or "/run/app.sock" are two
+ * sockets; unix.path_ns tells them apart in a display filter.
+ */
+void
+unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *tvb,
+    const unix_record_t *rec, const unix_addr_t *conn)
+{
+	gboolean peer = conn == &rec->peer;
+	guint32 net = peer ? rec->peer_net_ns : rec->net_ns;
+	guint32 dev = peer ? rec->peer_file_dev : rec->file_dev;
+	guint64 ino = peer ? rec->peer_file_ino : rec->file_ino;
+	const char *q;
+
+	if (!rec->has_sock_ns || !conn || !unix_tree)
+		return;
+	if (conn->kind == UDS_ADDR_ABSTRACT && net)
+		q = wmem_strdup_printf(pinfo->pool, "%s (net:[%u])", conn->display, net);
+	else if (conn->kind == UDS_ADDR_PATHNAME && ino && conn != &rec->dest)
+		q = wmem_strdup_printf(pinfo->pool, "%s (file %u:%u inode %" PRIu64 ")",
+		    conn->display, dev >> 20, dev & 0xfffff, ino);
+	else
+		return;
+	proto_item_set_generated(proto_tree_add_string(unix_tree, hf_path_ns, tvb, 0, 0, q));
 }
 
 void
@@ -156,6 +195,10 @@ unix_ns_register(int proto)
 		    NULL, 0x0, NULL, HFILL } },
 		{ &hf_peer_mntns, { "Peer mount namespace", "unix.peer_task.mntns", FT_UINT32, BASE_DEC,
 		    NULL, 0x0, NULL, HFILL } },
+		{ &hf_path_ns, { "Socket path, where it lives", "unix.path_ns", FT_STRING, BASE_NONE,
+		    NULL, 0x0, "unix.path qualified by the network namespace of an abstract name or "
+		    "the file a path name is bound to: two sockets that share a name in two "
+		    "namespaces differ here", HFILL } },
 		{ &hf_netns, { "Network namespace", "unix.netns", FT_UINT32, BASE_DEC, NULL, 0x0,
 		    "Inode of the network namespace the socket was made in", HFILL } },
 		{ &hf_peer_netns, { "Peer network namespace", "unix.peer_netns", FT_UINT32, BASE_DEC,

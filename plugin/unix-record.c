@@ -413,6 +413,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	/* Addresses, for the columns, conversations and follow. */
 	unix_set_frame_addresses(pinfo, fr);
 	unix_add_summary(tvb, unix_tree, ti, &rec, fr, conn, path);
+	unix_ns_add_qualified(pinfo, unix_tree, tvb, &rec, conn);
 
 	/* Second walk: the tree and the expert info (without a tree, only when
 	 * the first walk met something it reports). */

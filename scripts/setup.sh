@@ -4,7 +4,8 @@
 # and clients the protocol tests capture: PostgreSQL, MariaDB, Xvfb with
 # xdpyinfo, dbus-daemon with dbus-send and gdbus (and GDBus from Python),
 # containerd with ctr, php-fpm with cgi-fcgi, dockerd with docker, podman,
-# cupsd with lpstat), build
+# cupsd with lpstat, snapd with snap; busybox-static for a container
+# image), build
 # udsdump and its Wireshark plugin into build/, and run a real capture of a
 # demo workload.
 set -eu
@@ -25,7 +26,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	imagemagick tesseract-ocr tesseract-ocr-eng \
 	postgresql postgresql-client mariadb-server mariadb-client x11-utils \
 	dbus-daemon dbus-bin libglib2.0-bin python3-gi gir1.2-glib-2.0 \
-	containerd php8.2-fpm libfcgi-bin docker.io podman cups cups-client busybox-static \
+	containerd php8.2-fpm libfcgi-bin docker.io podman cups cups-client busybox-static snapd \
 	qemu-system-x86 debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

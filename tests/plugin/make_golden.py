@@ -7,7 +7,7 @@ Run as root on a machine with eBPF, after building udsdump:
     /usr/bin/python3 tests/plugin/make_golden.py --trees   (NAME.tree only)
     /usr/bin/python3 tests/plugin/make_golden.py --protocols
         (golden/protocols/: PostgreSQL, MariaDB, X11, D-Bus (system and
-        session bus), syslog, gRPC, FastCGI, Docker, Podman and CUPS
+        session bus), syslog, gRPC, FastCGI, Docker, Podman, CUPS and snapd
         captured live with the real programs, and the checks they pass)
 
 Each NAME.pcapng is captured by build/udsdump (or $UDSDUMP) around one of

@@ -11,6 +11,7 @@ pair that shares a name is told apart, byte-exact, in the records
 
 import json
 import os
+import socket
 import subprocess
 
 import pytest
@@ -88,12 +89,14 @@ def test_two_network_namespaces_one_abstract_name(ts):
     by = data_by_inode(pcap)
     for log in logs:
         check_pair(by, log)
-    # tshark: a display filter on the name and the namespace selects one pair
+    # tshark: a display filter on the name and the namespace selects one
+    # pair, and so does one on the name qualified by its namespace
     for log, net in zip(logs, nets):
-        rows = ts.fields(pcap, ["unix.netns", "data.data"],
-                         'unix.path == "%s" && unix.netns == %d && data' % (name, net))
-        got = {bytes.fromhex(p.replace(":", "")).decode() for _, p in rows}
-        assert got == {log["received"], log["client"]["reply"]}, rows
+        for dfilter in ('unix.path == "%s" && unix.netns == %d && data' % (name, net),
+                        'unix.path_ns == "%s (net:[%d])" && data' % (name, net)):
+            rows = ts.fields(pcap, ["data.data"], dfilter)
+            got = {bytes.fromhex(r[0].replace(":", "")).decode() for r in rows}
+            assert got == {log["received"], log["client"]["reply"]}, (dfilter, rows)
 
 
 def test_two_mount_namespaces_one_path(ts, tmp_path):
@@ -119,6 +122,10 @@ def test_two_mount_namespaces_one_path(ts, tmp_path):
         rows = ts.fields(pcap, ["unix.mntns"], "unix.file_inode == %d && unix.file_dev == %d"
                          % (f["inode"], f["dev"]))
         assert {r[0] for r in rows} == {str(log["server"]["ns"]["mnt"])}, rows
+        # the path qualified by its file selects this pair's records alone
+        q = "%s (file %d:%d inode %d)" % (path, f["dev"] >> 20, f["dev"] & 0xfffff, f["inode"])
+        rows = ts.fields(pcap, ["unix.task.pid"], 'unix.path_ns == "%s" && data' % q)
+        assert {int(r[0]) for r in rows} == {log[e]["host_pid"] for e in ("client", "server")}, q
 
 
 def test_pid_namespace_numbers(ts):
@@ -277,3 +284,72 @@ def test_filter_netns(ts):
     assert logs[0]["server"]["ns"]["net"] == inode
     assert sent(pcap) == ["ack:in the namespace", "in the namespace"]
     check_pair(data_by_inode(pcap), logs[0])
+
+
+NS_FD_PASS = sender("ns_fd_pass.py")
+
+
+def test_socket_passed_across_network_namespaces(ts, tmp_path):
+    """A socketpair made in a new network namespace, one end passed to a
+    process on the host over a path socket: what the host process sends
+    on it is the namespace's socket (unix.netns is the socket's own
+    namespace, not the sender's)."""
+    path = str(tmp_path / "take.sock")
+    text = "sent on a socket from another namespace"
+    out = os.path.join(ts.captures, "fd-across-netns.pcapng")
+    with udsdump_capture(out, ["--type", "stream"]).start():
+        taker = subprocess.Popen([PYTHON, NS_FD_PASS, "take", path, text], stdout=subprocess.PIPE,
+                                 text=True)
+        assert json.loads(taker.stdout.readline())["listening"] == path
+        giver = subprocess.run(["unshare", "-n", PYTHON, NS_FD_PASS, "give", path],
+                               capture_output=True, text=True, timeout=60, check=True)
+        took = json.loads(taker.stdout.readline())
+        assert taker.wait(timeout=30) == 0
+    gave = json.loads(giver.stdout)
+    assert gave["got"] == text and took["inode"] == gave["given"]
+    assert gave["netns"] != took["netns"]
+    recs = [r for r in udsrec.read_capture(out).records
+            if r.event == udsrec.EV_DATA and r.socket.inode == gave["given"]]
+    assert [r.payload for r in recs] == [text.encode()]
+    r = recs[0]
+    assert r.task.pid == took["pid"] and r.sock_ns.net_ns == gave["netns"]
+    assert r.sock_ns.peer_net_ns == gave["netns"]
+    rows = ts.fields(out, ["unix.netns", "unix.task.pid"], 'frame contains "%s"' % text)
+    assert rows == [[str(gave["netns"]), str(took["pid"])]], rows
+
+
+def test_one_socket_bound_into_two_mount_namespaces(ts, tmp_path):
+    """One listening socket, reached from a second mount namespace through
+    a bind mount of its file at another path: the clients' records name
+    one bound file, so one socket."""
+    d = tmp_path / "sock"
+    d.mkdir()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    path, alias = str(d / "x.sock"), str(other / "y.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+    st = os.stat(path)
+    dev = os.major(st.st_dev) << 20 | os.minor(st.st_dev)
+    client = ('import socket,sys; c=socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); '
+              'c.sendall(sys.argv[2].encode()); c.close()')
+    out = os.path.join(ts.captures, "one-socket-two-mntns.pcapng")
+    with udsdump_capture(out, ["--path", path]).start():
+        subprocess.run([PYTHON, "-c", client, path, "from the host"], check=True, timeout=30)
+        subprocess.run(["unshare", "-m", "sh", "-c",
+                        'touch "$2" && mount --bind "$1" "$2" && exec "$3" -c "$4" "$2" "$5"', "sh",
+                        path, alias, PYTHON, client, "from a second mount namespace"],
+                       check=True, timeout=30)
+        conns = [srv.accept()[0] for _ in range(2)]
+        for c in conns:
+            assert c.recv(100)
+            c.close()
+    srv.close()
+    recs = [r for r in udsrec.read_capture(out).records if r.event == udsrec.EV_DATA]
+    assert sorted(r.payload for r in recs) == [b"from a second mount namespace", b"from the host"]
+    assert {(r.sock_ns.peer_file_dev, r.sock_ns.peer_file_ino) for r in recs} == {(dev, st.st_ino)}
+    assert len({r.task_ns.mnt_ns for r in recs}) == 2
+    rows = ts.fields(out, ["unix.path_ns"], "data")
+    assert {r[0] for r in rows} == {"%s (file %d:%d inode %d)" % (
+        path, dev >> 20, dev & 0xfffff, st.st_ino)}, rows

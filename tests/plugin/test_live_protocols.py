@@ -4,7 +4,8 @@ client, Xvfb and xdpyinfo, logger and /dev/log, dbus-daemon with dbus-send
 and gdbus (the system bus, and a session bus from dbus-run-session with a
 GDBus call that passes descriptors), containerd and ctr (gRPC over HTTP/2),
 php-fpm and cgi-fcgi (FastCGI), dockerd and docker, podman's API service
-and podman --remote, cupsd and lpstat (IPP over HTTP). Captured live, read with no
+and podman --remote, cupsd and lpstat (IPP over HTTP), snapd and snap.
+Captured live, read with no
 -d option and no preference: the decoded fields, the direction (requests
 from the client), no malformed frame, no expert error, the same on a
 second pass; and with the shipped table off, nobody else claims the bytes.
@@ -402,3 +403,30 @@ def test_live_lpstat_ipp(ts, cupsd):
          "rows": [["2", "cupsd"]]},
         {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
     ], own=HTTP_OWN + ["ipp"], decode_as=[(cupsd, "http")])
+
+
+@pytest.fixture
+def snapd():
+    """Debian's snapd on its own socket (/run/snapd.socket). Without
+    systemd's socket activation it leaves after a few idle seconds, so
+    each test starts its own."""
+    if not os.path.exists("/usr/lib/snapd/snapd") or not shutil.which("snap"):
+        pytest.fail("snapd is not installed (scripts/setup.sh installs it)")
+    with server(["/usr/lib/snapd/snapd"], "/snapd.socket", "snapd's socket") as sock:
+        yield sock
+
+
+def test_live_snap_version(ts, snapd):
+    def client():
+        out = run(["snap", "version"])
+        assert out.stdout.startswith("snap ") and "snapd " in out.stdout
+    pcap = capture_around(ts, "live-snapd.pcapng", [snapd], client)
+    check(ts, "snapd", pcap, [
+        {"filter": 'http.request && http.request.uri == "/v2/system-info"',
+         "fields": ["http.request.method", "unix.role", "unix.task.comm"],
+         "rows": [["GET", "1", "snap"]]},
+        {"filter": "http.request", "fields": ["unix.role"], "rows": [["1"]]},
+        {"filter": "http.response", "fields": ["http.response.code", "unix.role"],
+         "includes": [["200", "2"]]},
+        {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
+    ], own=HTTP_OWN, decode_as=[(snapd, "http")])
