@@ -568,7 +568,8 @@ static bool apply_container_literal(struct parser *p, const struct node *l, stru
 	} else if (l->prim == P_CGROUP) {
 		if (o->cgroup && strcmp(o->cgroup, l->value))
 			return p_fail(p, "one cgroup only: 'cgroup %s' and '%s'", o->cgroup, desc);
-		o->cgroup = dup_string(l->value);
+		if (!o->cgroup) /* the same cgroup twice is stored once */
+			o->cgroup = dup_string(l->value);
 	} else {
 		if (o->container[0] && strcmp(o->container, l->value))
 			return p_fail(p, "one container only: 'container %s' and '%s'", o->container, desc);

@@ -23,6 +23,7 @@ static void release(struct capture_options *o)
 			free((char *)o->paths[i]);
 	for (int i = 0; i < o->n_prefixes; i++)
 		free((char *)o->prefixes[i]);
+	free((char *)o->cgroup);
 }
 
 static void check_err(const char *err, size_t cap)
