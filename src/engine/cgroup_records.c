@@ -10,6 +10,13 @@ struct cgroup_records {
 	struct uds_cgroup_paths *paths;
 	GHashTable *written; /* guint64 id -> gint64 time last written */
 	struct uds_container container; /* of the last facts given */
+	/* The last few ids asked about and when their record was written: on
+	 * the ring consumer's path every record asks (twice), and nearly
+	 * always about the same cgroups, so most answers need no hashing. */
+	struct {
+		uint64_t id;
+		int64_t written_ns;
+	} recent[8];
 };
 
 struct cgroup_records *cgroup_records_new(const char *cgroup_root)
@@ -34,11 +41,18 @@ bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
 		       struct uds_cgroup_facts *f)
 {
 	guint64 key = id;
-	gint64 *last = g_hash_table_lookup(cr->written, &key);
+	gint64 *last;
 	const char *path;
+	unsigned slot = (unsigned)(id ^ id >> 8) % G_N_ELEMENTS(cr->recent);
 
-	if (!id || (last && now_ns - *last < CGROUP_RECORD_INTERVAL_NS))
+	if (!id || (cr->recent[slot].id == id && now_ns - cr->recent[slot].written_ns < CGROUP_RECORD_INTERVAL_NS))
 		return false;
+	last = g_hash_table_lookup(cr->written, &key);
+	if (last && now_ns - *last < CGROUP_RECORD_INTERVAL_NS) {
+		cr->recent[slot].id = id;
+		cr->recent[slot].written_ns = *last;
+		return false;
+	}
 	if (!last) {
 		guint64 *k = g_new(guint64, 1);
 		*k = id;
@@ -46,6 +60,8 @@ bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
 		g_hash_table_insert(cr->written, k, last);
 	}
 	*last = now_ns;
+	cr->recent[slot].id = id;
+	cr->recent[slot].written_ns = now_ns;
 	path = uds_cgroup_path(cr->paths, id);
 	uds_container_of_cgroup(path ? path : "", &cr->container);
 	f->cgroup_id = id;

@@ -67,11 +67,15 @@ def test_redis_overhead():
 
 def test_bulk():
     out = run_bench("bulk.py", "--mib", "32")
-    assert ratios(out)["bulk captured/bare throughput"] > 0
+    r = ratios(out)
+    assert r["bulk captured/bare throughput"] > 0
+    assert r["bulk writer/dd, bytes per cpu second"] > 0, out
     m = re.search(r"^CHECK bulk round 1 bytes: captured (\d+) \+ lost (\d+) "
                   r"== sent (\d+)", out, re.M)
     assert m and int(m.group(1)) + int(m.group(2)) == int(m.group(3)) \
         == 32 << 20, out
+    assert re.search(r"^round 1 dd +[\d.]+ MB/s .*cpu [\d.]+ s", out, re.M), out
+    assert re.search(r"^round 1 writer +idle run cpu [\d.]+ s", out, re.M), out
     assert re.search(r"udsdump:\s+cpu [\d.]+ s .*peak RSS [\d.]+ MB", out)
 
 

@@ -1,6 +1,7 @@
 """The C unit tests (tests/unit/*.c), built by CMake into build/tests/unit/:
 the capture-filter parser, the option table and the value parsers, the load
-ladder's choice, the ENGINE record, the container of a cgroup path."""
+ladder's choice, the ENGINE record, the container of a cgroup path, the
+pcapng writer's blocks."""
 
 import os
 import subprocess
@@ -18,6 +19,7 @@ BINARIES = {
     "test_rungs": ("UDSDUMP_TEST_RUNGS", 25),  # the rung each lab kernel chooses
     "test_engine_record": ("UDSDUMP_TEST_ENGINE_RECORD", 19),  # ENGINE bytes, as FORMAT.md reads
     "test_container": ("UDSDUMP_TEST_CONTAINER", 100),  # cgroup path -> container, real paths
+    "test_pcapng": ("UDSDUMP_TEST_PCAPNG", 300),  # blocks walk the file; a full disk keeps whole ones
 }
 
 
