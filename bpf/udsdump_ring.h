@@ -76,6 +76,8 @@ struct uds_event {
 	__u32 pid, tid, uid, gid;
 	__u32 peercred_pid, peercred_uid, peercred_gid;
 	__u32 peer_pid, peer_tid; /* last task seen on the peer socket, 0 if none */
+	__u32 peercred_ns_pid;    /* peercred_pid as its own pid namespace numbers it */
+	__u32 peercred_pid_ns;    /* that namespace's inode */
 	__u32 pad;
 	__u64 task_start_ns;
 	__u64 peer_task_start_ns;

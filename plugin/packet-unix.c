@@ -245,6 +245,7 @@ const value_string unix_tlv_type_vals[] = {
 	{ UDS_TLV_LOSS, "Loss" },
 	{ UDS_TLV_TASK_NS, "Task's cgroup and namespaces" },
 	{ UDS_TLV_PEER_TASK_NS, "Peer task's cgroup and namespaces" },
+	{ UDS_TLV_PEER_CRED_NS, "Peer credentials in their namespace" },
 	{ UDS_TLV_SOCK_NS, "Sockets' namespaces and files" },
 	{ UDS_TLV_CGROUP, "Cgroup" },
 	{ UDS_TLV_CONTAINER, "Container" },

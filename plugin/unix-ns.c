@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * unix-ns.c: where each end lives (doc/FORMAT.md TASK_NS, PEER_TASK_NS,
- * SOCK_NS): the cgroup and namespaces of the task and of the peer's task,
+ * SOCK_NS, PEER_CRED_NS): the cgroup and namespaces of the task and of the peer's task,
  * the network namespace of both sockets and the files their path names
  * are bound to. A container user knows a process by these, and two
  * sockets that share a name in two namespaces are told apart by them.
@@ -12,6 +12,9 @@
 static int hf_tlv_task_ns = -1;
 static int hf_tlv_peer_task_ns = -1;
 static int hf_tlv_sock_ns = -1;
+static int hf_tlv_peer_cred_ns = -1;
+static int hf_peer_cred_nspid = -1;
+static int hf_peer_cred_pidns = -1;
 
 static int hf_cgroup = -1;
 static int hf_nspid = -1;
@@ -57,6 +60,11 @@ static const unix_field_t sock_ns_fields[] = {
 	{ &hf_peer_file_ino, UDS_SOCK_NS_OFF_PEER_FILE_INO, 8, ENC_LITTLE_ENDIAN },
 };
 
+static const unix_field_t peer_cred_ns_fields[] = {
+	{ &hf_peer_cred_nspid, UDS_PEER_CRED_NS_OFF_NS_PID, 4, ENC_LITTLE_ENDIAN },
+	{ &hf_peer_cred_pidns, UDS_PEER_CRED_NS_OFF_PID_NS, 4, ENC_LITTLE_ENDIAN },
+};
+
 /* The tree item of a TLV of this file, or -1. */
 int
 unix_ns_tlv_hf(guint16 type)
@@ -65,6 +73,7 @@ unix_ns_tlv_hf(guint16 type)
 	case UDS_TLV_TASK_NS: return hf_tlv_task_ns;
 	case UDS_TLV_PEER_TASK_NS: return hf_tlv_peer_task_ns;
 	case UDS_TLV_SOCK_NS: return hf_tlv_sock_ns;
+	case UDS_TLV_PEER_CRED_NS: return hf_tlv_peer_cred_ns;
 	default: return -1;
 	}
 }
@@ -96,15 +105,33 @@ unix_walk_sock_ns(tvbuff_t *tvb, proto_tree *sub, proto_item *ti, int voff)
 		proto_item_append_text(ti, ", bound to inode %" PRIu64, file);
 }
 
-/* TASK_NS, PEER_TASK_NS or SOCK_NS (the walker of unix-tlv.c calls it). */
+/* PEER_CRED_NS: SO_PEERCRED's pid as the peer's own pid namespace numbers it. */
+static void
+unix_walk_peer_cred_ns(tvbuff_t *tvb, proto_tree *sub, proto_item *ti, int voff, gboolean build)
+{
+	if (!build)
+		return;
+	unix_add_fields(sub, tvb, voff, peer_cred_ns_fields, G_N_ELEMENTS(peer_cred_ns_fields));
+	proto_item_append_text(ti, ": pid %u in pid:[%u]",
+	    tvb_get_letohl(tvb, voff + UDS_PEER_CRED_NS_OFF_NS_PID),
+	    tvb_get_letohl(tvb, voff + UDS_PEER_CRED_NS_OFF_PID_NS));
+}
+
+/* TASK_NS, PEER_TASK_NS, SOCK_NS or PEER_CRED_NS (the walker of unix-tlv.c
+ * calls it). */
 void
 unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
     guint16 type, int voff, guint16 len, gboolean build, unix_record_t *rec)
 {
-	guint fixed = type == UDS_TLV_SOCK_NS ? UDS_TLV_SOCK_NS_LEN : UDS_TLV_TASK_NS_LEN;
+	guint fixed = type == UDS_TLV_SOCK_NS ? UDS_TLV_SOCK_NS_LEN :
+	    type == UDS_TLV_PEER_CRED_NS ? UDS_TLV_PEER_CRED_NS_LEN : UDS_TLV_TASK_NS_LEN;
 
 	if (!unix_tlv_check_len(pinfo, sub, ti, tvb, voff, len, fixed, build, rec))
 		return;
+	if (type == UDS_TLV_PEER_CRED_NS) {
+		unix_walk_peer_cred_ns(tvb, sub, ti, voff, build);
+		return;
+	}
 	if (!build && type == UDS_TLV_SOCK_NS) {
 		rec->has_sock_ns = TRUE;
 		rec->net_ns = tvb_get_letohl(tvb, voff + UDS_SOCK_NS_OFF_NET_NS);
@@ -175,6 +202,14 @@ unix_ns_register(int proto)
 		    FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
 		{ &hf_tlv_sock_ns, { "Sockets' namespaces and files", "unix.sock_ns", FT_NONE,
 		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_tlv_peer_cred_ns, { "Peer credentials in their namespace", "unix.peer_cred_ns",
+		    FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+		{ &hf_peer_cred_nspid, { "Peer credentials PID in its namespace", "unix.peer_cred.nspid",
+		    FT_UINT32, BASE_DEC, NULL, 0x0, "SO_PEERCRED's pid as the peer's own pid namespace "
+		    "numbers it: what the peer's container calls it", HFILL } },
+		{ &hf_peer_cred_pidns, { "Peer credentials PID namespace", "unix.peer_cred.pidns",
+		    FT_UINT32, BASE_DEC, NULL, 0x0, "Inode of the pid namespace the peer was made in",
+		    HFILL } },
 		{ &hf_cgroup, { "Cgroup ID", "unix.cgroup", FT_UINT64, BASE_DEC, NULL, 0x0,
 		    "The task's cgroup v2 id (the inode of its cgroup directory)", HFILL } },
 		{ &hf_nspid, { "PID in its namespace", "unix.nspid", FT_UINT32, BASE_DEC, NULL, 0x0,

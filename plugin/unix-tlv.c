@@ -595,6 +595,7 @@ unix_walk_value(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *
 	case UDS_TLV_TASK_NS:
 	case UDS_TLV_PEER_TASK_NS:
 	case UDS_TLV_SOCK_NS:
+	case UDS_TLV_PEER_CRED_NS:
 		unix_walk_ns(tvb, pinfo, sub, ti, type, voff, len, build, rec);
 		break;
 

@@ -166,6 +166,13 @@ class TaskNs:
 
 
 @dataclasses.dataclass
+class PeerCredNs:
+    """PEER_CRED_NS: PEER_CRED's pid as its own pid namespace numbers it."""
+    ns_pid: int
+    pid_ns: int
+
+
+@dataclasses.dataclass
 class SockNs:
     """SOCK_NS: the sockets' network namespaces and bound files."""
     net_ns: int
@@ -220,6 +227,7 @@ class Record:
     socket: Optional[SocketInfo] = None
     task: Optional[TaskInfo] = None
     peer_cred: Optional[Cred] = None
+    peer_cred_ns: Optional[PeerCredNs] = None
     peer_task: Optional[PeerTask] = None
     local_addr: Optional[Addr] = None
     peer_addr: Optional[Addr] = None
@@ -368,6 +376,9 @@ def _fixed_tlv(rec, t, v):
         setattr(rec, "task_ns" if t == T_TASK_NS else "peer_task_ns", TaskNs(*_at(
             v, OFF["TASK_NS"], ("cgroup_id", _u64), ("ns_pid", _u32), ("ns_tid", _u32),
             ("pid_ns", _u32), ("mnt_ns", _u32))))
+    elif t == T_PEER_CRED_NS:
+        rec.peer_cred_ns = PeerCredNs(*_at(v, OFF["PEER_CRED_NS"], ("ns_pid", _u32),
+                                           ("pid_ns", _u32)))
     elif t == T_SOCK_NS:
         rec.sock_ns = SockNs(*_at(v, OFF["SOCK_NS"], ("net_ns", _u32), ("peer_net_ns", _u32),
                                   ("file_dev", _u32), ("peer_file_dev", _u32),

@@ -83,6 +83,7 @@ T_SOCK_NS = 21
 T_CGROUP = 22
 T_CONTAINER = 23
 T_POD = 24
+T_PEER_CRED_NS = 25
 TLV_MIN_LEN = {
     T_SOCKET: 20, T_TASK: 40, T_PEER_CRED: 12, T_PEER_TASK: 36,
     T_LOCAL_ADDR: 1, T_PEER_ADDR: 1, T_DEST_ADDR: 1, T_STREAM: 24,
@@ -90,7 +91,7 @@ TLV_MIN_LEN = {
     T_ENGINE_KERNEL: 0, T_ENGINE_RUNG: 0, T_ENGINE_MISSING: 2,
     T_ENGINE_BLIND: 0, T_ENGINE_VERSION: 0, T_ENGINE_REASON: 0,
     T_TASK_NS: 24, T_PEER_TASK_NS: 24, T_SOCK_NS: 32,
-    T_CGROUP: 8, T_CONTAINER: 2, T_POD: 0,
+    T_CGROUP: 8, T_CONTAINER: 2, T_POD: 0, T_PEER_CRED_NS: 8,
 }
 TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW, T_ENGINE_MISSING}
 # Where each field is: in the record header ("HDR") and in each TLV's
@@ -123,6 +124,7 @@ OFF = {
     "CONTAINER": {"runtime": 0, "monitor": 1, "id": 2},
     "SOCK_NS": {"net_ns": 0, "peer_net_ns": 4, "file_dev": 8,
                 "peer_file_dev": 12, "file_ino": 16, "peer_file_ino": 24},
+    "PEER_CRED_NS": {"ns_pid": 0, "pid_ns": 4},
 }
 COMM_LEN = 16
 # CONTAINER.runtime

@@ -76,6 +76,7 @@ struct sock_state {
 	__u64 peercred_pid_ptr;
 	__u64 peercred_cred_ptr;
 	__u32 peercred_pid, peercred_uid, peercred_gid;
+	__u32 peercred_ns_pid, peercred_pid_ns;
 	__u32 pad2;
 };
 

@@ -102,12 +102,20 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 		me->peercred_pid = ppid ? BPF_CORE_READ(ppid, numbers[0].nr) : 0;
 		me->peercred_uid = pcred ? BPF_CORE_READ(pcred, uid.val) : 0xffffffff;
 		me->peercred_gid = pcred ? BPF_CORE_READ(pcred, gid.val) : 0xffffffff;
+		/* and as the peer's own pid namespace numbers it (what
+		 * SO_PEERCRED says inside its container); the pointer field
+		 * is the reads' temporary, in map memory, until set below */
+		me->peercred_pid_ptr = (__u64)ppid;
+		me->peercred_pid_ns = 0;
+		pid_nr_in_own_ns(&me->peercred_pid_ptr, &me->peercred_ns_pid, &me->peercred_pid_ns);
 		me->peercred_pid_ptr = ppid ? (__u64)ppid : 1;
 		me->peercred_cred_ptr = (__u64)pcred;
 	}
 	ev->peercred_pid = me->peercred_pid;
 	ev->peercred_uid = me->peercred_uid;
 	ev->peercred_gid = me->peercred_gid;
+	ev->peercred_ns_pid = me->peercred_ns_pid;
+	ev->peercred_pid_ns = me->peercred_pid_ns;
 	ev->peer_pid = 0;
 	ev->peer_tid = 0;
 	ev->peer_task_start_ns = 0;

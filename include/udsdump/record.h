@@ -113,7 +113,10 @@ enum uds_tlv_type {
 	UDS_TLV_CGROUP = 22,       /* u64 cgroup_id, then the path, text */
 	UDS_TLV_CONTAINER = 23,    /* u8 runtime, u8 monitor, then the id, text */
 	UDS_TLV_POD = 24,          /* the Kubernetes pod UID, text */
-	UDS_TLV_MAX = 24,
+	/* data records again */
+	UDS_TLV_PEER_CRED_NS = 25, /* u32 ns_pid, u32 pid_ns: PEER_CRED's pid
+				      as its own pid namespace numbers it */
+	UDS_TLV_MAX = 25,
 };
 
 /* ENGINE_MISSING: where the feature went. */
@@ -135,6 +138,7 @@ enum uds_missing_source {
 #define UDS_TLV_TASK_NS_LEN 24
 #define UDS_TLV_PEER_TASK_NS_LEN 24
 #define UDS_TLV_SOCK_NS_LEN 32
+#define UDS_TLV_PEER_CRED_NS_LEN 8
 #define UDS_TLV_CGROUP_FIXED_LEN 8    /* then the path */
 #define UDS_TLV_CONTAINER_FIXED_LEN 2 /* then the id */
 
@@ -250,6 +254,12 @@ enum uds_file_kind {
 #define UDS_TASK_NS_OFF_NS_TID 12
 #define UDS_TASK_NS_OFF_PID_NS 16
 #define UDS_TASK_NS_OFF_MNT_NS 20
+
+/* UDS_TLV_PEER_CRED_NS value (8 bytes): PEER_CRED's pid as the pid
+ * namespace its process was made in numbers it, and that namespace's
+ * inode. */
+#define UDS_PEER_CRED_NS_OFF_NS_PID 0
+#define UDS_PEER_CRED_NS_OFF_PID_NS 4
 
 /*
  * UDS_TLV_SOCK_NS value (32 bytes): u32 net_ns and u32 peer_net_ns (the

@@ -233,6 +233,13 @@ static void put_peer_cred(struct out *o, const struct uds_event *ev)
 	set_u32(v + UDS_PEER_CRED_OFF_PID, ev->peercred_pid);
 	set_u32(v + UDS_PEER_CRED_OFF_UID, ev->peercred_uid);
 	set_u32(v + UDS_PEER_CRED_OFF_GID, ev->peercred_gid);
+	if (!ev->peercred_pid || !ev->peercred_pid_ns)
+		return;
+	v = tlv_value(o, UDS_TLV_PEER_CRED_NS, UDS_TLV_PEER_CRED_NS_LEN);
+	if (!v)
+		return;
+	set_u32(v + UDS_PEER_CRED_NS_OFF_NS_PID, ev->peercred_ns_pid);
+	set_u32(v + UDS_PEER_CRED_NS_OFF_PID_NS, ev->peercred_pid_ns);
 }
 
 static void put_peer_task(struct out *o, uint32_t pid, uint32_t tid, uint64_t start_ns, uint8_t source,

@@ -12,8 +12,8 @@
 
 /* Room the TLVs of one record can need, payload excluded. */
 #define UDS_RECORD_META_MAX                                                                \
-	(UDS_REC_HDR_LEN + 4 * 6 + UDS_TLV_SOCKET_LEN + UDS_TLV_TASK_LEN +                 \
-	 UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_TASK_LEN + 3 * (1 + UDS_ADDR_MAX + 4) +     \
+	(UDS_REC_HDR_LEN + 4 * 7 + UDS_TLV_SOCKET_LEN + UDS_TLV_TASK_LEN +                 \
+	 UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_CRED_NS_LEN + UDS_TLV_PEER_TASK_LEN + 3 * (1 + UDS_ADDR_MAX + 4) +     \
 	 UDS_TLV_STREAM_LEN + UDS_TLV_SCM_CREDS_LEN + 4 +                                  \
 	 UDS_FD_MAX * (4 + UDS_TLV_SCM_RIGHTS_FD_FIXED_LEN + UDS_FD_PATH_MAX + 32) +       \
 	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX) +                          \

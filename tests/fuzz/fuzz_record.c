@@ -127,6 +127,11 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 			if (l != UDS_TLV_SOCK_NS_LEN)
 				FAIL("SOCK_NS");
 			break;
+		case UDS_TLV_PEER_CRED_NS:
+			if (l != UDS_TLV_PEER_CRED_NS_LEN || !ev->peercred_pid || rd32(v) != ev->peercred_ns_pid ||
+			    rd32(v + 4) != ev->peercred_pid_ns)
+				FAIL("PEER_CRED_NS");
+			break;
 		default:
 			FAIL("unexpected TLV type %u", t);
 		}

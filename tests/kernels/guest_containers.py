@@ -90,6 +90,15 @@ def verify(out, log, path, cgroup_id, result):
                                          else "client"]["nspid"] for r in data)
     result["checks"]["task_ns"] = guest_verify.verdict(
         bool(data) and ns_ok, "TASK_NS: %r" % [r.task_ns for r in data])
+    # SO_PEERCRED names the other end, also as its own pid namespace does
+    other = {log["server"]["inode"]: log["client"], log["client"]["inode"]: log["server"]}
+    cred_ok = all(r.peer_cred and r.peer_cred_ns and r.socket.inode in other and
+                  r.peer_cred.pid == other[r.socket.inode]["host_pid"] and
+                  (r.peer_cred_ns.ns_pid, r.peer_cred_ns.pid_ns) ==
+                  (other[r.socket.inode]["nspid"], other[r.socket.inode]["ns"]["pid"])
+                  for r in data)
+    result["checks"]["peer_cred_ns"] = guest_verify.verdict(
+        bool(data) and cred_ok, "PEER_CRED/_NS: %r" % [(r.peer_cred, r.peer_cred_ns) for r in data])
     named = {r.cgroup.cgroup_id: r.cgroup.path for r in recs if r.event == udsrec.EV_CGROUP}
     result["checks"]["cgroup_record"] = guest_verify.verdict(
         named.get(cgroup_id) == path, "CGROUP records: %r, want %d %s" % (named, cgroup_id, path))

@@ -27,7 +27,8 @@ from udsrec import (  # noqa: E402,F401
     SOCK_SEQPACKET, SOCK_STREAM, SYSCALL_NUMBERS, T_CMSG_RAW, T_DEST_ADDR, T_ENGINE_BLIND,
     T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
     T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
-    T_SOCKET, T_STREAM, T_TASK, T_TASK_NS, T_PEER_TASK_NS, T_SOCK_NS, OFF, TLV_MIN_LEN)
+    T_SOCKET, T_STREAM, T_TASK, T_TASK_NS, T_PEER_TASK_NS, T_SOCK_NS, T_PEER_CRED_NS, OFF,
+    TLV_MIN_LEN)
 from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
 # The names the plugin tests use for some of them.
@@ -75,7 +76,7 @@ def fixed(name, fields, rest=b""):
          "PEER_TASK": T_PEER_TASK, "ADDR": T_LOCAL_ADDR, "STREAM": T_STREAM,
          "SCM_RIGHTS_FD": T_SCM_RIGHTS_FD, "SCM_CREDS": T_SCM_CREDS, "CMSG_RAW": T_CMSG_RAW,
          "LOSS": T_LOSS, "ENGINE_MISSING": T_ENGINE_MISSING, "TASK_NS": T_TASK_NS,
-         "SOCK_NS": T_SOCK_NS}[name]
+         "SOCK_NS": T_SOCK_NS, "PEER_CRED_NS": T_PEER_CRED_NS}[name]
     v = bytearray(TLV_MIN_LEN[t])
     for field, fmt, value in fields:
         struct.pack_into("<" + fmt, v, OFF[name][field], value)
@@ -136,6 +137,10 @@ class Record:
     def peer_cred(self, pid, uid=0, gid=0):
         return self.add(T_PEER_CRED, fixed("PEER_CRED", [
             ("pid", "I", pid), ("uid", "I", uid), ("gid", "I", gid)]))
+
+    def peer_cred_ns(self, ns_pid, pid_ns):
+        return self.add(T_PEER_CRED_NS, fixed("PEER_CRED_NS", [
+            ("ns_pid", "I", ns_pid), ("pid_ns", "I", pid_ns)]))
 
     def peer_task(self, pid, tid=None, start_ns=0, source=1, comm=""):
         tid = pid if tid is None else tid

@@ -130,7 +130,8 @@ def test_two_mount_namespaces_one_path(ts, tmp_path):
 
 def test_pid_namespace_numbers(ts):
     """In a new pid namespace the server is pid 1 and its client pid 2:
-    the records carry both numbers, and each end's peer task's too."""
+    the records carry both numbers, each end's peer task's too, and
+    SO_PEERCRED's pid as the host and as the namespace number it."""
     runs = [["unshare", "-p", "-f", PYTHON, NS_PAIR, "@udsdump-pidns-%d" % os.getpid(),
              "from pidns"]]
     pcap, (log,) = capture(ts, "pidns.pcapng", ["--path", "@udsdump-pidns-%d" % os.getpid()],
@@ -142,10 +143,22 @@ def test_pid_namespace_numbers(ts):
     for r in by[log["server"]["inode"]]:
         assert r.peer_task.pid == log["client"]["host_pid"]
         assert r.peer_task_ns.ns_pid == 2 and r.peer_task_ns.pid_ns == log["client"]["ns"]["pid"]
+    # SO_PEERCRED of each end names the other, as the host and as their
+    # own pid namespace number it (the server accepted: its credentials are
+    # the client's at connect; the client's are the listener's)
+    for me, other in (("server", "client"), ("client", "server")):
+        for r in by[log[me]["inode"]]:
+            assert r.peer_cred.pid == log[other]["host_pid"], (me, r.peer_cred)
+            assert (r.peer_cred_ns.ns_pid, r.peer_cred_ns.pid_ns) == (
+                log[other]["nspid"], log[other]["ns"]["pid"]), (me, r.peer_cred_ns)
     rows = ts.fields(pcap, ["unix.task.pid", "unix.nspid", "unix.pidns"], "data")
     assert {tuple(r) for r in rows} == {
         (str(log[e]["host_pid"]), str(log[e]["nspid"]), str(log[e]["ns"]["pid"]))
         for e in ("server", "client")}, rows
+    rows = ts.fields(pcap, ["unix.task.pid", "unix.peer_cred.pid", "unix.peer_cred.nspid"], "data")
+    assert {tuple(r) for r in rows} == {
+        (str(log[me]["host_pid"]), str(log[other]["host_pid"]), str(log[other]["nspid"]))
+        for me, other in (("server", "client"), ("client", "server"))}, rows
 
 
 def cgroup2_mount():
