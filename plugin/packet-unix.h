@@ -561,6 +561,8 @@ void unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item
 void unix_ns_register(int proto);
 void unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *tvb,
     const unix_record_t *rec, const unix_addr_t *conn);
+const char *unix_ns_column_path(packet_info *pinfo, const unix_record_t *rec,
+    const unix_addr_t *conn, const char *path);
 
 /* unix-engine.c: ENGINE records */
 int dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,

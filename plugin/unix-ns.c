@@ -164,6 +164,42 @@ unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
 		    type == UDS_TLV_PEER_TASK_NS);
 }
 
+/* Where the connection's socket name lives: an abstract name's network
+ * namespace, a path name's bound file (dev, inode); FALSE when the record
+ * does not say. */
+static gboolean
+unix_ns_place(const unix_record_t *rec, const unix_addr_t *conn, guint32 *net, guint32 *dev,
+    guint64 *ino)
+{
+	gboolean peer = conn == &rec->peer;
+
+	if (!rec->has_sock_ns || !conn)
+		return FALSE;
+	*net = peer ? rec->peer_net_ns : rec->net_ns;
+	*dev = peer ? rec->peer_file_dev : rec->file_dev;
+	*ino = peer ? rec->peer_file_ino : rec->file_ino;
+	if (conn->kind == UDS_ADDR_ABSTRACT && *net) {
+		*dev = 0;
+		*ino = 0;
+		return TRUE;
+	}
+	if (conn->kind == UDS_ADDR_PATHNAME && *ino && conn != &rec->dest) {
+		*net = 0;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static const char *
+unix_ns_qualify(wmem_allocator_t *scope, const unix_addr_t *conn, guint32 net, guint32 dev,
+    guint64 ino)
+{
+	if (conn->kind == UDS_ADDR_ABSTRACT)
+		return wmem_strdup_printf(scope, "%s (net:[%u])", conn->display, net);
+	return wmem_strdup_printf(scope, "%s (file %u:%u inode %" PRIu64 ")", conn->display,
+	    dev >> 20, dev & 0xfffff, ino);
+}
+
 /*
  * The connection's socket name qualified by where it lives: an abstract
  * name by the network namespace it was bound in, a path name by the file
@@ -174,27 +210,81 @@ void
 unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *tvb,
     const unix_record_t *rec, const unix_addr_t *conn)
 {
-	gboolean peer = conn == &rec->peer;
-	guint32 net = peer ? rec->peer_net_ns : rec->net_ns;
-	guint32 dev = peer ? rec->peer_file_dev : rec->file_dev;
-	guint64 ino = peer ? rec->peer_file_ino : rec->file_ino;
-	const char *q;
+	guint32 net, dev;
+	guint64 ino;
 
-	if (!rec->has_sock_ns || !conn || !unix_tree)
+	if (!unix_tree || !unix_ns_place(rec, conn, &net, &dev, &ino))
 		return;
-	if (conn->kind == UDS_ADDR_ABSTRACT && net)
-		q = wmem_strdup_printf(pinfo->pool, "%s (net:[%u])", conn->display, net);
-	else if (conn->kind == UDS_ADDR_PATHNAME && ino && conn != &rec->dest)
-		q = wmem_strdup_printf(pinfo->pool, "%s (file %u:%u inode %" PRIu64 ")",
-		    conn->display, dev >> 20, dev & 0xfffff, ino);
-	else
-		return;
-	proto_item_set_generated(proto_tree_add_string(unix_tree, hf_path_ns, tvb, 0, 0, q));
+	proto_item_set_generated(proto_tree_add_string(unix_tree, hf_path_ns, tvb, 0, 0,
+	    unix_ns_qualify(pinfo->pool, conn, net, dev, ino)));
+}
+
+/*
+ * Names seen in this file and where they live (name -> place, the first
+ * one seen), the names seen in two places or more, and the qualified
+ * names shown for those (text -> the same text, so a frame's Info text is
+ * one file-scope string however often it is dissected).
+ */
+static wmem_map_t *name_places;
+static wmem_map_t *names_in_two_places;
+static wmem_map_t *qualified_names;
+
+static guint64
+unix_ns_place_key(guint32 net, guint32 dev, guint64 ino)
+{
+	return net ? (1ULL << 63) | net : ((guint64)dev << 40) ^ ino;
+}
+
+/*
+ * The socket name the columns show: the name, or, once the file has shown
+ * two sockets of that name living in two places (two network namespaces'
+ * "@foo", two mount namespaces' "/run/app.sock"), the name qualified by
+ * where this one lives. A single pass shows the plain name until the second
+ * place is seen; a second pass (tshark -2, Wireshark) qualifies every
+ * frame of such a name.
+ */
+const char *
+unix_ns_column_path(packet_info *pinfo, const unix_record_t *rec, const unix_addr_t *conn,
+    const char *path)
+{
+	guint32 net, dev;
+	guint64 ino, key, *first;
+	const char *q, *interned;
+
+	if (!path || !unix_ns_place(rec, conn, &net, &dev, &ino))
+		return path;
+	key = unix_ns_place_key(net, dev, ino);
+	if (!PINFO_FD_VISITED(pinfo)) {
+		first = (guint64 *)wmem_map_lookup(name_places, path);
+		if (!first) {
+			first = wmem_new(wmem_file_scope(), guint64);
+			*first = key;
+			wmem_map_insert(name_places, wmem_strdup(wmem_file_scope(), path), first);
+		} else if (*first != key && !wmem_map_contains(names_in_two_places, path)) {
+			wmem_map_insert(names_in_two_places, wmem_strdup(wmem_file_scope(), path),
+			    GINT_TO_POINTER(1));
+		}
+	}
+	if (!wmem_map_size(names_in_two_places) || !wmem_map_contains(names_in_two_places, path))
+		return path;
+	q = unix_ns_qualify(pinfo->pool, conn, net, dev, ino);
+	interned = (const char *)wmem_map_lookup(qualified_names, q);
+	if (!interned) {
+		interned = wmem_strdup(wmem_file_scope(), q);
+		wmem_map_insert(qualified_names, interned, (void *)interned);
+	}
+	return interned;
 }
 
 void
 unix_ns_register(int proto)
 {
+	name_places = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
+	    g_str_equal);
+	names_in_two_places = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+	    g_str_hash, g_str_equal);
+	qualified_names = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
+	    g_str_equal);
 	static hf_register_info hf[] = {
 		{ &hf_tlv_task_ns, { "Task's cgroup and namespaces", "unix.task_ns", FT_NONE,
 		    BASE_NONE, NULL, 0x0, NULL, HFILL } },

@@ -59,12 +59,14 @@ unix_info_prefix(const unix_frame_t *fr, const char **ip, guint8 event)
 	const char *ev = event == UDS_EV_DATA ? "" : try_val_to_str(event, unix_event_vals);
 	const char *text;
 
-	if (!ev || !fr->has_stream || !fr->src_label || !fr->path ||
+	const char *path = ip[6]; /* a file-scope string: fr->path or its qualified form */
+
+	if (!ev || !fr->has_stream || !fr->src_label || !path ||
 	    !(st = unix_get_stream(fr->stream)))
 		return; /* not all of them are file scope strings */
 	for (guint i = 0; i < G_N_ELEMENTS(st->info); i++) {
 		if (st->info[i].text && st->info[i].ev == ev && st->info[i].src == fr->src_label &&
-		    st->info[i].dst == ip[4] && st->info[i].path == fr->path) {
+		    st->info[i].dst == ip[4] && st->info[i].path == path) {
 			text = st->info[i].text;
 			goto found;
 		}
@@ -72,11 +74,11 @@ unix_info_prefix(const unix_frame_t *fr, const char **ip, guint8 event)
 	{
 		guint i = st->info_next++ % G_N_ELEMENTS(st->info);
 		text = wmem_strconcat(wmem_file_scope(), ev, *ev ? " " : "", fr->src_label, " -> ",
-		    ip[4], " ", fr->path, NULL);
+		    ip[4], " ", path, NULL);
 		st->info[i].ev = ev;
 		st->info[i].src = fr->src_label;
 		st->info[i].dst = ip[4];
-		st->info[i].path = fr->path;
+		st->info[i].path = path;
 		st->info[i].text = text;
 	}
 found:
@@ -432,7 +434,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 
 	fx = UNIX_FX(fr);
 	unix_add_expert(tvb, pinfo, unix_tree, ti, &rec, fx);
-	unix_set_columns(pinfo, &rec, fr, path, fx, &info);
+	unix_set_columns(pinfo, &rec, fr, unix_ns_column_path(pinfo, &rec, conn, fr->path), fx, &info);
 
 	if (rec.payload_avail > 0)
 		payload_tvb = tvb_new_subset_length(tvb, rec.header_len, rec.payload_avail);

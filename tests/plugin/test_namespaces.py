@@ -60,3 +60,43 @@ def test_records_without_them_show_none(ts):
     pcap = ts.capture([record()])
     assert ts.frames(pcap, "unix.task_ns || unix.peer_task_ns || unix.sock_ns") == []
     assert ts.frames(pcap, "unix.task.pid == 4242") == [1]
+
+
+def named(sock, name, net, pid, kind=S.ADDR_ABSTRACT, file=(0, 0)):
+    """A client's send to a socket called name living in network namespace
+    net (an abstract name) or bound to file (a path name)."""
+    r = S.Record(S.EV_DATA, payload=b"hi").socket(sock, sock + 1).task(pid, comm="c%d" % pid)
+    r.peer_addr(kind, name).sock_ns(net, net, (0, 0), file)
+    return r.stream(0, 2).build()
+
+
+def test_columns_qualify_a_name_that_lives_in_two_places(ts):
+    """Two network namespaces' "@foo" are two sockets: once the file has
+    shown both, the Info column names each with its namespace (a second
+    pass qualifies the frames before that too); "@bar", in one place only,
+    and a path name bound to one file stay plain."""
+    pcap = ts.capture([
+        named(501, b"foo", 4026532111, 10), named(601, b"foo", 4026532222, 20),
+        named(701, b"bar", 4026532111, 30), named(501, b"foo", 4026532111, 10),
+        named(801, b"/run/app.sock", 4026531840, 40, S.ADDR_PATHNAME, (0x2d, 77)),
+        named(901, b"/run/app.sock", 4026531840, 50, S.ADDR_PATHNAME, (0x2d, 77))])
+    one_pass = [r[0] for r in ts.fields(pcap, ["_ws.col.Info"])]
+    assert "@foo (net:[" not in one_pass[0], one_pass
+    assert "@foo (net:[4026532222])" in one_pass[1], one_pass
+    assert "@bar" in one_pass[2] and "(net:[" not in one_pass[2], one_pass
+    assert "@foo (net:[4026532111])" in one_pass[3], one_pass
+    assert all("/run/app.sock" in i and "(file" not in i for i in one_pass[4:]), one_pass
+    two_pass = [r[0] for r in ts.fields(pcap, ["_ws.col.Info"], extra=["-2"])]
+    assert "@foo (net:[4026532111])" in two_pass[0], two_pass
+    assert two_pass[1:] == one_pass[1:], (one_pass, two_pass)
+    # the plain name still selects both sockets, Decode As keys on it too
+    assert ts.frames(pcap, 'unix.path == "@foo"') == [1, 2, 4]
+
+
+def test_columns_qualify_a_path_bound_to_two_files(ts):
+    pcap = ts.capture([
+        named(801, b"/run/app.sock", 4026531840, 40, S.ADDR_PATHNAME, (0x2d, 77)),
+        named(901, b"/run/app.sock", 4026532999, 50, S.ADDR_PATHNAME, (0x2e, 88))])
+    info = [r[0] for r in ts.fields(pcap, ["_ws.col.Info"], extra=["-2"])]
+    assert "/run/app.sock (file 0:45 inode 77)" in info[0], info
+    assert "/run/app.sock (file 0:46 inode 88)" in info[1], info
