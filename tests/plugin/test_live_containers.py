@@ -1,9 +1,10 @@
-"""Issue 18 with a real container runtime: Debian's dockerd runs a
-container from an image imported from a local root filesystem (Debian's
-busybox-static; no registry, no network), whose busybox logger writes to a
-datagram socket bind-mounted from the host as its /dev/log. udsdump,
-on the host, puts the container's id (as docker names it) in the
-capture, and the columns show the task as the container sees itself.
+"""Issue 18 with real container runtimes: Debian's dockerd, and Debian's
+podman (daemonless, as root, cgroupfs driver), each run a container from
+an image imported from a local root filesystem (Debian's busybox-static;
+no registry, no network), whose busybox logger writes to a datagram
+socket bind-mounted from the host as its /dev/log. udsdump, on the host,
+puts the container's id (as the runtime names it) in the capture, and the
+columns show the task as the container sees itself.
 """
 
 import os
@@ -20,38 +21,57 @@ pytestmark = pytest.mark.live
 
 IMAGE = "udsdump-test/busybox:local"
 DOCKER = "/usr/bin/docker"  # Debian's client, not another one earlier on PATH
+PODMAN = "/usr/bin/podman"
+
+
+def rootfs_tar(directory):
+    """A one-binary image's root: /bin/busybox (static), /bin/sh and /bin/logger."""
+    if not os.path.exists("/bin/busybox"):
+        pytest.fail("busybox-static is not installed (scripts/setup.sh installs it)")
+    tar = str(directory / "rootfs.tar")
+    with tarfile.open(tar, "w") as t:
+        t.add("/bin/busybox", arcname="bin/busybox")
+        for applet in ("sh", "logger"):
+            link = tarfile.TarInfo("bin/" + applet)
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            t.addfile(link)
+    return tar
 
 
 @pytest.fixture(scope="module")
 def docker_image(tmp_path_factory):
-    """A one-binary image: /bin/busybox (static), /bin/sh and /bin/logger."""
-    if not os.path.exists("/bin/busybox"):
-        pytest.fail("busybox-static is not installed (scripts/setup.sh installs it)")
     with live_servers.dockerd():
-        tar = str(tmp_path_factory.mktemp("image") / "rootfs.tar")
-        with tarfile.open(tar, "w") as t:
-            t.add("/bin/busybox", arcname="bin/busybox")
-            for applet in ("sh", "logger"):
-                link = tarfile.TarInfo("bin/" + applet)
-                link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-                t.addfile(link)
-        live_servers.run([DOCKER, "import", tar, IMAGE], timeout=120)
+        live_servers.run([DOCKER, "import", rootfs_tar(tmp_path_factory.mktemp("image")), IMAGE],
+                         timeout=120)
         yield IMAGE
 
 
-def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
+@pytest.fixture(scope="module")
+def podman(tmp_path_factory):
+    """podman's command with a store of its own (vfs, cgroupfs driver: no
+    systemd here) holding the image; its run options (rlimits lowered, not
+    raised: the container's init may not raise them here)."""
+    store = tmp_path_factory.mktemp("podman")
+    cmd = [PODMAN, "--root", str(store / "root"), "--runroot", str(store / "run"),
+           "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs"]
+    live_servers.run(cmd + ["import", rootfs_tar(store), IMAGE], timeout=120)
+    return cmd, ["--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
+def logger_to_host_socket(ts, tmp_path, name, run):
+    """A host socket; run(sock, cidfile, text) starts a container whose
+    logger sends text to it. The capture, the DATA record of text and the
+    container's id."""
     sock = str(tmp_path / "log.sock")
     got = str(tmp_path / "received")
-    text = "hello from a container %d" % os.getpid()
+    text = "hello from a %s container %d" % (name, os.getpid())
     cidfile = str(tmp_path / "cid")
     recv = subprocess.Popen(["socat", "-u", "UNIX-RECV:%s,mode=666" % sock, "OPEN:%s,creat" % got])
     try:
         live_servers.wait_for(lambda: os.path.exists(sock), "the host's socket")
-        pcap = os.path.join(ts.captures, "container.pcapng")
+        pcap = os.path.join(ts.captures, "container-%s.pcapng" % name)
         with udsdump_capture(pcap, ["--path", sock]).start():
-            live_servers.run([DOCKER, "run", "--rm", "--network", "none", "--cidfile", cidfile,
-                              "-v", "%s:/dev/log" % sock, docker_image,
-                              "/bin/logger", "-t", "udsdump", text], timeout=120)
+            run(sock, cidfile, text)
             live_servers.wait_for(lambda: text in open(got).read(), "the message on the host")
     finally:
         recv.terminate()
@@ -67,11 +87,29 @@ def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
     named = [x.cgroup for x in recs if x.event == udsrec.EV_CGROUP
              and x.cgroup.cgroup_id == r.task_ns.cgroup_id]
     assert named and named[0].container == cid, named
-    assert udsrec.RUNTIMES[named[0].runtime] == "docker" and cid in named[0].path
+    assert udsrec.RUNTIMES[named[0].runtime] == name and cid in named[0].path
     # tshark: the container by id, the task as the container sees it
     rows = ts.fields(pcap, ["unix.container", "unix.container.runtime", "_ws.col.Source"],
                      'frame contains "%s"' % text)
-    assert rows == [[cid, "1", "%s/logger[1]" % cid[:12]]], rows
+    runtime = [k for k, v in udsrec.RUNTIMES.items() if v == name][0]
+    assert rows == [[cid, str(runtime), "%s/logger[1]" % cid[:12]]], rows
+
+
+def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
+    def run(sock, cidfile, text):
+        live_servers.run([DOCKER, "run", "--rm", "--network", "none", "--cidfile", cidfile,
+                          "-v", "%s:/dev/log" % sock, docker_image,
+                          "/bin/logger", "-t", "udsdump", text], timeout=120)
+    logger_to_host_socket(ts, tmp_path, "docker", run)
+
+
+def test_podman_container_logger_to_host_socket(ts, podman, tmp_path):
+    cmd, opts = podman
+
+    def run(sock, cidfile, text):
+        live_servers.run(cmd + ["run", "--rm", "--cidfile", cidfile, "-v", "%s:/dev/log" % sock]
+                         + opts + [IMAGE, "/bin/logger", "-t", "udsdump", text], timeout=120)
+    logger_to_host_socket(ts, tmp_path, "podman", run)
 
 
 def test_container_filter_in_the_kernel(ts, docker_image, tmp_path):
