@@ -20,7 +20,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	ca-certificates build-essential cmake pkg-config clang llvm \
 	libbpf-dev bpftool libelf-dev zlib1g-dev libglib2.0-dev \
 	libwireshark-dev tshark wireshark-common \
-	redis-server redis-tools socat curl python3 python3-pytest \
+	redis-server redis-tools memcached libmemcached-tools socat curl python3 python3-pytest \
 	iproute2 util-linux procps libcap2-bin valgrind libclang-rt-14-dev \
 	openssh-server openssh-client passwd xvfb wireshark-qt x11-apps \
 	imagemagick tesseract-ocr tesseract-ocr-eng \

@@ -3,7 +3,8 @@ picks (the test gives them none): PostgreSQL and psql, MariaDB and its
 client, Xvfb and xdpyinfo, logger and /dev/log, dbus-daemon with dbus-send
 and gdbus (the system bus, and a session bus from dbus-run-session with a
 GDBus call that passes descriptors), containerd and ctr (gRPC over HTTP/2),
-php-fpm and cgi-fcgi (FastCGI), dockerd and docker, podman's API service
+php-fpm and cgi-fcgi (FastCGI), redis-server and redis-cli, memcached with
+memccp and memccat, dockerd and docker, podman's API service
 and podman --remote, cupsd and lpstat (IPP over HTTP), snapd and snap.
 Captured live, read with no
 -d option and no preference: the decoded fields, the direction (requests
@@ -182,6 +183,32 @@ def test_live_logger_to_dev_log(ts, dev_log):
         {"filter": "syslog.msg", "fields": ["unix.role"], "rows": [["1"]]},
     ])
 
+
+
+@pytest.fixture
+def journald():
+    """Debian's systemd-journald, which binds its own sockets when no
+    systemd hands them over: its syslog socket /run/systemd/journal/dev-log
+    (what /dev/log links to on a systemd host)."""
+    exe = "/lib/systemd/systemd-journald"
+    if not os.path.exists(exe):
+        pytest.fail("systemd is not installed")
+    with server([exe], "/journal/dev-log", "journald's syslog socket") as sock:
+        yield sock
+
+
+def test_live_logger_to_journald(ts, journald):
+    text = "udsdump test message to journald"
+    pcap = capture_around(ts, "live-journald.pcapng", [journald],
+                          lambda: run(["logger", "-u", journald, "-t", "udsdumptest", text]))
+    check(ts, "journald", pcap, [
+        {"filter": 'syslog && frame contains "%s"' % text,
+         "fields": ["unix.role", "unix.task.comm"], "rows": [["1", "logger"]]},
+        {"filter": "syslog.msg", "fields": ["unix.role"], "rows": [["1"]]},
+        # journald itself read it
+        {"filter": "unix.event == 8", "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["2", "systemd-journal"]]},
+    ], decode_as=[(journald, "syslog")])
 
 # ----------------------------------------------------------------- D-Bus
 
@@ -430,3 +457,71 @@ def test_live_snap_version(ts, snapd):
          "includes": [["200", "2"]]},
         {"filter": "http.response", "fields": ["unix.role"], "rows": [["2"]]},
     ], own=HTTP_OWN, decode_as=[(snapd, "http")])
+
+
+# ------------------------------------------------------------ Redis, memcached
+
+@pytest.fixture(scope="module")
+def redis_debian():
+    """Debian's redis-server with Debian's own /etc/redis/redis.conf, its
+    unixsocket line (/run/redis/redis-server.sock, shipped commented out)
+    switched on, in the foreground, no TCP port."""
+    if not os.path.exists("/etc/redis/redis.conf") or not shutil.which("redis-cli"):
+        pytest.fail("redis-server or redis-tools is not installed (scripts/setup.sh installs them)")
+    os.makedirs("/run/redis", exist_ok=True)
+    with server(["redis-server", "/etc/redis/redis.conf", "--daemonize", "no",
+                 "--port", "0", "--unixsocket", "/run/redis/redis-server.sock",
+                 "--logfile", "", "--save", ""],
+                "/redis-server.sock", "redis-server's socket") as sock:
+        yield sock
+
+
+def test_live_redis_cli(ts, redis_debian):
+    def client():
+        run(["redis-cli", "-s", redis_debian, "SET", "udsdump:key", "from-redis-cli"])
+        assert run(["redis-cli", "-s", redis_debian, "GET", "udsdump:key"]).stdout.strip() \
+            == "from-redis-cli"
+    pcap = capture_around(ts, "live-redis.pcapng", [redis_debian], client)
+    check(ts, "redis", pcap, [
+        {"filter": 'resp contains "udsdump:key"',
+         "fields": ["unix.role", "unix.task.comm"],
+         "includes": [["1", "redis-cli"]]},
+        {"filter": 'resp contains "from-redis-cli"',
+         "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["1", "redis-cli"], ["2", "redis-server"]]},
+        {"filter": 'resp.string == "OK"', "fields": ["unix.role"], "rows": [["2"]]},
+    ], own=["resp"], decode_as=[(redis_debian, "resp")])
+
+
+@pytest.fixture(scope="module")
+def memcached_debian():
+    """Debian's memcached on a socket in its package's run directory
+    (/run/memcached, where its unit keeps the pid file; Debian's
+    memcached.conf names no socket, so -s is given)."""
+    if not shutil.which("memcached") or not shutil.which("memccat"):
+        pytest.fail("memcached or libmemcached-tools is not installed (scripts/setup.sh installs them)")
+    os.makedirs("/run/memcached", exist_ok=True)
+    with server(["memcached", "-u", "memcache", "-s", "/run/memcached/memcached.sock",
+                 "-a", "0666"], "/memcached.sock", "memcached's socket") as sock:
+        yield sock
+
+
+def test_live_memccp_memccat(ts, memcached_debian, tmp_path):
+    item = tmp_path / "udsdump-item"
+    item.write_text("from-memccp\n")
+    servers = "--servers=" + memcached_debian
+
+    def client():
+        run(["memccp", servers, str(item)], cwd=str(tmp_path))
+        assert run(["memccat", servers, item.name]).stdout.startswith("from-memccp\n")
+    pcap = capture_around(ts, "live-memcached.pcapng", [memcached_debian], client)
+    check(ts, "memcached", pcap, [
+        {"filter": 'memcache.command == "set"', "fields": ["memcache.key", "unix.role",
+                                                          "unix.task.comm"],
+         "rows": [["udsdump-item", "1", "memccp"]]},
+        {"filter": 'memcache.command == "get"', "fields": ["memcache.key", "unix.role",
+                                                          "unix.task.comm"],
+         "rows": [["udsdump-item", "1", "memccat"]]},
+        {"filter": 'memcache.response == "STORED"', "fields": ["unix.role", "unix.task.comm"],
+         "rows": [["2", "mc-worker"]]},  # memcached names its worker threads
+    ], own=["memcache"], decode_as=[(memcached_debian, "memcache")])
