@@ -357,7 +357,7 @@ static int run_capture(const struct extcap_args *a, char **argv)
 	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		watching = pthread_create(&watcher, NULL, watch_fifo, &fd) == 0;
 
-	rc = capture_run(&o, fd, a->fifo);
+	rc = capture_run(&o, fd, a->fifo, NULL);
 
 	watch_done = 1;
 	if (watching)

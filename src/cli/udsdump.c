@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "cmdline.h"
 #include "engine_load.h"
 #include "extcap.h"
+#include "file_ring.h"
 #include "option_table.h"
 #include "privs.h"
 
@@ -33,6 +35,41 @@ static void usage(FILE *f)
 		   "domain sockets into pcapng (FILE '-' is stdout).\n\n");
 	option_table_usage(f);
 	fprintf(f, "\nAs a Wireshark extcap: --extcap-interfaces, --extcap-config, --capture ...\n");
+}
+
+/* -C, -G, -W: the capture into a ring of files, its first one made
+ * before any BPF is loaded. The exit status. */
+static int capture_to_file_ring(const struct capture_options *o, const struct file_ring_limits *limits)
+{
+	struct file_ring *ring = file_ring_new(o->output, limits);
+	char err[512], first[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if (!ring) {
+		fprintf(stderr, "udsdump: out of memory\n");
+		return 1;
+	}
+	fd = file_ring_open_next(ring, time(NULL), err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "udsdump: %s\n", err);
+		file_ring_free(ring);
+		return 1;
+	}
+	snprintf(first, sizeof(first), "%s", file_ring_current(ring));
+	if (!capture_preflight()) {
+		close(fd);
+		unlink(first);
+		file_ring_free(ring);
+		return 1;
+	}
+	capture_stop_on_signals(on_signal);
+	rc = capture_run(o, fd, first, ring); /* closes the ring's last file */
+	/* a capture that never started leaves no empty file behind */
+	if (rc != 0 && file_ring_opened(ring) == 1 && stat(first, &st) == 0 && st.st_size == 0)
+		unlink(first);
+	file_ring_free(ring);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -75,6 +112,9 @@ int main(int argc, char **argv)
 	/* Open the output before any BPF is loaded, with the caller's rights:
    * a capture that cannot be written is not started. */
 	int fd;
+	struct file_ring_limits limits = { o.file_bytes, o.file_seconds, o.file_count };
+	if (file_ring_wanted(&limits))
+		return capture_to_file_ring(&o, &limits);
 	if (!strcmp(o.output, "-")) {
 		fd = STDOUT_FILENO;
 		if (isatty(fd)) {
@@ -99,7 +139,7 @@ int main(int argc, char **argv)
 
 	capture_stop_on_signals(on_signal);
 
-	rc = capture_run(&o, fd, !strcmp(o.output, "-") ? "stdout" : o.output);
+	rc = capture_run(&o, fd, !strcmp(o.output, "-") ? "stdout" : o.output, NULL);
 	if (fd != STDOUT_FILENO) {
 		struct stat st;
 		/* a capture that never started leaves no empty file behind */

@@ -134,6 +134,18 @@ static const char *apply_capture_option(struct capture_options *o, enum option_i
 	case OPT_ID_DURATION:
 		return parse_seconds(arg, &o->duration) ? NULL
 							: fail("bad duration: '%s' (seconds > 0)", arg);
+	case OPT_ID_FILE_SIZE:
+		return parse_file_size(arg, &o->file_bytes)
+			       ? NULL
+			       : fail("bad file size for -C: '%s' (millions of bytes, or with k, m or g)", arg);
+	case OPT_ID_ROTATE:
+		return parse_seconds(arg, &o->file_seconds) ? NULL
+							    : fail("bad seconds for -G: '%s' (seconds > 0)", arg);
+	case OPT_ID_FILE_COUNT:
+		if (!parse_u64_value(arg, 100000, &v) || v == 0)
+			return fail("bad file count for -W: '%s' (1 to 100000)", arg);
+		o->file_count = (uint32_t)v;
+		return NULL;
 	case OPT_ID_BUFSIZE:
 		if (!parse_u64_value(arg, 2048, &v) || v == 0 || (v & (v - 1)))
 			return fail("bad --buffer-size: '%s' (MiB, a power of two up to 2048)", arg);
@@ -243,6 +255,18 @@ static const char *join_trailing(int argc, char **argv, int first, struct captur
 	return NULL;
 }
 
+/* -C, -G and -W together; NULL, or the one-line error. */
+static const char *check_file_ring(const struct capture_options *o)
+{
+	bool ring = o->file_bytes || o->file_seconds > 0;
+
+	if (o->file_count && !ring)
+		return fail("-W needs -C or -G: it counts the files they start");
+	if (ring && o->output && !strcmp(o->output, "-"))
+		return fail("-C and -G write a series of files: give -w FILE, not -w -");
+	return NULL;
+}
+
 int parse_cli_options(int argc, char **argv, struct capture_options *o, const char **err)
 {
 	static struct option longopts[OPT_ID_COUNT_ + 1];
@@ -273,6 +297,8 @@ int parse_cli_options(int argc, char **argv, struct capture_options *o, const ch
 		}
 	}
 	if (optind < argc && (*err = join_trailing(argc, argv, optind, o)))
+		return OPT_ERROR;
+	if ((*err = check_file_ring(o)))
 		return OPT_ERROR;
 	if (o->filter) {
 		char ferr[200];

@@ -53,7 +53,15 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	  EXTCAP("Snap length", "unsigned", CAPTURE,
 		 "Bytes kept of each message; 0 keeps every byte, split into as many records as needed",
 		 "{default=0}{range=0,4294967295}", NULL) },
-	{ CLI(OPT_ID_DURATION, "duration", 'G', "SECS", "stop after SECS seconds") },
+	{ CLI(OPT_ID_DURATION, "duration", 0, "SECS", "stop after SECS seconds") },
+	{ CLI(OPT_ID_FILE_SIZE, "file-size", 'C', "SIZE",
+	      "start a new file (FILE_00001, _00002...) before one passes\nSIZE million bytes "
+	      "(SIZEk, SIZEm, SIZEg: KiB, MiB, GiB)") },
+	{ CLI(OPT_ID_ROTATE, "rotate-seconds", 'G', "SECS",
+	      "start a new file every SECS seconds; strftime conversions\nin FILE (%H%M%S) name it by "
+	      "its start") },
+	{ CLI(OPT_ID_FILE_COUNT, "file-count", 'W', "N",
+	      "with -C or -G: keep only the newest N files, removing\nthe oldest") },
 	{ CLI(OPT_ID_PATH, "path", 0, "PATH", "only sockets named PATH (@name: abstract); repeatable"),
 	  EXTCAP("Socket path", "string", FILTER,
 		 "Only sockets whose own or peer name is this path (@name: an abstract name); another path "

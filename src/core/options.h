@@ -14,6 +14,10 @@ struct capture_options {
 	const char *output;      /* "-" for stdout */
 	uint64_t count;          /* stop after this many data records, 0 = no limit */
 	double duration;         /* seconds, 0 = no limit */
+	/* a ring of files (-C, -G, -W; src/format/file_ring.h) */
+	uint64_t file_bytes;     /* a new file before one passes this, 0 = no limit */
+	double file_seconds;     /* a new file this often, 0 = never */
+	uint32_t file_count;     /* keep only the last this many files, 0 = all */
 	uint32_t snaplen;        /* 0 = everything */
 	bool payload;
 	uint32_t recv_mode;      /* enum uds_recv_mode */

@@ -38,6 +38,42 @@ bool parse_seconds(const char *s, double *out)
 	return true;
 }
 
+bool parse_file_size(const char *s, uint64_t *out)
+{
+	char digits[24];
+	size_t n = s ? strspn(s, "0123456789") : 0;
+	uint64_t unit = 1000000, v;
+
+	if (!n || n >= sizeof(digits))
+		return false;
+	switch (s[n]) {
+	case 0:
+		break;
+	case 'k':
+	case 'K':
+		unit = 1ULL << 10;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1ULL << 20;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1ULL << 30;
+		break;
+	default:
+		return false;
+	}
+	if (s[n] && s[n + 1])
+		return false;
+	memcpy(digits, s, n);
+	digits[n] = 0;
+	if (!parse_u64_value(digits, (1ULL << 50) / unit, &v) || v == 0)
+		return false;
+	*out = v * unit;
+	return true;
+}
+
 int parse_hook(const char *s)
 {
 	if (!strcmp(s, "auto"))

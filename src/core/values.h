@@ -15,6 +15,10 @@ bool parse_u64_value(const char *s, uint64_t max, uint64_t *out);
 /* Seconds, > 0 and at most 1e9 (a fraction allowed). */
 bool parse_seconds(const char *s, double *out);
 
+/* A file size as tcpdump's -C takes it: millions of bytes, or with a
+ * suffix k, m or g (either case) KiB, MiB or GiB; > 0, at most 2^50. */
+bool parse_file_size(const char *s, uint64_t *out);
+
 /* Parse "auto", "sock", "syscalls". -1 on error. */
 int parse_hook(const char *s);
 

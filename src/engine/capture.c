@@ -33,8 +33,10 @@
 #include "engine_record.h"
 #include "cgroup_records.h"
 #include "cgroup_paths.h"
+#include "file_ring.h"
 #include "pcapng.h"
 #include "privs.h"
+#include "proc_sockets.h"
 #include "record_writer.h"
 #include "udsdump.skel.h"
 
@@ -81,125 +83,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_INFO && !getenv("UDSDUMP_LIBBPF_VERBOSE"))
 		return 0;
 	return vfprintf(stderr, fmt, args);
-}
-
-/* ---- user-space helpers: existing sockets, peers like ss -p ---------- */
-
-/* Inodes of the Unix sockets that exist when the capture starts. */
-static GHashTable *read_existing_sockets(void)
-{
-	GHashTable *set = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	FILE *f = fopen("/proc/net/unix", "r");
-	char line[512];
-
-	if (!f)
-		return set;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return set;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long ino;
-		/* Num RefCount Protocol Flags Type St Inode Path */
-		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %llu", &ino) == 1) {
-			gint64 *k = g_new(gint64, 1);
-			*k = (gint64)ino;
-			g_hash_table_add(set, k);
-		}
-	}
-	fclose(f);
-	return set;
-}
-
-struct proc_owner {
-	uint32_t pid;
-	char comm[UDS_COMM_LEN];
-};
-
-struct peer_cache {
-	GHashTable *owner; /* socket inode -> struct proc_owner */
-	struct timespec last_scan;
-	bool scanned;
-};
-
-static double ts_diff(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(a->tv_sec - b->tv_sec) + (double)(a->tv_nsec - b->tv_nsec) / 1e9;
-}
-
-/* One pass over /proc/PID/fd: socket inode -> first process holding it. */
-static void peer_cache_scan(struct peer_cache *pc)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *de;
-	pid_t self = getpid();
-
-	g_hash_table_remove_all(pc->owner);
-	clock_gettime(CLOCK_MONOTONIC, &pc->last_scan);
-	pc->scanned = true;
-	if (!proc)
-		return;
-	while ((de = readdir(proc))) {
-		char path[64], link[64], comm[UDS_COMM_LEN + 2] = { 0 };
-		struct dirent *fe;
-		DIR *fds;
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		FILE *cf = fopen(path, "r");
-		if (cf) {
-			if (fgets(comm, sizeof(comm), cf))
-				comm[strcspn(comm, "\n")] = 0;
-			fclose(cf);
-		}
-		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((fe = readdir(fds))) {
-			char fp[384];
-			ssize_t n;
-			unsigned long long ino;
-			snprintf(fp, sizeof(fp), "%s/%s", path, fe->d_name);
-			n = readlink(fp, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = 0;
-			if (sscanf(link, "socket:[%llu]", &ino) != 1)
-				continue;
-			gint64 key = (gint64)ino;
-			if (g_hash_table_contains(pc->owner, &key))
-				continue;
-			struct proc_owner *po = g_new0(struct proc_owner, 1);
-			po->pid = (uint32_t)pid;
-			memcpy(po->comm, comm, UDS_COMM_LEN - 1);
-			gint64 *k = g_new(gint64, 1);
-			*k = key;
-			g_hash_table_insert(pc->owner, k, po);
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-}
-
-static const struct proc_owner *peer_cache_lookup(struct peer_cache *pc, uint64_t ino)
-{
-	gint64 key = (gint64)ino;
-	const struct proc_owner *po = g_hash_table_lookup(pc->owner, &key);
-	struct timespec now;
-
-	if (po)
-		return po;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	/* Rescan at most twice a second: /proc walks are not free. */
-	if (!pc->scanned || ts_diff(&now, &pc->last_scan) > 0.5) {
-		peer_cache_scan(pc);
-		po = g_hash_table_lookup(pc->owner, &key);
-	}
-	return po;
 }
 
 /* ---- per-socket summary --------------------------------------------- */
@@ -281,6 +164,10 @@ struct capture {
 	uint64_t skipped_runs;    /* in lost_records too (read_skipped_runs) */
 	int64_t skipped_read_ns;  /* when they were last read (CLOCK_MONOTONIC) */
 	struct pcapng_writer w;
+	const char *out_name;
+	struct file_ring *ring;   /* NULL: one file */
+	int64_t file_opened_mono; /* when the current file was started */
+	bool file_holds_records;  /* of the kernel's, beyond the header's */
 	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
 	GHashTable *existing;
@@ -294,6 +181,7 @@ struct capture {
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
 	int write_errno;
+	bool write_said; /* the error is already told */
 	bool done;
 };
 
@@ -471,6 +359,8 @@ static void write_cgroup_records(struct capture *c, const struct uds_event *ev)
 	}
 }
 
+static void next_file_if_full(struct capture *c, size_t event_size);
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -531,6 +421,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
+	if (c->ring)
+		next_file_if_full(c, size);
 	write_cgroup_records(c, ev);
 	uint8_t *space = record_space(c);
 	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
@@ -544,6 +436,7 @@ static int on_event(void *ctx, void *data, size_t size)
 						: 0,
 		     &task);
 	c->kernel_records++;
+	c->file_holds_records = true;
 	if (c->o->summary)
 		account(c, ev, names, dest);
 	if (ev->event == UDS_EV_DATA) {
@@ -647,6 +540,78 @@ static void write_engine_record(struct capture *c)
 	write_record(c, (uint64_t)clock_ns(CLOCK_BOOTTIME), len, 0, NULL);
 }
 
+/* What every file starts with: the section and interface headers, then
+ * the ENGINE record; the CGROUP records come again with the first record
+ * of each cgroup (doc/FORMAT.md: each file of a ring reads alone). */
+static void write_file_start(struct capture *c)
+{
+	struct utsname un;
+	char os[300];
+
+	if (uname(&un) == 0)
+		snprintf(os, sizeof(os), "%s %s %s", un.sysname, un.release, un.machine);
+	else
+		snprintf(os, sizeof(os), "Linux");
+	pcapng_write_header(&c->w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
+			    "Unix domain sockets (udsdump)");
+	write_engine_record(c);
+	if (pcapng_flush(&c->w) != 0)
+		c->write_errno = c->w.error;
+	c->file_opened_mono = clock_ns(CLOCK_MONOTONIC);
+	c->file_holds_records = false;
+}
+
+/* Close the current file with its statistics and go on in the ring's
+ * next one. A file that cannot be made ends the capture, said once. */
+static void next_file(struct capture *c)
+{
+	char err[512];
+	int fd;
+
+	pcapng_write_stats(&c->w, (uint64_t)clock_ns(CLOCK_REALTIME), (uint64_t)c->start_real,
+			   c->kernel_records, c->lost_records);
+	if (pcapng_flush(&c->w) != 0) {
+		c->write_errno = c->w.error;
+		return;
+	}
+	fd = file_ring_open_next(c->ring, time(NULL), err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "udsdump: %s\n", err);
+		c->write_errno = -fd;
+		c->write_said = true;
+		return;
+	}
+	close(c->out_fd);
+	c->out_fd = fd;
+	c->out_name = file_ring_current(c->ring);
+	pcapng_reopen(&c->w, fd);
+	cgroup_records_new_file(c->cgroups);
+	write_file_start(c);
+}
+
+/* A CGROUP record with the longest path, in its EPB. */
+#define CGROUP_RECORD_ROOM (UDS_REC_HDR_LEN + 4096 + 256)
+
+/* -C: before the records of an event of event_size bytes, a new file if
+ * they could take this one past its size. */
+static void next_file_if_full(struct capture *c, size_t event_size)
+{
+	uint64_t in_file = c->w.committed + c->w.len;
+	uint64_t next = event_size + UDS_RECORD_META_MAX + 2 * CGROUP_RECORD_ROOM;
+
+	if (!c->write_errno &&
+	    file_ring_due(c->ring, in_file, next, c->file_holds_records, c->file_opened_mono, c->file_opened_mono))
+		next_file(c);
+}
+
+/* -G: a new file once the current one has been open long enough. */
+static void next_file_if_old(struct capture *c)
+{
+	if (c->ring && !c->write_errno &&
+	    file_ring_due(c->ring, 0, 0, false, c->file_opened_mono, clock_ns(CLOCK_MONOTONIC)))
+		next_file(c);
+}
+
 static int add_path_filter(struct capture *c, const char *p)
 {
 	struct uds_name_key key;
@@ -741,10 +706,13 @@ static void print_summary(struct capture *c)
 }
 
 /* The tables and the writer of a capture; false (said) if out of memory. */
-static bool capture_init(struct capture *c, const struct capture_options *o, int out_fd)
+static bool capture_init(struct capture *c, const struct capture_options *o, int out_fd,
+			 const char *out_name, struct file_ring *ring)
 {
 	c->o = o;
 	c->out_fd = out_fd;
+	c->out_name = out_name;
+	c->ring = ring;
 	c->start_real = clock_ns(CLOCK_REALTIME);
 	c->start_mono = clock_ns(CLOCK_MONOTONIC);
 	libbpf_set_print(libbpf_print);
@@ -818,22 +786,12 @@ static bool capture_start(struct capture *c)
 }
 
 /* The file's header and first ENGINE record, then "capturing". */
-static void capture_announce(struct capture *c, const char *out_name)
+static void capture_announce(struct capture *c)
 {
-	struct utsname un;
-	char os[300];
-
-	if (uname(&un) == 0)
-		snprintf(os, sizeof(os), "%s %s %s", un.sysname, un.release, un.machine);
-	else
-		snprintf(os, sizeof(os), "Linux");
-	pcapng_write_header(&c->w, os, "udsdump " UDSDUMP_VERSION, UDS_LINKTYPE, 0, "udsdump",
-			    "Unix domain sockets (udsdump)");
-	write_engine_record(c);
-	if (pcapng_flush(&c->w) != 0)
-		c->write_errno = c->w.error;
+	write_file_start(c);
 	if (!c->o->quiet)
-		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s\n", out_name);
+		fprintf(stderr, "udsdump: capturing Unix socket messages, writing to %s%s\n", c->out_name,
+			c->ring ? " and the files after it" : "");
 	if (c->o->verbose)
 		fprintf(stderr, "udsdump: %.3f s from start to capturing\n",
 			(double)(clock_ns(CLOCK_MONOTONIC) - c->start_mono) / 1e9);
@@ -857,6 +815,7 @@ static void capture_loop(struct capture *c)
 			break;
 		}
 		report_loss(c, false);
+		next_file_if_old(c);
 		if (clock_ns(CLOCK_MONOTONIC) - last_engine >= ENGINE_RECORD_INTERVAL_NS) {
 			last_engine = clock_ns(CLOCK_MONOTONIC);
 			write_engine_record(c);
@@ -880,7 +839,7 @@ static void capture_loop(struct capture *c)
 
 /* Detach, drain what is already in the ring, write the last statistics.
  * The exit status. */
-static int capture_finish(struct capture *c, const char *out_name)
+static int capture_finish(struct capture *c)
 {
 	udsdump_bpf__detach(c->skel);
 	if (!c->done && !c->write_errno)
@@ -899,7 +858,8 @@ static int capture_finish(struct capture *c, const char *out_name)
 	}
 	int status = 0;
 	if (c->write_errno && c->write_errno != EPIPE) { /* EPIPE: the reader went away, a normal end */
-		fprintf(stderr, "udsdump: writing %s: %s\n", out_name, strerror(c->write_errno));
+		if (!c->write_said)
+			fprintf(stderr, "udsdump: writing %s: %s\n", c->out_name, strerror(c->write_errno));
 		status = 1;
 	}
 	if (c->o->summary)
@@ -921,17 +881,20 @@ static void capture_free(struct capture *c)
 	g_hash_table_destroy(c->existing);
 	g_hash_table_destroy(c->summary);
 	g_hash_table_destroy(c->peers.owner);
+	if (c->ring && c->out_fd >= 0)
+		close(c->out_fd); /* the ring's files are the capture's own */
 }
 
-int capture_run(const struct capture_options *o, int out_fd, const char *out_name)
+int capture_run(const struct capture_options *o, int out_fd, const char *out_name,
+		struct file_ring *ring)
 {
 	struct capture c = { 0 };
 	int status = 1;
 
-	if (capture_init(&c, o, out_fd) && capture_start(&c)) {
-		capture_announce(&c, out_name);
+	if (capture_init(&c, o, out_fd, out_name, ring) && capture_start(&c)) {
+		capture_announce(&c);
 		capture_loop(&c);
-		status = capture_finish(&c, out_name);
+		status = capture_finish(&c);
 	}
 	capture_free(&c);
 	return status;

@@ -9,11 +9,16 @@
 #include <stdbool.h>
 #include "options.h"
 
+struct file_ring;
+
 /* Check privileges and kernel support; print one line and return false. */
 bool capture_preflight(void);
 
-/* Run a capture writing pcapng to fd. Returns the process exit status. */
-int capture_run(const struct capture_options *o, int out_fd, const char *out_name);
+/* Run a capture writing pcapng to fd. With ring (NULL: one file), fd is
+ * the ring's first file and the capture goes on in its next ones as its
+ * limits say. Returns the process exit status. */
+int capture_run(const struct capture_options *o, int out_fd, const char *out_name,
+		struct file_ring *ring);
 
 /* Has the reader of our pipe or FIFO gone away? Waits up to timeout_ms.
  * (Asked even when nothing is being captured, so Wireshark's stop is

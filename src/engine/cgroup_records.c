@@ -2,6 +2,7 @@
 #include "cgroup_records.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "cgroup_paths.h"
 #include "container.h"
@@ -35,6 +36,12 @@ void cgroup_records_free(struct cgroup_records *cr)
 	uds_cgroup_paths_free(cr->paths);
 	g_hash_table_destroy(cr->written);
 	g_free(cr);
+}
+
+void cgroup_records_new_file(struct cgroup_records *cr)
+{
+	g_hash_table_remove_all(cr->written);
+	memset(cr->recent, 0, sizeof(cr->recent));
 }
 
 bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,

@@ -27,4 +27,7 @@ void cgroup_records_free(struct cgroup_records *cr);
 bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
 		       struct uds_cgroup_facts *f);
 
+/* A new file begins: every cgroup is due again before its next record. */
+void cgroup_records_new_file(struct cgroup_records *cr);
+
 #endif /* UDSDUMP_CGROUP_RECORDS_H */

@@ -98,6 +98,17 @@ int pcapng_open(struct pcapng_writer *w, int fd, size_t bufsize)
 	return 0;
 }
 
+void pcapng_reopen(struct pcapng_writer *w, int fd)
+{
+	struct stat st;
+
+	w->fd = fd;
+	w->len = 0;
+	w->committed = 0;
+	w->error = 0;
+	w->is_pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *appl, uint16_t linktype,
 			uint32_t snaplen, const char *if_name, const char *if_descr)
 {

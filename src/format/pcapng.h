@@ -23,6 +23,9 @@ struct pcapng_writer {
 #define PCAPNG_DIR_OUTBOUND 2u
 
 int pcapng_open(struct pcapng_writer *w, int fd, size_t bufsize);
+/* Go on writing into another file, fd, from its start (a ring of files:
+ * the buffer must have been flushed). */
+void pcapng_reopen(struct pcapng_writer *w, int fd);
 int pcapng_write_header(struct pcapng_writer *w, const char *os, const char *appl, uint16_t linktype,
 			uint32_t snaplen, const char *if_name, const char *if_descr);
 /* A packet built in place, without a copy: the space for up to max_len

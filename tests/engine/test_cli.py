@@ -152,7 +152,7 @@ def test_no_payload(udsdump_factory, workdir):
 
 
 def test_duration_stops_by_itself(tmp_path):
-    u = Udsdump(["-G", "2"], tmp_path / "g.pcapng").start()
+    u = Udsdump(["--duration", "2"], tmp_path / "g.pcapng").start()
     t0 = time.monotonic()
     try:
         rc = u.wait(15)
@@ -160,7 +160,7 @@ def test_duration_stops_by_itself(tmp_path):
         u.kill()
     took = time.monotonic() - t0
     assert rc == 0, u.stderr
-    assert 1.0 <= took <= 6.0, "-G 2 stopped after %.1fs" % took
+    assert 1.0 <= took <= 6.0, "--duration 2 stopped after %.1fs" % took
     cap = u.read()
     assert cap.block_types[-1] == udsrec.PCAPNG_ISB
 
@@ -252,14 +252,31 @@ def test_unknown_option_is_usage_error(tmp_path):
     ["--type", "raw"], ["--type", ""], ["--inode", "abc"],
     ["--inode", "-1"], ["--pid", "12x"], ["--pid", "-5"],
     ["--uid", "nobody-x"], ["-c", "many"], ["-c", "-3"], ["-s", "big"],
-    ["-G", "soon"], ["--comm", "a-command-name-longer-than-15"],
+    ["-G", "soon"], ["--duration", "0"], ["--comm", "a-command-name-longer-than-15"],
     ["--path", ""], ["--path-prefix", ""],
+    ["-C", "0"], ["-C", "1kb"], ["-C", "1.5"], ["-W", "3"], ["-C", "1", "-W", "0"],
 ], ids=lambda a: " ".join(a) or "empty")
 def test_bad_filter_value_is_usage_error(tmp_path, args):
     r = run(["-w", tmp_path / "x.pcapng"] + args)
     assert r.returncode == 2, "%s: exit %s, stderr %r" % (args, r.returncode,
                                                           r.stderr)
     assert one_line(r.stderr), "not one line:\n" + r.stderr
+    assert CAPTURING not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["-C", "1"], ["-G", "5"], ["-C", "1", "-W", "2"]],
+                         ids=lambda a: " ".join(a))
+def test_file_ring_to_stdout_is_usage_error(args):
+    r = run(["-w", "-"] + args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert one_line(r.stderr) and "-w FILE" in r.stderr, r.stderr
+
+
+def test_file_ring_unwritable_says_which_file(tmp_path):
+    r = run(["-w", "/nonexistent/dir/ring.pcapng", "-C", "1", "-W", "2"])
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert one_line(r.stderr), "not one line:\n" + r.stderr
+    assert "/nonexistent/dir/ring_00001.pcapng" in r.stderr, r.stderr
     assert CAPTURING not in r.stderr
 
 

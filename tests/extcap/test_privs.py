@@ -126,7 +126,7 @@ def test_member_captures_without_root(install, senders, tmp_path):
     out = home(MEMBER) / "member.pcapng"
     s = senders("uxP-member", "--kind", "dgram-pair")
     marker = str(out)
-    p = subprocess.Popen(as_user(MEMBER, str(install["bin"]), "-w", str(out), "-G", "4",
+    p = subprocess.Popen(as_user(MEMBER, str(install["bin"]), "-w", str(out), "--duration", "4",
                                  "comm uxP-member"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid, links, progs = wait_attached(marker)
@@ -150,7 +150,7 @@ def test_member_captures_without_root(install, senders, tmp_path):
 
 def test_outsider_gets_one_clear_line(install, tmp_path):
     out = home(OUTSIDER) / "outsider.pcapng"
-    r = subprocess.run(as_user(OUTSIDER, str(install["bin"]), "-w", str(out), "-G", "2"),
+    r = subprocess.run(as_user(OUTSIDER, str(install["bin"]), "-w", str(out), "--duration", "2"),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     lines = r.stderr.splitlines()
@@ -201,7 +201,7 @@ def test_tshark_member_and_outsider(install, senders):
 
 def test_member_cannot_write_where_they_could_not(install):
     for target in ("/root/udsdump-forbidden.pcapng", "/etc/udsdump-forbidden.pcapng"):
-        r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", target, "-G", "1"),
+        r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", target, "--duration", "1"),
                            capture_output=True, text=True, timeout=60)
         assert r.returncode != 0
         assert "cannot write %s: Permission denied" % target in r.stderr
@@ -217,7 +217,7 @@ def test_member_cannot_write_where_they_could_not(install):
 
 
 def test_no_new_privs_is_explained(install):
-    r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", "/dev/null", "-G", "1",
+    r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", "/dev/null", "--duration", "1",
                                extra=["--no-new-privs"]),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
@@ -242,7 +242,7 @@ def test_ld_preload_does_not_reach_the_helper(install):
         '  FILE *f = fopen(p, "w"); if (f) { fputs(exe, f); fclose(f); } }\n')
     sh("cc", "-shared", "-fPIC", "-o", str(lib), str(src))
     os.chmod(lib, 0o755)
-    r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", "/dev/null", "-G", "1",
+    r = subprocess.run(as_user(MEMBER, str(install["bin"]), "-w", "/dev/null", "--duration", "1",
                                env={"LD_PRELOAD": str(lib)}),
                        capture_output=True, text=True, timeout=60)
     seen = [p.read_text() for p in marks.iterdir()]

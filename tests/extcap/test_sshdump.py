@@ -87,7 +87,7 @@ def test_sshdump_remote_capture_delivers_records(sshd, tmp_path, senders):
            "--remote-host", "127.0.0.1", "--remote-port", str(sshd["port"]),
            "--remote-username", "root", "--sshkey", str(sshd["key"]),
            "--remote-capture-command-select", "other",
-           "--remote-capture-command", "%s -w - -q -G 4 comm uxR-remote" % UDSDUMP]
+           "--remote-capture-command", "%s -w - -q --duration 4 comm uxR-remote" % UDSDUMP]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     s.stop()
     sent = s.sent()
@@ -103,5 +103,5 @@ def test_sshdump_remote_capture_delivers_records(sshd, tmp_path, senders):
     got = [int(x.payload.split(b":")[0].split(b"-")[-1]) for x in recs]
     assert set(got) <= logged and len(got) >= 10
     assert all(x.payload_len == 40 for x in recs)
-    # udsdump ended by itself (-G 4): its final ISB came through too
+    # udsdump ended by itself (--duration 4): its final ISB came through too
     assert cap.stats and cap.stats[-1].ifrecv >= len(recs)

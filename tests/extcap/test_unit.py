@@ -20,6 +20,7 @@ BINARIES = {
     "test_engine_record": ("UDSDUMP_TEST_ENGINE_RECORD", 19),  # ENGINE bytes, as FORMAT.md reads
     "test_container": ("UDSDUMP_TEST_CONTAINER", 100),  # cgroup path -> container, real paths
     "test_pcapng": ("UDSDUMP_TEST_PCAPNG", 300),  # blocks walk the file; a full disk keeps whole ones
+    "test_file_ring": ("UDSDUMP_TEST_FILE_RING", 25),  # -C/-G/-W: names, when, the newest N kept
 }
 
 

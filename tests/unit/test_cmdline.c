@@ -167,8 +167,38 @@ static void container_options(void)
 	CHECK(parse_container_id("0123456789abcdef") && !parse_container_id(""), "parse_container_id");
 }
 
+/* -C, -G, -W as tcpdump takes them, --duration for the stop. */
+static void file_ring_options(void)
+{
+	struct capture_options o;
+	const char *err = NULL;
+	uint64_t v = 0;
+	char *good[] = { "udsdump", "-w", "r.pcapng", "-C", "2", "-W", "3", "-G", "1.5", "--duration", "9", NULL };
+	CHECK(parse(good, &o, &err) == OPT_OK && o.file_bytes == 2000000 && o.file_count == 3 &&
+		      o.file_seconds == 1.5 && o.duration == 9,
+	      "-C 2 -W 3 -G 1.5 --duration 9: %s", err ? err : "");
+	CHECK(parse_file_size("1", &v) && v == 1000000, "-C 1: millions of bytes (%llu)", (unsigned long long)v);
+	CHECK(parse_file_size("64k", &v) && v == 65536, "-C 64k");
+	CHECK(parse_file_size("3M", &v) && v == 3u << 20, "-C 3M");
+	CHECK(parse_file_size("2g", &v) && v == 2ULL << 30, "-C 2g");
+	const char *bad_sizes[] = { "", "0", "0k", "-1", "1.5", "1kb", "k", "1x", "1125899907", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(*bad_sizes); i++)
+		CHECK(!parse_file_size(bad_sizes[i], &v), "-C '%s' taken", bad_sizes[i]);
+	char *w_alone[] = { "udsdump", "-w", "r.pcapng", "-W", "3", NULL };
+	CHECK(parse(w_alone, &o, &err) == OPT_ERROR && strstr(err, "-W needs -C or -G"), "-W alone: %s",
+	      err ? err : "taken");
+	char *stdout_ring[] = { "udsdump", "-w", "-", "-C", "1", NULL };
+	CHECK(parse(stdout_ring, &o, &err) == OPT_ERROR && strstr(err, "not -w -"), "-C to stdout: %s",
+	      err ? err : "taken");
+	char *zero_w[] = { "udsdump", "-w", "r", "-C", "1", "-W", "0", NULL };
+	CHECK(parse(zero_w, &o, &err) == OPT_ERROR && strstr(err, "bad file count"), "-W 0");
+	char *bad_g[] = { "udsdump", "-w", "r", "-G", "soon", NULL };
+	CHECK(parse(bad_g, &o, &err) == OPT_ERROR && strstr(err, "bad seconds for -G"), "-G soon");
+}
+
 int main(void)
 {
+	file_ring_options();
 	container_options();
 	sock_types();
 	table();
