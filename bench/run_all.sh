@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run the four udsdump benchmarks one after another (root, after
+# Run the five udsdump benchmarks one after another (root, after
 # scripts/setup.sh). Extra arguments (e.g. --quick) go to every script.
 # The output is also saved in bench/results/run-<date>.txt.
 set -eu
@@ -10,7 +10,7 @@ status=0
 {
 	echo "udsdump benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "nproc $(nproc); kernel $(uname -r); $(grep -m1 'model name' /proc/cpuinfo | sed 's/\t//')"
-	for b in redis_overhead bulk many_conns dissect; do
+	for b in redis_overhead bulk many_conns dissect soak; do
 		/usr/bin/python3 "bench/$b.py" "$@" || status=1
 		echo
 	done

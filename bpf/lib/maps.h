@@ -12,6 +12,11 @@
 /* Set by user space before load: the verifier drops disabled filters. */
 const volatile struct uds_bpf_config cfg = {};
 
+/* Bumped by user space when it forgets the names of sockets it has not
+ * heard from for a while (its table stays bounded over days): each
+ * socket's names are sent again with its next message. */
+volatile __u32 names_epoch;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 20); /* resized by user space */
@@ -67,7 +72,7 @@ struct sock_state {
 	__u32 names_read; /* path_ok and netns_ok are the verdicts on these pointers */
 	__u32 path_ok;
 	__u32 netns_ok;
-	__u32 pad3;
+	__u32 info_epoch; /* names_epoch when user space was told them */
 	/* The last task seen using the socket: "who holds the other end"
 	 * for the peer's records, and the start time of the current task
 	 * without reading it again. */

@@ -191,16 +191,20 @@ static __always_inline __u64 claim_offset(struct sock_state *state, int ret, boo
 }
 
 /* What user space needs before the message's records: the socket's names
- * (again, if the last SOCKINFO was lost), the destination of a datagram,
+ * (again, if the last SOCKINFO was lost or user space has since forgotten
+ * them: names_epoch), the destination of a datagram,
  * and the control messages. */
 static __always_inline void emit_side_events(struct data_scratch *s, struct sock_state *state, struct sock *sk,
 					     struct sock *peer, bool names_in_scratch, __u64 ino, __u32 tid,
 					     const struct msg_call *call, bool recv)
 {
-	if (!state->info_sent) {
+	__u32 epoch = names_epoch;
+
+	if (!state->info_sent || state->info_epoch != epoch) {
 		if (!names_in_scratch)
 			read_sock_names(sk, peer, &s->info);
 		state->info_sent = emit_sockinfo(s, ino);
+		state->info_epoch = epoch;
 	}
 	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
 		s->dest.kind = UDS_RING_DEST;

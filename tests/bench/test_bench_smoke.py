@@ -89,6 +89,17 @@ def test_many_connections():
     assert m and int(m.group(1)) >= 20000, out
 
 
+def test_soak():
+    """90 s of new connections into a ring of files: nothing lost, the
+    ring bounded, and the resident size flat after warm-up (the script's
+    CHECK: a table kept for every socket ever seen grows by MBs here)."""
+    out = run_bench("soak.py", timeout=240)
+    assert "soak rss end/warm-up" in ratios(out)
+    m = re.search(r"^connections (\d+)$", out, re.M)
+    assert m and int(m.group(1)) >= 5000, out
+    assert re.search(r"^CHECK soak rss flat: .* OK$", out, re.M), out
+
+
 def test_dissection():
     out = run_bench("dissect.py", "--requests", "1000")
     r = ratios(out)
