@@ -158,7 +158,7 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	{ CLI(OPT_ID_VERSION, "version", 'V', NULL, "print the version") },
 };
 
-/* "  -G, --duration SECS  help", a continuation line under the help. */
+/* "  -G, --rotate-seconds SECS  help", a continuation line under the help. */
 static void usage_line(FILE *f, const struct option_spec *s)
 {
 	char head[64];
@@ -171,7 +171,7 @@ static void usage_line(FILE *f, const struct option_spec *s)
 		 s->metavar ? s->metavar : "");
 	for (const char *label = head;; label = "") {
 		size_t n = strcspn(h, "\n");
-		fprintf(f, "  %-20s %.*s\n", label, (int)n, h);
+		fprintf(f, "  %-25s %.*s\n", label, (int)n, h);
 		if (!h[n])
 			break;
 		h += n + 1;

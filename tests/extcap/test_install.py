@@ -141,6 +141,9 @@ def test_package_layout_under_destdir(tools, tmp_path):
     assert sh("getcap", str(helper)).stdout.strip() == ""
     # the front end knows where the package's helper is
     assert b"/usr/libexec/udsdump/udsdump-capture" in (stage / "usr/bin/udsdump").read_bytes()
+    # the man page, where man finds it (the package's dh_installman leaves it to this)
+    man = stage / "usr/share/man/man1/udsdump.1"
+    assert man.read_bytes() == (REPO_DIR / "doc" / "udsdump.1").read_bytes()
 
 
 FAKE_PC = """prefix=/usr
