@@ -276,3 +276,27 @@ def test_filter_path_socket_bound_before_start(udsdump_factory, workdir,
     check(cap, both(a), inodes(b),
           lambda r: path_of(r) is not None and
           path_of(r)[1].startswith(os.fsencode(p[:-5])), opt + " " + p)
+
+
+def test_two_captures_at_once_each_exact(udsdump_factory, workdir):
+    """Two udsdump at once (one in Wireshark, one in a script) with
+    different filters: each has its own programs, maps, ring and filters,
+    and each file holds exactly its own traffic, whole; neither loses a
+    record because of the other."""
+    pa = "%s/%s.sock" % (workdir, unique("twoA"))
+    pb = "%s/%s.sock" % (workdir, unique("twoB"))
+    ua = udsdump_factory(["--path", pa])
+    ub = udsdump_factory(["-f", "path %s and type stream" % pb])
+    logs_a, logs_b = [], []
+    for _ in range(3):  # interleaved, so both run while the other captures
+        logs_a.append(traffic("--addr", "path:" + pa, "--sizes", "1,70000", "--reply", "300"))
+        logs_b.append(traffic("--addr", "path:" + pb, "--sizes", "5,9000", "--reply", "20"))
+    cap_a, cap_b = stop(ua), stop(ub)
+    kept_a = [s for log in logs_a for s in both(log)]
+    kept_b = [s for log in logs_b for s in both(log)]
+    check(cap_a, kept_a, inodes(*logs_b), lambda r: path_of(r) == (1, os.fsencode(pa)), "capture A")
+    check(cap_b, kept_b, inodes(*logs_a), lambda r: path_of(r) == (1, os.fsencode(pb)), "capture B")
+    for cap in (cap_a, cap_b):
+        assert cap.stats[-1].ifdrop == 0, "records lost"
+        engines = [r for r in cap.records if r.event == udsrec.EV_ENGINE]
+        assert engines, "no ENGINE record"
