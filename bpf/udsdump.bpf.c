@@ -27,6 +27,21 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* UDS_RAW_TP: the legacy object as raw tracepoints, for a kernel whose BTF
+ * libbpf cannot find (no /sys/kernel/btf/vmlinux): a raw tracepoint is
+ * attached by name, with no type id to look up, and the field offsets come
+ * from the BTF file given with --btf. Only its syscall programs ever load
+ * (the sock tracepoints came in 6.3, long after BTF was everywhere); the
+ * others are there because every object has the skeleton's programs. */
+#ifndef UDS_RAW_TP
+#define UDS_RAW_TP 0
+#endif
+#if UDS_RAW_TP
+#define TRACEPOINT(tp) SEC("raw_tp/" tp)
+#else
+#define TRACEPOINT(tp) SEC("tp_btf/" tp)
+#endif
+
 /*
  * The hash-state path as global functions: the verifier checks a global
  * function once, on its own, instead of once per call site and per state
@@ -53,7 +68,7 @@ static __always_inline __u64 arg_as_u64(unsigned long long *ctx, int i)
 	return v;
 }
 
-SEC("tp_btf/sock_send_length")
+TRACEPOINT("sock_send_length")
 int BPF_PROG(uds_send, struct sock *sk, int ret, int flags)
 {
 	if (cfg.sk_storage)
@@ -66,7 +81,7 @@ __noinline int uds_recv_hashed(__u64 sk, int ret, __u64 sys_regs)
 	return on_recv((struct sock *)sk, ret, sys_regs, false);
 }
 
-SEC("tp_btf/sock_recv_length")
+TRACEPOINT("sock_recv_length")
 int BPF_PROG(uds_recv, struct sock *sk, int ret, int flags)
 {
 	if (cfg.sk_storage)
@@ -154,7 +169,7 @@ static __always_inline void mmsg_walk_all(struct mmsg_walk *w, __u32 n, bool rec
 #endif
 }
 
-SEC("tp_btf/sys_exit")
+TRACEPOINT("sys_exit")
 int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
@@ -198,7 +213,7 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 }
 
 
-SEC("tp_btf/sys_exit")
+TRACEPOINT("sys_exit")
 int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
@@ -226,7 +241,7 @@ int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
 }
 
 /* close() is seen on entry, while the descriptor still names the socket. */
-SEC("tp_btf/sys_enter")
+TRACEPOINT("sys_enter")
 int BPF_PROG(uds_life_enter, struct pt_regs *regs, long id)
 {
 	struct sock *sk;

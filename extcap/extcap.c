@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "preflight.h"
 #include "filter.h"
 #include "cmdline.h"
 #include "option_table.h"
@@ -343,7 +344,7 @@ static int run_capture(const struct extcap_args *a, char **argv)
 	/* Signals before the FIFO: Wireshark may stop us at any time. */
 	capture_stop_on_signals(on_stop_signal);
 
-	if (!capture_preflight())
+	if (!capture_preflight(&o))
 		return 1;
 	/* The caller's own rights, like -w in the command line. */
 	fd = open(a->fifo, O_WRONLY | O_CLOEXEC);

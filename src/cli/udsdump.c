@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "preflight.h"
 #include "cmdline.h"
 #include "engine_load.h"
 #include "extcap.h"
@@ -57,7 +58,7 @@ static int capture_to_file_ring(const struct capture_options *o, const struct fi
 		return 1;
 	}
 	snprintf(first, sizeof(first), "%s", file_ring_current(ring));
-	if (!capture_preflight()) {
+	if (!capture_preflight(o)) {
 		close(fd);
 		unlink(first);
 		file_ring_free(ring);
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (rc == OPT_PROBE) {
-		if (!privs_run_helper_if_needed(argv) || !capture_preflight())
+		if (!privs_run_helper_if_needed(argv) || !capture_preflight(&o))
 			return 1;
 		return engine_probe_report(&o);
 	}
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!capture_preflight()) {
+	if (!capture_preflight(&o)) {
 		if (fd != STDOUT_FILENO) {
 			close(fd);
 			unlink(o.output);

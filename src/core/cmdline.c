@@ -163,6 +163,11 @@ static const char *apply_capture_option(struct capture_options *o, enum option_i
 		return NULL;
 	case OPT_ID_WITHOUT:
 		return parse_feature_list(arg, &o->without, &err) ? NULL : err;
+	case OPT_ID_BTF:
+		if (!*arg)
+			return fail("empty file name for --btf");
+		o->btf = arg;
+		return NULL;
 	default:
 		return apply_filter_option(o, id, arg);
 	}

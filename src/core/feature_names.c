@@ -15,6 +15,7 @@ static const struct {
 	[FEAT_KFUNCS] = { "kfuncs", "the bpf_rdonly_cast kfunc (6.2)" },
 	[FEAT_SOCK_TP] = { "sock-tracepoints", "sock:sock_send_length and sock_recv_length (6.3)" },
 	[FEAT_SK_STORAGE] = { "sk-storage", "socket storage of the peer socket" },
+	[FEAT_KERNEL_BTF] = { "kernel-btf", "the kernel's BTF (/sys/kernel/btf/vmlinux)" },
 };
 
 const char *feature_name(enum feature f)

@@ -18,6 +18,7 @@ enum feature {
 	FEAT_KFUNCS,         /* the bpf_rdonly_cast kfunc (6.2) */
 	FEAT_SOCK_TP,        /* sock:sock_send_length, sock_recv_length (6.3) */
 	FEAT_SK_STORAGE,     /* socket storage reached through a peer pointer */
+	FEAT_KERNEL_BTF,     /* the kernel's BTF where libbpf finds it (tp_btf needs it) */
 	FEAT_COUNT
 };
 

@@ -138,6 +138,13 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	  EXTCAP("Kernel ring buffer (MiB)", "selector", CAPTURE,
 		 "Size of the kernel ring buffer; a larger one loses fewer records in bursts", NULL,
 		 bufsize_choices) },
+	{ CLI(OPT_ID_BTF, "btf", 0, "FILE",
+	      "the kernel's BTF from FILE, where the kernel shows none\n(/sys/kernel/btf/vmlinux): "
+	      "BTFHub, or the kernel's debug package"),
+	  EXTCAP("Kernel BTF file", "fileselect", CAPTURE,
+		 "Only for a kernel without /sys/kernel/btf/vmlinux (or a container without /sys/kernel/btf): "
+		 "its BTF, from BTFHub or extracted from the distribution's debug package",
+		 "{mustexist=true}", NULL) },
 	{ CLI(OPT_ID_SUMMARY, "summary", 0, NULL, "print a per-socket summary on stderr at the end") },
 	{ CLI(OPT_ID_FILTER, "filter", 'f', "EXPR",
 	      "capture filter, e.g. 'path /run/docker.sock and not pid 1'\n(also accepted as the trailing "
@@ -151,7 +158,7 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	      "sock-tracepoints, kfuncs, bpf-loop, ...)"),
 	  EXTCAP("Pretend the kernel lacks", "string", DEBUG,
 		 "Comma-separated kernel features to treat as absent, to force an older engine variant "
-		 "(sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, ringbuf); udsdump "
+		 "(sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, ringbuf, kernel-btf); udsdump "
 		 "--probe lists them",
 		 "{required=false}", NULL) },
 	{ CLI(OPT_ID_HELP, "help", 'h', NULL, "this help") },

@@ -29,6 +29,7 @@ struct capture_options {
 	unsigned without;        /* --without: features to treat as absent (FEAT_BIT) */
 	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */
 	uint32_t ring_mb;
+	const char *btf;         /* --btf: the kernel's BTF from this file, NULL: the kernel's own */
 	/* filters */
 	bool has_pid;
 	uint32_t pid;

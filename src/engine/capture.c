@@ -47,18 +47,6 @@ void capture_request_stop(void)
 	stop_requested = 1;
 }
 
-bool capture_preflight(void)
-{
-	if (!privs_report_missing())
-		return false;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		fprintf(stderr, "udsdump: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
-				"udsdump needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
-		return false;
-	}
-	return true;
-}
-
 /* The traffic we capture can keep every CPU busy (its senders are
  * runnable all the time), and the fair scheduler then gives us one share
  * among them: too little to drain the ring, and the kernel drops records

@@ -11,8 +11,6 @@
 
 struct file_ring;
 
-/* Check privileges and kernel support; print one line and return false. */
-bool capture_preflight(void);
 
 /* Run a capture writing pcapng to fd. With ring (NULL: one file), fd is
  * the ring's first file and the capture goes on in its next ones as its

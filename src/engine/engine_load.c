@@ -12,6 +12,7 @@
 #include "udsdump.skel.h"
 #include "udsdump_legacy.skel.h"
 #include "udsdump_nokfunc.skel.h"
+#include "udsdump_raw.skel.h"
 
 /* Statistics only (BPF_LOG_STATS): errors and "processed N insns", not a
  * trace of every instruction, so a small buffer holds it, and a refused
@@ -113,9 +114,11 @@ static void print_log_tail(const char *prog, const char *log)
 
 /* One skeleton type for both objects: they are built from one source, so
  * their maps, programs and .rodata match; only the ELF bytes differ. */
-static struct udsdump_bpf *open_engine(enum engine_object which)
+static struct udsdump_bpf *open_engine(enum engine_object which, const char *btf_file)
 {
 	struct udsdump_bpf *obj = calloc(1, sizeof(*obj));
+	/* --btf: the field offsets from that file, not the kernel's BTF */
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_file);
 	int err;
 
 	if (!obj)
@@ -125,8 +128,10 @@ static struct udsdump_bpf *open_engine(enum engine_object which)
 		obj->skeleton->data = (void *)udsdump_nokfunc_bpf__elf_bytes(&obj->skeleton->data_sz);
 	else if (!err && which == ENGINE_OBJ_LEGACY)
 		obj->skeleton->data = (void *)udsdump_legacy_bpf__elf_bytes(&obj->skeleton->data_sz);
+	else if (!err && which == ENGINE_OBJ_RAW)
+		obj->skeleton->data = (void *)udsdump_raw_bpf__elf_bytes(&obj->skeleton->data_sz);
 	if (!err)
-		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+		err = bpf_object__open_skeleton(obj->skeleton, &opts);
 	if (err) {
 		udsdump_bpf__destroy(obj);
 		errno = -err;
@@ -142,7 +147,7 @@ static int load_rung(struct engine *e, const struct capture_options *o, const st
 	struct bpf_program *prog;
 	int n = 0, err;
 
-	e->skel = open_engine(r->object);
+	e->skel = open_engine(r->object, o->btf);
 	if (!e->skel) {
 		snprintf(e->refusal, sizeof(e->refusal), "cannot open the BPF object: %s", strerror(errno));
 		return -1;

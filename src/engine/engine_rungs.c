@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BASE_NEEDS (FEAT_BIT(FEAT_RINGBUF) | FEAT_BIT(FEAT_TASK_BTF) | FEAT_BIT(FEAT_BPF_LOOP) | \
-		    FEAT_BIT(FEAT_TASK_PT_REGS))
+/* Every program but the raw tracepoints' is a tp_btf program, attached by
+ * its type id in the kernel's BTF: libbpf must find that BTF. */
+#define BTF_NEEDS (FEAT_BIT(FEAT_RINGBUF) | FEAT_BIT(FEAT_KERNEL_BTF))
+#define BASE_NEEDS (BTF_NEEDS | FEAT_BIT(FEAT_TASK_BTF) | FEAT_BIT(FEAT_BPF_LOOP) | FEAT_BIT(FEAT_TASK_PT_REGS))
 #define KFUNC_NEEDS (BASE_NEEDS | FEAT_BIT(FEAT_KFUNCS))
 #define SOCK_NEEDS (KFUNC_NEEDS | FEAT_BIT(FEAT_SOCK_TP))
 /* What each hook cannot see (sends with no user buffer that it does see,
@@ -16,6 +18,12 @@
 		   "earlier in the stream than the ones they read)"
 #define SYSCALLS_BLIND "sends and reads by io_uring (the later records of that socket then have stream " \
 		       "offsets short by as many bytes)"
+
+#define LEGACY_BLIND                                                                                           \
+	SYSCALLS_BLIND "; the part of a message beyond 2 MiB (one buffer) or beyond 256 iovec loads and 16 KiB " \
+		       "copies (several iovecs) is a gap (READ_FAULT); requested_len of a vectored send is the "   \
+		       "bytes sent (a partial one is not flagged); two threads sending on one socket at the same " \
+		       "moment from two CPUs can be given overlapping stream offsets"
 
 /* Fastest first. The sock tracepoints cost nothing to other traffic and
  * see io_uring sends (as gaps); socket storage saves a hash lookup per
@@ -53,12 +61,18 @@ const struct engine_rung engine_rungs[] = {
 		.name = "syscalls+hash+legacy",
 		.hook = ENGINE_HOOK_SYSCALLS,
 		.object = ENGINE_OBJ_LEGACY,
+		.needs = BTF_NEEDS,
+		.blind = LEGACY_BLIND,
+	},
+	{
+		/* A kernel whose BTF libbpf cannot find (built without it, or a
+		 * container without /sys/kernel/btf): the legacy programs as raw
+		 * tracepoints, their field offsets from the --btf file. */
+		.name = "syscalls+hash+legacy+raw",
+		.hook = ENGINE_HOOK_SYSCALLS,
+		.object = ENGINE_OBJ_RAW,
 		.needs = FEAT_BIT(FEAT_RINGBUF),
-		.blind = SYSCALLS_BLIND "; the part of a message beyond 2 MiB (one buffer) or beyond "
-					"256 iovec loads and 16 KiB copies (several iovecs) is a gap (READ_FAULT); "
-					"requested_len of a vectored send is the bytes sent (a partial one is not "
-					"flagged); two threads sending on one socket at the same moment from two "
-					"CPUs can be given overlapping stream offsets",
+		.blind = LEGACY_BLIND,
 	},
 };
 const size_t engine_rung_count = sizeof(engine_rungs) / sizeof(engine_rungs[0]);

@@ -27,6 +27,7 @@ enum engine_object {
 	ENGINE_OBJ_KFUNCS,   /* direct loads through bpf_rdonly_cast (6.2+) */
 	ENGINE_OBJ_NOKFUNCS, /* a helper call per kernel field */
 	ENGINE_OBJ_LEGACY,   /* and bounded loops, no late helpers (5.10) */
+	ENGINE_OBJ_RAW,      /* the legacy programs as raw tracepoints (no kernel BTF) */
 };
 
 struct engine_rung {

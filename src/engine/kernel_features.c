@@ -93,6 +93,9 @@ void kernel_features_probe(struct kernel_features *k, unsigned pretend)
 	if (uname(&un) == 0)
 		snprintf(k->release, sizeof(k->release), "%s", un.release);
 	vmlinux = btf__load_vmlinux_btf();
+	set_feature(k, FEAT_KERNEL_BTF, vmlinux != NULL,
+		    "libbpf finds no BTF of this kernel (no /sys/kernel/btf/vmlinux: a kernel built without "
+		    "CONFIG_DEBUG_INFO_BTF, or /sys/kernel/btf not mounted here)");
 
 	int r = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 	set_feature(k, FEAT_RINGBUF, r > 0, "no BPF ring buffer");

@@ -59,6 +59,9 @@ RUNGS = {
                       True),
     "syscalls+hash+legacy": (["--without", "bpf-loop"], {"uds_sys_exit"},
                              True),
+    # raw tracepoints, for a kernel whose BTF libbpf cannot find
+    "syscalls+hash+legacy+raw": (["--without", "kernel-btf"], {"uds_sys_exit"},
+                                 True),
 }
 
 
@@ -80,7 +83,7 @@ def test_probe_report():
     assert "kernel: %s\n" % os.uname().release in p.stdout
     feats, progs, engine = parse_probe(p.stdout)
     assert set(feats) == {"ringbuf", "task-btf", "bpf-loop", "task-pt-regs",
-                          "kfuncs", "sock-tracepoints", "sk-storage"}, feats
+                          "kfuncs", "sock-tracepoints", "sk-storage", "kernel-btf"}, feats
     assert engine in RUNGS, p.stdout
     assert progs, p.stdout
     for name, insns in progs.items():

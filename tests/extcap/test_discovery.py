@@ -88,11 +88,13 @@ def test_config_offers_every_capture_option(udsdump_bin):
                              "multicheck", "password", "radio", "selector", "string",
                              "timestamp", "unsigned")
     calls = {f["call"] for f in args.values()}
-    # Not capture options: output, stop conditions Wireshark has itself,
-    # stderr summary and verbosity, help, the kernel report; the filter
-    # comes from the capture-filter box.
-    not_offered = {"--write", "--count", "--duration", "--summary", "--quiet", "--help",
-                   "--version", "--filter", "--verbose", "--probe"}
+    # Not capture options: output and its ring of files, stop conditions
+    # (Wireshark has both itself: its ring buffer, its autostop), stderr
+    # summary and verbosity, help, the kernel report; the filter comes
+    # from the capture-filter box.
+    not_offered = {"--write", "--count", "--duration", "--file-size", "--rotate-seconds",
+                   "--file-count", "--summary", "--quiet", "--help", "--version", "--filter",
+                   "--verbose", "--probe"}
     missing = cli_long_options() - not_offered - calls
     assert not missing, "CLI options missing from --extcap-config: %s" % missing
     assert {"--log-level", "--log-file"} <= calls

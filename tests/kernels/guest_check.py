@@ -9,7 +9,8 @@ EXTRA...` until it says "capturing"; (c) real traffic (guest_traffic.py);
 (d) SIGINT; (e) the pcapng read with tests/udsrec.py and checked per
 socket (guest_verify.py); (f) a forced overflow in a second capture
 (guest_overflow.py); (g) the cgroup filter and the container facts in a
-third (guest_containers.py).  Prints one JSON line:
+third (guest_containers.py); (h) with the kernel's BTF hidden, the refusal
+and a capture from a --btf file (guest_btf.py).  Prints one JSON line:
 
   {"kernel", "uname", "engine", "checks": {name: "pass" | "fail: why"},
    "skipped": {...}, "seconds": {...}, ...}
@@ -27,6 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guest_btf  # noqa: E402
 import guest_capture  # noqa: E402
 import guest_containers  # noqa: E402
 import guest_overflow  # noqa: E402
@@ -113,6 +115,12 @@ def main():
         except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
             result["checks"]["containers"] = "fail: %r" % e
         result["seconds"]["containers"] = round(time.monotonic() - t0, 1)
+        t0 = time.monotonic()
+        try:
+            guest_btf.check(args.udsdump, tmp, result)
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+            result["checks"]["no_btf"] = "fail: %r" % e
+        result["seconds"]["no_btf"] = round(time.monotonic() - t0, 1)
         if args.keep and os.path.exists(os.path.join(tmp, "lab.pcapng")):
             shutil.copy(os.path.join(tmp, "lab.pcapng"), args.keep)
     result["seconds"]["total"] = round(time.monotonic() - t, 1)

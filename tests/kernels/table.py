@@ -63,7 +63,8 @@ def row(line, expect):
     r = json.loads(rest[0])
     fails = ["%s: %s" % (k, v[6:]) for k, v in sorted(r["checks"].items())
              if v != "pass"]
-    cells = [kernel, r.get("uname", "-"), r.get("engine") or "(none printed)",
+    refusal = r.get("refusal") and "refused: " + r["refusal"][0].split(": ", 1)[-1][:60] + "..."
+    cells = [kernel, r.get("uname", "-"), r.get("engine") or refusal or "(none printed)",
              str(r["passed"]), str(r["failed"]), secs, fails[0][:160] if fails else ""]
     return judge(cells, r, rc, expect.get(kernel))
 

@@ -7,6 +7,7 @@ puts the container's id (as the runtime names it) in the capture, and the
 columns show the task as the container sees itself.
 """
 
+import hashlib
 import os
 import subprocess
 import tarfile
@@ -15,7 +16,9 @@ import pytest
 
 import live_servers
 import udsrec
-from lib.capture import udsdump_capture
+from lib import paths
+from lib.capture import Capture, udsdump_capture
+from lib.senders import run_sender
 
 pytestmark = pytest.mark.live
 
@@ -140,3 +143,43 @@ def test_container_filter_in_the_kernel(ts, docker_image, tmp_path):
     assert [r.payload.endswith(b"from 0") for r in data] == [True], [r.payload for r in data]
     rows = ts.fields(pcap, ["unix.container"], "unix.container && unix.event == 1")
     assert rows == [[ids[0]]], rows
+
+
+def test_udsdump_in_a_privileged_podman_container_sees_the_host(ts, podman, tmp_path):
+    """udsdump run as operators run capture tools: in a container, here
+    Debian's podman with the flags README.md gives (--privileged for bpf()
+    and /sys/kernel/btf, --pid=host so that pids and /proc mean the host's),
+    over a root made of the host's /usr (read-only) and the build tree. It
+    captures a stream between two host processes, with their host pids,
+    their names, and each end's peer as the host knows it."""
+    cmd, opts = podman
+    root = tmp_path / "rootfs"
+    for d in ("etc", "tmp", "proc", "sys", "dev", "run", "out", "udsdump"):
+        (root / d).mkdir(parents=True)
+    for link in ("bin", "sbin", "lib", "lib64"):
+        (root / link).symlink_to("usr/" + link)
+    out = tmp_path / "out"
+    out.mkdir()
+    build = os.path.dirname(os.path.abspath(paths.UDSDUMP))
+    path = str(tmp_path / "host.sock")
+    run = cmd + ["run", "--rm", "--privileged", "--pid=host"] + opts + [
+                 "-v", "/usr:/usr:ro", "-v", "%s:/udsdump:ro" % build, "-v", "%s:/out" % out,
+                 "--rootfs", str(root), "/udsdump/" + os.path.basename(paths.UDSDUMP),
+                 "-w", "/out/in-container.pcapng", "path", path]
+    with Capture(run, out=None).start(120):
+        log = run_sender("traffic.py", "--addr", "path:" + path, "--sizes", "5,3000",
+                         "--client-comm", "ctr-client", "--server-comm", "ctr-server",
+                         "--reply", "200")
+    recs = udsrec.read_capture(str(out / "in-container.pcapng")).records
+    for side in ("client", "server"):
+        mine = [r for r in recs if r.event == udsrec.EV_DATA and r.socket.inode == log[side]["inode"]]
+        assert mine, "no record of the %s" % side
+        for r in mine:
+            assert (r.task.pid, r.task.comm) == (log[side]["pid"], "ctr-" + side), r.task
+        if side == "server":  # its peer, the client, sent first: the kernel knows it
+            assert {r.peer_task.pid for r in mine if r.peer_task} == {log["client"]["pid"]}
+        data = udsrec.reassemble(mine).data
+        assert hashlib.sha256(data).hexdigest() == log[side]["sent_sha256"], side
+    rows = ts.fields(ts.stage(str(out / "in-container.pcapng")), ["unix.task.pid", "unix.path"],
+                     "unix.event == 1 && unix.task.comm == \"ctr-client\"")
+    assert rows and all(r == [str(log["client"]["pid"]), path] for r in rows), rows

@@ -19,11 +19,15 @@ static const struct {
 	const char *kernel;
 	unsigned have;
 } lab[] = {
-	{ "5.10 (bullseye)", B(RINGBUF) },
-	{ "6.1 (bookworm)", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) },
+	{ "5.10 (bullseye)", B(RINGBUF) | B(KERNEL_BTF) },
+	{ "6.1 (bookworm)", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) | B(KERNEL_BTF) },
 	{ "6.12 (trixie)", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) | B(KFUNCS) | B(SOCK_TP) |
-				   B(SK_STORAGE) },
-	{ "6.18.44-fc-v1252", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) | B(KFUNCS) | B(SOCK_TP) },
+				   B(SK_STORAGE) | B(KERNEL_BTF) },
+	{ "6.18.44-fc-v1252", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) | B(KFUNCS) | B(SOCK_TP) |
+				      B(KERNEL_BTF) },
+	/* the lab's no-BTF row: 6.12 with /sys/kernel/btf hidden (libbpf finds
+	 * no BTF; the helpers are still there) */
+	{ "6.12 without its BTF", B(RINGBUF) | B(TASK_BTF) | B(BPF_LOOP) | B(TASK_PT_REGS) | B(SK_STORAGE) },
 };
 
 static const struct rung_limits any = { true, true, true };
@@ -52,6 +56,7 @@ static void test_lab_kernels(void)
 	expect(lab[1].kernel, lab[1].have, 0, &any, "syscalls+hash");
 	expect(lab[2].kernel, lab[2].have, 0, &any, "sock+storage");
 	expect(lab[3].kernel, lab[3].have, 0, &any, "sock+hash");
+	expect(lab[4].kernel, lab[4].have, 0, &any, "syscalls+hash+legacy+raw");
 }
 
 /* --without goes through the same choice: each feature hidden gives the
@@ -66,6 +71,8 @@ static void test_pretend(void)
 	expect("6.12 without bpf-loop", all, B(BPF_LOOP), &any, "syscalls+hash+legacy");
 	expect("6.12 without ringbuf", all, B(RINGBUF), &any, "none");
 	expect("6.12 without kfuncs", all, B(KFUNCS), &any, "syscalls+hash");
+	expect("6.12 without kernel-btf", all, B(KERNEL_BTF), &any, "syscalls+hash+legacy+raw");
+	expect("5.10 without kernel-btf", lab[0].have, B(KERNEL_BTF), &any, "syscalls+hash+legacy+raw");
 	/* hiding what the kernel lacks anyway changes nothing */
 	expect("v1252 without sk-storage", lab[3].have, B(SK_STORAGE), &any, "sock+hash");
 }

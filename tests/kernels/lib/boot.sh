@@ -41,7 +41,7 @@ boot_kernel() {
 	set -- -accel tcg -cpu max -machine pc -m "$LAB_MEMORY" -smp 2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$image" -initrd "$initrd" \
-		-append "console=ttyS0,115200 8250.nr_uarts=2 panic=-1 rdinit=/init" \
+		-append "console=ttyS0,115200 8250.nr_uarts=2 panic=-1 rdinit=/init${KERNEL_LAB_APPEND:+ $KERNEL_LAB_APPEND}" \
 		-chardev "file,id=klog,path=$log" -serial chardev:klog \
 		-chardev stdio,id=out,signal=off -serial chardev:out \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \

@@ -20,6 +20,22 @@ check_one() {
 	rm -f "$out"
 }
 
+# check_lockdown KERNEL BUILD RESULTS: the same kernel booted with
+# lockdown=confidentiality, where udsdump must refuse with its line;
+# appends "KERNEL+lockdown EXIT SECONDS JSON" to RESULTS.
+check_lockdown() {
+	kernel=$1 build=$2 results=$3
+	t=$(now)
+	out=$(mktemp)
+	rc=0
+	(KERNEL_LAB_APPEND=lockdown=confidentiality cmd_run "$kernel" --share "$build" -- \
+		/usr/bin/python3 "$LAB_DIR/guest_lockdown.py" --kernel "$kernel" "$build") >"$out" || rc=$?
+	secs=$(elapsed "$t")
+	cat "$out"
+	echo "$kernel+lockdown $rc $secs $(grep '^{' "$out" | tail -n1)" >>"$results"
+	rm -f "$out"
+}
+
 # cmd_matrix ci|all BUILD_DIR [-- UDSDUMP_ARGS...]
 cmd_matrix() {
 	mode=$1
@@ -36,6 +52,10 @@ cmd_matrix() {
 	results=$(mktemp)
 	for k in $kernels; do
 		check_one "$k" "$build" "$results" "$@"
+		# (the kernel's own rung only: a forced one changes nothing there)
+		if [ "$k" != host ] && [ $# -eq 0 ]; then
+			check_lockdown "$k" "$build" "$results"
+		fi
 	done
 	rc=0
 	# a forced variant (udsdump arguments given) is not the kernel's own:
