@@ -51,6 +51,24 @@ bool privs_can_capture(void)
 	return capture_caps(&bpf_ok, &perf_ok) && bpf_ok && perf_ok;
 }
 
+/* "; kernel.unprivileged_bpf_disabled=2 ...": why a user's own bpf()
+ * fails too, where the sysctl says so; "" otherwise. */
+static const char *unprivileged_bpf_note(void)
+{
+	static char note[128];
+	FILE *f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
+	int v = 0;
+
+	note[0] = 0;
+	if (f) {
+		if (fscanf(f, "%d", &v) == 1 && v != 0)
+			snprintf(note, sizeof(note), "; kernel.unprivileged_bpf_disabled=%d keeps bpf() from "
+						     "users without them", v);
+		fclose(f);
+	}
+	return note;
+}
+
 bool privs_report_missing(void)
 {
 	bool bpf_ok, perf_ok;
@@ -62,9 +80,10 @@ bool privs_report_missing(void)
 	if (bpf_ok && perf_ok)
 		return true;
 	fprintf(stderr,
-		"udsdump: need CAP_BPF and CAP_PERFMON to capture (missing %s%s%s): run as root, "
+		"udsdump: need CAP_BPF and CAP_PERFMON to capture (missing %s%s%s%s): run as root, "
 		"or install with -DUDSDUMP_SETCAP=ON and join the capture group\n",
-		bpf_ok ? "" : "CAP_BPF", (!bpf_ok && !perf_ok) ? " and " : "", perf_ok ? "" : "CAP_PERFMON");
+		bpf_ok ? "" : "CAP_BPF", (!bpf_ok && !perf_ok) ? " and " : "", perf_ok ? "" : "CAP_PERFMON",
+		unprivileged_bpf_note());
 	return false;
 }
 

@@ -2,8 +2,10 @@
 and the bad-input cases with their messages and exit codes."""
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -298,18 +300,27 @@ def test_unwritable_output():
     assert time.monotonic() - t0 < 5
 
 
-def test_not_root_says_so(tmp_path):
-    d = tmp_path / "nobody"
-    d.mkdir()
-    os.chmod(tmp_path, 0o755)
+def test_not_root_says_so():
+    # a directory nobody can reach and write (pytest's tmp_path is not:
+    # its parents are root's alone)
+    d = tempfile.mkdtemp(prefix="udsdump-nobody-", dir="/tmp")
     os.chmod(d, 0o777)
-    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
-                        "--clear-groups", UDSDUMP, "-w", str(d / "x.pcapng")],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode != 0, "udsdump ran as nobody: %s" % r.stderr
+    try:
+        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                            "--clear-groups", UDSDUMP, "-w", os.path.join(d, "x.pcapng")],
+                           capture_output=True, text=True, timeout=30)
+        left = os.listdir(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert r.returncode == 1, "udsdump as nobody: exit %d: %s" % (r.returncode, r.stderr)
     assert one_line(r.stderr), "not one line:\n" + r.stderr
-    assert "CAP_BPF" in r.stderr or "root" in r.stderr, r.stderr
+    assert "need CAP_BPF and CAP_PERFMON" in r.stderr and "capture group" in r.stderr, r.stderr
+    assert left == [], "a refused capture left %s" % left
     assert CAPTURING not in r.stderr
+    # the sysctl that keeps a user's own bpf() out, named where it is set
+    with open("/proc/sys/kernel/unprivileged_bpf_disabled") as f:
+        value = int(f.read())
+    assert (("kernel.unprivileged_bpf_disabled=%d" % value) in r.stderr) == (value != 0), r.stderr
 
 
 def test_failure_leaves_no_broken_file_or_a_valid_one(tmp_path):
