@@ -19,7 +19,6 @@ and exits 1 if any check failed, 2 on bad usage.
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -124,11 +123,7 @@ def main():
         if args.keep and os.path.exists(os.path.join(tmp, "lab.pcapng")):
             shutil.copy(os.path.join(tmp, "lab.pcapng"), args.keep)
     result["seconds"]["total"] = round(time.monotonic() - t, 1)
-    failed = [k for k, v in result["checks"].items() if v != "pass"]
-    result["passed"] = len(result["checks"]) - len(failed)
-    result["failed"] = len(failed)
-    print(json.dumps(result, sort_keys=True), flush=True)
-    return 1 if failed else 0
+    return guest_verify.finish(result)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Prints one JSON line as guest_check.py does; exits 1 if a check failed.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -56,11 +55,7 @@ def main():
         result["checks"]["lockdown_refused"] = guest_verify.verdict(
             ok, "exit %d: %r" % (r.returncode, lines[-2:]))
         result["refusal"] = lines[-1:]
-    failed = [k for k, v in result["checks"].items() if v != "pass"]
-    result["passed"] = len(result["checks"]) - len(failed)
-    result["failed"] = len(failed)
-    print(json.dumps(result, sort_keys=True), flush=True)
-    return 1 if failed else 0
+    return guest_verify.finish(result)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Each check is named "<socket>.<what>" (or "scm_rights", "scm_credentials")
 and is "pass" or "fail: why".
 """
 
+import json
 import hashlib
 import os
 import re
@@ -21,6 +22,16 @@ def verdict(ok, why):
 # Every program within a quarter of the verifier's 1,000,000-instruction
 # budget, on every kernel (issue 13): room for the next kernel's verifier.
 HEADROOM = 1000000 // 4
+
+
+def finish(result):
+    """Count the checks into result, print it as the one JSON line the lab
+    reads; the exit status (1 if a check failed)."""
+    failed = [k for k, v in result["checks"].items() if v != "pass"]
+    result["passed"] = len(result["checks"]) - len(failed)
+    result["failed"] = len(failed)
+    print(json.dumps(result, sort_keys=True), flush=True)
+    return 1 if failed else 0
 
 
 def headroom(probe_out):
