@@ -250,6 +250,7 @@ const value_string unix_tlv_type_vals[] = {
 	{ UDS_TLV_CGROUP, "Cgroup" },
 	{ UDS_TLV_CONTAINER, "Container" },
 	{ UDS_TLV_POD, "Pod" },
+	{ UDS_TLV_CONTAINER_NAME, "Container name" },
 	{ 0, NULL }
 };
 

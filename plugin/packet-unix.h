@@ -544,7 +544,8 @@ struct unix_cgroup {
 	guint8 runtime, monitor;
 	const char *container; /* NULL: no container's */
 	const char *pod;
-	const char *label;     /* "short-id/" before comm[pid] in columns, or NULL */
+	const char *name;      /* the runtime's name of the container, or NULL */
+	const char *label;     /* "name/" or "short-id/" before comm[pid] in columns, or NULL */
 };
 void unix_cgroups_init(void);
 const unix_cgroup_t *unix_cgroup_of(guint64 id);

@@ -14,6 +14,8 @@ static int hf_container_runtime = -1;
 static int hf_container_monitor = -1;
 static int hf_container_id = -1;
 static int hf_pod = -1;
+static int hf_container_name = -1;
+static int hf_peer_container_name = -1;
 static int hf_peer_cgroup_path = -1;
 static int hf_peer_container_id = -1;
 static int hf_peer_container_runtime = -1;
@@ -84,6 +86,10 @@ unix_cgroup_tlv(tvbuff_t *tvb, proto_tree *tree, guint16 type, int voff, guint16
 		cg->pod = unix_cgroup_text(tvb, voff, len);
 		proto_tree_add_string(tree, hf_pod, tvb, voff, len, cg->pod);
 		return;
+	case UDS_TLV_CONTAINER_NAME:
+		cg->name = unix_cgroup_text(tvb, voff, len);
+		proto_tree_add_string(tree, hf_container_name, tvb, voff, len, cg->name);
+		return;
 	default:
 		proto_tree_add_item(tree, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
 		return;
@@ -92,12 +98,15 @@ unix_cgroup_tlv(tvbuff_t *tvb, proto_tree *tree, guint16 type, int voff, guint16
 	proto_tree_add_item(tree, hf_unix_tlv_extra, tvb, voff, len, ENC_NA);
 }
 
-/* "abcdef123456/": the short id columns put before comm[pid]. */
+/* "web-1/" (the runtime's name) or "abcdef123456/" (the short id): what
+ * columns put before comm[pid]. */
 static const char *
 unix_cgroup_label(const unix_cgroup_t *cg)
 {
 	if (!cg->container || !cg->container[0] || cg->monitor)
 		return NULL;
+	if (cg->name && cg->name[0])
+		return wmem_strdup_printf(wmem_file_scope(), "%s/", cg->name);
 	return wmem_strdup_printf(wmem_file_scope(), "%.12s/", cg->container);
 }
 
@@ -127,8 +136,9 @@ dissect_unix_cgroup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *unix_tree, pr
 	col_add_fstr(pinfo->cinfo, COL_INFO, "Cgroup %" PRIu64 " %s", cg->id,
 	    cg->path ? cg->path : "?");
 	if (cg->container)
-		col_append_fstr(pinfo->cinfo, COL_INFO, " (%s %s%s)",
+		col_append_fstr(pinfo->cinfo, COL_INFO, " (%s %s%s%s%s)",
 		    val_to_str_const(cg->runtime, runtime_vals, "runtime ?"), cg->container,
+		    cg->name ? " " : "", cg->name ? cg->name : "",
 		    cg->monitor ? ", its monitor" : "");
 	proto_item_append_text(ti, ", Cgroup %" PRIu64, cg->id);
 	return tvb_captured_length(tvb);
@@ -155,8 +165,15 @@ unix_cgroup_show(proto_tree *sub, proto_item *ti, tvbuff_t *tvb, int voff, guint
 	pi = proto_tree_add_uint(sub, peer ? hf_peer_container_runtime : hf_container_runtime, tvb,
 	    voff, 8, cg->runtime);
 	proto_item_set_generated(pi);
-	proto_item_append_text(ti, ", %s container %.12s", val_to_str_const(cg->runtime,
-	    runtime_vals, "?"), cg->container);
+	if (cg->name) {
+		pi = proto_tree_add_string(sub, peer ? hf_peer_container_name : hf_container_name, tvb,
+		    voff, 8, cg->name);
+		proto_item_set_generated(pi);
+	}
+	char short_id[13];
+	(void)g_strlcpy(short_id, cg->container, sizeof(short_id));
+	proto_item_append_text(ti, ", %s container %s", val_to_str_const(cg->runtime,
+	    runtime_vals, "?"), cg->name ? cg->name : short_id);
 }
 
 void
@@ -175,6 +192,10 @@ unix_cgroup_register(int proto)
 		    "The id of the container the task runs in", HFILL } },
 		{ &hf_pod, { "Pod UID", "unix.pod", FT_STRING, BASE_NONE, NULL, 0x0,
 		    "The Kubernetes pod the cgroup belongs to", HFILL } },
+		{ &hf_container_name, { "Container name", "unix.container.name", FT_STRING, BASE_NONE,
+		    NULL, 0x0, "The container's name, as its runtime's API gave it to udsdump", HFILL } },
+		{ &hf_peer_container_name, { "Peer container name", "unix.peer_task.container.name",
+		    FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
 		{ &hf_peer_cgroup_path, { "Peer cgroup path", "unix.peer_task.cgroup.path", FT_STRING,
 		    BASE_NONE, NULL, 0x0, NULL, HFILL } },
 		{ &hf_peer_container_id, { "Peer container", "unix.peer_task.container", FT_STRING,

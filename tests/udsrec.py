@@ -192,6 +192,7 @@ class CgroupInfo:
     monitor: int = 0
     container: str = ""
     pod: str = ""
+    name: str = ""  # CONTAINER_NAME's, "" when absent
 
 
 @dataclasses.dataclass
@@ -388,10 +389,12 @@ def _fixed_tlv(rec, t, v):
         info = rec.cgroup or CgroupInfo(0, "")
         info.cgroup_id, info.path = _u64(v, o["cgroup_id"]), _text(v[o["path"]:])
         rec.cgroup = info
-    elif t in (T_CONTAINER, T_POD):
+    elif t in (T_CONTAINER, T_POD, T_CONTAINER_NAME):
         info = rec.cgroup = rec.cgroup or CgroupInfo(0, "")
         if t == T_POD:
             info.pod = _text(v)
+        elif t == T_CONTAINER_NAME:
+            info.name = _text(v)
         else:
             o = OFF["CONTAINER"]
             info.runtime, info.monitor = v[o["runtime"]], v[o["monitor"]]

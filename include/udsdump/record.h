@@ -116,7 +116,10 @@ enum uds_tlv_type {
 	/* data records again */
 	UDS_TLV_PEER_CRED_NS = 25, /* u32 ns_pid, u32 pid_ns: PEER_CRED's pid
 				      as its own pid namespace numbers it */
-	UDS_TLV_MAX = 25,
+	/* CGROUP records only */
+	UDS_TLV_CONTAINER_NAME = 26, /* the container's name, as its runtime's
+					API gives it, text */
+	UDS_TLV_MAX = 26,
 };
 
 /* ENGINE_MISSING: where the feature went. */

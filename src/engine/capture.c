@@ -471,6 +471,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
+	/* the runtime's replies to udsdump's own questions (names) */
+	if (cgroup_records_own_socket(c->cgroups, ev->sock_ino) || cgroup_records_own_socket(c->cgroups, ev->peer_ino))
+		return 0;
 	if (c->ring)
 		next_file_if_full(c, size);
 	write_cgroup_records(c, ev);

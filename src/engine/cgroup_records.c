@@ -6,9 +6,11 @@
 
 #include "cgroup_paths.h"
 #include "container.h"
+#include "runtime_names.h"
 
 struct cgroup_records {
 	struct uds_cgroup_paths *paths;
+	struct runtime_names *names; /* the runtimes' names of containers */
 	GHashTable *written; /* guint64 id -> gint64 time last written */
 	struct uds_container container; /* of the last facts given */
 	/* The last few ids asked about and when their record was written: on
@@ -25,6 +27,7 @@ struct cgroup_records *cgroup_records_new(const char *cgroup_root)
 	struct cgroup_records *cr = g_new0(struct cgroup_records, 1);
 
 	cr->paths = uds_cgroup_paths_new(cgroup_root);
+	cr->names = runtime_names_new();
 	cr->written = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	return cr;
 }
@@ -34,6 +37,7 @@ void cgroup_records_free(struct cgroup_records *cr)
 	if (!cr)
 		return;
 	uds_cgroup_paths_free(cr->paths);
+	runtime_names_free(cr->names);
 	g_hash_table_destroy(cr->written);
 	g_free(cr);
 }
@@ -42,6 +46,11 @@ void cgroup_records_new_file(struct cgroup_records *cr)
 {
 	g_hash_table_remove_all(cr->written);
 	memset(cr->recent, 0, sizeof(cr->recent));
+}
+
+bool cgroup_records_own_socket(const struct cgroup_records *cr, uint64_t ino)
+{
+	return runtime_names_own_socket(cr->names, ino);
 }
 
 bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
@@ -77,5 +86,7 @@ bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
 	f->monitor = cr->container.monitor;
 	f->container = cr->container.id;
 	f->pod = cr->container.pod;
+	f->name = cr->container.monitor ? NULL
+					: runtime_container_name(cr->names, cr->container.runtime, cr->container.id);
 	return true;
 }

@@ -3,7 +3,8 @@
  * When a CGROUP record is due (doc/FORMAT.md, "Cgroup records"): before
  * the first record of a file that carries a cgroup id, and again once
  * 10 s have passed since it was last written; and what it says (the
- * cgroup's path, the container it belongs to).
+ * cgroup's path, the container it belongs to and, where its runtime's API
+ * answers, the container's name: src/names/runtime_names.h).
  */
 #ifndef UDSDUMP_CGROUP_RECORDS_H
 #define UDSDUMP_CGROUP_RECORDS_H
@@ -26,6 +27,10 @@ void cgroup_records_free(struct cgroup_records *cr);
  * the next call) and the record counts as written. */
 bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
 		       struct uds_cgroup_facts *f);
+
+/* Is ino a socket udsdump used to ask a runtime for a container's name?
+ * (what went over it is udsdump's traffic, not the user's) */
+bool cgroup_records_own_socket(const struct cgroup_records *cr, uint64_t ino);
 
 /* A new file begins: every cgroup is due again before its next record. */
 void cgroup_records_new_file(struct cgroup_records *cr);

@@ -439,5 +439,7 @@ size_t uds_record_cgroup(const struct uds_cgroup_facts *f, uint8_t *out, size_t 
 	}
 	if (f->pod && f->pod[0])
 		put_text(&o, UDS_TLV_POD, f->pod);
+	if (f->runtime && f->name && f->name[0])
+		put_text(&o, UDS_TLV_CONTAINER_NAME, f->name);
 	return finish(&o, NULL, 0);
 }

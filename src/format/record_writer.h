@@ -60,6 +60,7 @@ struct uds_cgroup_facts {
 	uint8_t monitor;
 	const char *container; /* the container id */
 	const char *pod;       /* NULL or "": no POD TLV */
+	const char *name;      /* the runtime's name of the container; NULL or "": none */
 };
 
 /* Build a CGROUP record. Returns its length, or 0 if out is too small. */

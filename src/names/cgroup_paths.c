@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define REWALK_NS 1000000000LL /* at most one walk a second */
+#define REWALK_NS  1000000000LL /* at most one walk a second for ids not found */
+#define MISSED_MAX 4096
 
 struct uds_cgroup_paths {
 	char *root;
-	GHashTable *by_id; /* guint64 id -> path (from the root) */
+	GHashTable *by_id;  /* guint64 id -> path (from the root) */
+	GHashTable *missed; /* ids a walk did not find: walked for again only after REWALK_NS */
 	int64_t last_walk_ns;
 };
 
@@ -70,6 +72,7 @@ struct uds_cgroup_paths *uds_cgroup_paths_new(const char *root)
 
 	p->root = root ? g_strdup(root) : find_cgroup2_mount();
 	p->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	p->missed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	p->last_walk_ns = now_ns() - REWALK_NS;
 	return p;
 }
@@ -79,6 +82,7 @@ void uds_cgroup_paths_free(struct uds_cgroup_paths *p)
 	if (!p)
 		return;
 	g_hash_table_destroy(p->by_id);
+	g_hash_table_destroy(p->missed);
 	g_free(p->root);
 	g_free(p);
 }
@@ -96,9 +100,16 @@ const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id)
 	if (!p->root || !id)
 		return NULL;
 	path = g_hash_table_lookup(p->by_id, &key);
-	if (!path && now_ns() - p->last_walk_ns >= REWALK_NS) {
+	/* A new cgroup (a container just started) walks at once; an id the
+	 * walk did not find (a cgroup gone) at most once a second. */
+	if (!path && (!g_hash_table_contains(p->missed, &key) || now_ns() - p->last_walk_ns >= REWALK_NS)) {
 		walk(p);
 		path = g_hash_table_lookup(p->by_id, &key);
+		if (!path) {
+			if (g_hash_table_size(p->missed) >= MISSED_MAX)
+				g_hash_table_remove_all(p->missed);
+			g_hash_table_add(p->missed, g_memdup2(&key, sizeof(key)));
+		}
 	}
 	return path;
 }
@@ -120,8 +131,8 @@ int uds_cgroup_id_of(const struct uds_cgroup_paths *p, const char *path, uint64_
 		path += rl;
 	full = g_strconcat(p->root, path, NULL);
 	if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cgroup %s: no such cgroup under %s (%s)", *path ? path : "/",
-			 p->root, errno ? strerror(errno) : "not a directory");
+		snprintf(err, errlen, "cgroup %s: no such cgroup under %s (%s)", *path ? path : "/", p->root,
+			 errno ? strerror(errno) : "not a directory");
 		rc = -1;
 	} else {
 		*id = (uint64_t)st.st_ino;

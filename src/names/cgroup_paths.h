@@ -2,9 +2,10 @@
 /*
  * A cgroup v2 id (what bpf_get_current_cgroup_id() returns: the inode of
  * the cgroup's directory) to its path, by walking the cgroup2 mount. The
- * walk is cached; an id not found walks again, at most once a second, so a
- * container started during the capture is found and a storm of short-lived
- * cgroups costs one walk a second.
+ * walk is cached; an id not found walks again: at once the first time (a
+ * container started during the capture is named from its first record),
+ * at most once a second for an id a walk did not find (a cgroup already
+ * gone), so a storm of those costs one walk a second.
  */
 #ifndef UDSDUMP_CGROUP_PATHS_H
 #define UDSDUMP_CGROUP_PATHS_H

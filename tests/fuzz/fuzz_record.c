@@ -232,22 +232,26 @@ static void check_engine(const uint8_t *data, size_t size, uint8_t nmiss, uint8_
 static void check_cgroup(const uint8_t *data, size_t size, uint8_t ctl, uint64_t id, uint8_t *out,
 			 size_t cap)
 {
-	char path[256] = "", ctr[70] = "", pod[40] = "";
+	char path[256] = "", ctr[70] = "", pod[40] = "", name[64] = "";
 	size_t n = size < sizeof(path) - 1 ? size : sizeof(path) - 1;
 	struct uds_cgroup_facts f = { .cgroup_id = id, .path = path, .runtime = ctl & 7,
-				      .monitor = (ctl >> 3) & 1, .container = ctr, .pod = pod };
+				      .monitor = (ctl >> 3) & 1, .container = ctr, .pod = pod, .name = name };
 
 	if (n)
 		memcpy(path, data, n);
 	memcpy(ctr, path, strnlen(path, sizeof(ctr) - 1));
 	memcpy(pod, path, strnlen(path, sizeof(pod) - 1));
+	memcpy(name, path, strnlen(path, sizeof(name) - 1));
 	if (!(ctl & 16))
 		pod[0] = 0;
+	if (!(ctl & 32))
+		name[0] = 0;
 	size_t len = uds_record_cgroup(&f, out, cap);
 	if (!len)
 		return;
 	size_t pl = strlen(path), cl = f.runtime ? strlen(ctr) : 0, dl = strlen(pod);
-	size_t want = 16 + 4 + 8 + pl + (f.runtime ? 4 + 2 + cl : 0) + (dl ? 4 + dl : 0);
+	size_t nl = f.runtime ? strlen(name) : 0;
+	size_t want = 16 + 4 + 8 + pl + (f.runtime ? 4 + 2 + cl : 0) + (dl ? 4 + dl : 0) + (nl ? 4 + nl : 0);
 	if (len != want || len > cap || out[5] != UDS_EV_CGROUP || rd16(out + 6) != len ||
 	    rd16(out + 16) != UDS_TLV_CGROUP || rd16(out + 18) != 8 + pl || rd64(out + 20) != id ||
 	    memcmp(out + 28, path, pl))

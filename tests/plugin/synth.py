@@ -28,7 +28,7 @@ from udsrec import (  # noqa: E402,F401
     T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
     T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
     T_SOCKET, T_STREAM, T_TASK, T_TASK_NS, T_PEER_TASK_NS, T_SOCK_NS, T_PEER_CRED_NS, OFF,
-    TLV_MIN_LEN)
+    T_CGROUP, T_CONTAINER, T_POD, T_CONTAINER_NAME, EV_CGROUP, TLV_MIN_LEN)
 from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
 # The names the plugin tests use for some of them.
@@ -207,6 +207,17 @@ class Record:
         self.add(T_ENGINE_VERSION, version.encode())
         if reason:
             self.add(T_ENGINE_REASON, reason.encode())
+        return self
+
+    def cgroup(self, cgroup_id, path, runtime=0, container="", monitor=0, pod="", name=""):
+        """The TLVs of a CGROUP record, in the writer's order."""
+        self.add(T_CGROUP, u64(cgroup_id) + path.encode())
+        if runtime:
+            self.add(T_CONTAINER, u8(runtime) + u8(monitor) + container.encode())
+        if pod:
+            self.add(T_POD, pod.encode())
+        if runtime and name:
+            self.add(T_CONTAINER_NAME, name.encode())
         return self
 
     def build(self):

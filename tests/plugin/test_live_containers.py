@@ -61,10 +61,11 @@ def podman(tmp_path_factory):
     return cmd, ["--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
 
-def logger_to_host_socket(ts, tmp_path, name, run):
+def logger_to_host_socket(ts, tmp_path, name, run, container_name=None):
     """A host socket; run(sock, cidfile, text) starts a container whose
     logger sends text to it. The capture, the DATA record of text and the
-    container's id."""
+    container's id. container_name: the name its runtime's API gives it,
+    which the columns then show instead of the short id."""
     sock = str(tmp_path / "log.sock")
     got = str(tmp_path / "received")
     text = "hello from a %s container %d" % (name, os.getpid())
@@ -82,7 +83,8 @@ def logger_to_host_socket(ts, tmp_path, name, run):
     cid = open(cidfile).read().strip()
     assert len(cid) == 64
     recs = udsrec.read_capture(pcap).records
-    data = [r for r in recs if r.event == udsrec.EV_DATA and text.encode() in r.payload]
+    data = [r for r in recs if r.event == udsrec.EV_DATA and text.encode() in r.payload
+            and r.task.comm == "logger"]
     assert len(data) == 1, [r.event_name for r in recs]
     r = data[0]
     # the sender is the container's pid 1, seen from the host by its host pid
@@ -91,19 +93,54 @@ def logger_to_host_socket(ts, tmp_path, name, run):
              and x.cgroup.cgroup_id == r.task_ns.cgroup_id]
     assert named and named[0].container == cid, named
     assert udsrec.RUNTIMES[named[0].runtime] == name and cid in named[0].path
-    # tshark: the container by id, the task as the container sees it
-    rows = ts.fields(pcap, ["unix.container", "unix.container.runtime", "_ws.col.Source"],
-                     'frame contains "%s"' % text)
+    assert named[0].name == (container_name or ""), named
+    # tshark: the container by id (and name), the task as the container sees it
+    rows = ts.fields(pcap, ["unix.container", "unix.container.runtime", "unix.container.name",
+                            "_ws.col.Source"], 'frame contains "%s"' % text)
     runtime = [k for k, v in udsrec.RUNTIMES.items() if v == name][0]
-    assert rows == [[cid, str(runtime), "%s/logger[1]" % cid[:12]]], rows
+    label = container_name or cid[:12]
+    assert rows == [[cid, str(runtime), container_name or "", "%s/logger[1]" % label]], rows
 
 
 def test_container_logger_to_host_socket(ts, docker_image, tmp_path):
+    """Docker's container, named by docker's API (GET /containers/ID/json on
+    docker.sock, asked by udsdump during the capture)."""
+    name = "udsdump-logger-%d" % os.getpid()
+
     def run(sock, cidfile, text):
-        live_servers.run([DOCKER, "run", "--rm", "--network", "none", "--cidfile", cidfile,
-                          "-v", "%s:/dev/log" % sock, docker_image,
+        live_servers.run([DOCKER, "run", "--rm", "--name", name, "--network", "none",
+                          "--cidfile", cidfile, "-v", "%s:/dev/log" % sock, docker_image,
                           "/bin/logger", "-t", "udsdump", text], timeout=120)
-    logger_to_host_socket(ts, tmp_path, "docker", run)
+    logger_to_host_socket(ts, tmp_path, "docker", run, container_name=name)
+
+
+def test_asking_docker_for_names_stays_out_of_the_capture(ts, docker_image, tmp_path):
+    """A capture of docker.sock itself while a named container logs to a
+    host socket: the docker client's requests are there, the container is
+    named, and udsdump's own question and dockerd's answer are not."""
+    api = live_servers.listening_path("/docker.sock")
+    sock, got = str(tmp_path / "log.sock"), str(tmp_path / "received")
+    name, text = "udsdump-asked-%d" % os.getpid(), "name me %d" % os.getpid()
+    recv = subprocess.Popen(["socat", "-u", "UNIX-RECV:%s,mode=666" % sock, "OPEN:%s,creat" % got])
+    try:
+        live_servers.wait_for(lambda: os.path.exists(sock), "the host's socket")
+        pcap = os.path.join(ts.captures, "container-asked.pcapng")
+        with udsdump_capture(pcap, ["--path", sock, "--path", api]).start() as cap:
+            live_servers.run([DOCKER, "run", "--rm", "--name", name, "--network", "none",
+                              "-v", "%s:/dev/log" % sock, docker_image, "/bin/sh", "-c",
+                              "logger -t udsdump '%s'; sleep 2" % text], timeout=120)
+            live_servers.wait_for(lambda: text in open(got).read(), "the message on the host")
+    finally:
+        recv.terminate()
+        recv.wait(timeout=30)
+    recs = udsrec.read_capture(pcap).records
+    named = [r.cgroup for r in recs if r.event == udsrec.EV_CGROUP and r.cgroup.container]
+    assert [c.name for c in named] == [name], named
+    on_api = [r for r in recs if r.event == udsrec.EV_DATA and r.task.comm == "docker"]
+    assert on_api, "the docker client's requests are kept"
+    ours = [r for r in recs if (r.peer_cred and r.peer_cred.pid == cap.proc.pid)
+            or (r.task and r.task.pid == cap.proc.pid)]
+    assert ours == [], "udsdump's own question in its capture: %s" % ours[:2]
 
 
 def test_podman_container_logger_to_host_socket(ts, podman, tmp_path):

@@ -100,3 +100,22 @@ def test_columns_qualify_a_path_bound_to_two_files(ts):
     info = [r[0] for r in ts.fields(pcap, ["_ws.col.Info"], extra=["-2"])]
     assert "/run/app.sock (file 0:45 inode 77)" in info[0], info
     assert "/run/app.sock (file 0:46 inode 88)" in info[1], info
+
+
+def test_container_named_by_its_runtime(ts):
+    """A CGROUP record with the name the runtime's API gave (CONTAINER_NAME):
+    unix.container.name on it and on the records of its tasks, and the
+    columns say web-1/comm[nspid] rather than the short id; a container
+    without a name keeps the short id."""
+    cid = "e826cdf8f50f" + "0" * 52
+    other = "0123456789ab" + "1" * 52
+    named = S.Record(S.EV_CGROUP).cgroup(9001, "/docker/" + cid, 1, cid, name="web-1").build()
+    plain = S.Record(S.EV_CGROUP).cgroup(9003, "/docker/" + other, 1, other).build()
+    pcap = ts.capture([named, plain, record(task=(9001, 1, 1, 4026532001, 4026532002)),
+                       record(payload=b"yo", task=(9003, 7, 7, 4026532011, 4026532012))])
+    assert ts.fields(pcap, ["unix.container.name"], "unix.event == 10") == [["web-1"], [""]]
+    rows = ts.fields(pcap, ["unix.container", "unix.container.name", "_ws.col.Source"],
+                     "unix.event == 1")
+    assert rows == [[cid, "web-1", "web-1/client[1]"], [other, "", "0123456789ab/client[7]"]], rows
+    assert ts.frames(pcap, 'unix.container.name == "web-1"') == [1, 3]
+    assert ts.frames(pcap, "_ws.expert") == []

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "runtime_names.h"
 
 #include "check.h"
 
@@ -62,8 +63,44 @@ static const struct {
 	{ "", "no path", UDS_RUNTIME_NONE, 0, "", "" },
 };
 
+/* The container's name in its runtime's JSON (docker's inspect, podman's
+ * compat inspect): the top-level "Name" only. */
+static void names_from_json(void)
+{
+	static const struct {
+		const char *json, *want; /* want NULL: no name */
+		const char *what;
+	} cases[] = {
+		{ "{\"Id\":\"e8\",\"State\":{\"Status\":\"running\"},\"Name\":\"/web-1\","
+		  "\"GraphDriver\":{\"Name\":\"overlay2\"}}",
+		  "web-1", "docker's order" },
+		{ "{\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}},\"Mounts\":[{\"Name\":\"v\"}],"
+		  "\"Name\":\"/db\"}",
+		  "db", "nested Names first" },
+		{ "{\"Args\":[\"\\\"Name\\\":\\\"/evil\\\"\"],\"Name\":\"/good\"}", "good",
+		  "a Name in an argument string" },
+		{ "{\n  \"Name\" : \"pretty\"\n}", "pretty", "spaces and newlines" },
+		{ "{\"Name\":\"podman-name\"}", "podman-name", "no leading slash" },
+		{ "{\"State\":{\"Name\":\"x\"}}", NULL, "only a nested Name" },
+		{ "{\"Name\":\"/a\\\"b\"}", NULL, "an escaped value" },
+		{ "{\"Name\":\"/\"}", NULL, "an empty name" },
+		{ "{\"Name\":\"/unterminated", NULL, "cut short" },
+		{ "[{\"Name\":\"/list\"}]", NULL, "not an object" },
+		{ "", NULL, "empty" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = runtime_name_from_json(cases[i].json, strlen(cases[i].json), out, sizeof(out));
+		CHECK(got == (cases[i].want != NULL), "%s: found %d", cases[i].what, got);
+		CHECK(!got || !strcmp(out, cases[i].want), "%s: '%s'", cases[i].what, out);
+	}
+	CHECK(!runtime_name_from_json("{\"Name\":\"/abcdef\"}", 17, out, 4), "a name too long for out");
+}
+
 int main(void)
 {
+	names_from_json();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct uds_container c;
 		bool found = uds_container_of_cgroup(cases[i].path, &c);
