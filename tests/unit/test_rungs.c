@@ -109,6 +109,12 @@ static void test_next_rung_and_skip_reason(void)
 	CHECK(i == 2 && skipped == FEAT_KFUNCS, "6.1: rung %d, skipped %s", i, feature_name(skipped));
 	i = rung_choose(&k, &any, engine_rung_count, &skipped);
 	CHECK(i == -1, "past the last rung: %d", i);
+	/* no kernel BTF: the probes that read it fail too, but the reason
+	 * names the BTF, not what it hid */
+	k.have = lab[4].have;
+	i = rung_choose(&k, &any, 0, &skipped);
+	CHECK(!strcmp(engine_rungs[i].name, "syscalls+hash+legacy+raw") && skipped == FEAT_KERNEL_BTF,
+	      "6.12 without its BTF: rung %d, skipped %s", i, feature_name(skipped));
 }
 
 /* Every rung is the natural choice of some lab kernel. */
