@@ -172,7 +172,7 @@ static __always_inline void mmsg_walk_all(struct mmsg_walk *w, __u32 n, bool rec
 TRACEPOINT("sys_exit")
 int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = SYS_NR_CORE(regs);
 	__u64 user_regs = arg_as_u64(ctx, 0); /* the same registers, as a number */
 	struct sock *sk = NULL;
 	bool recv;
@@ -183,7 +183,7 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 	} else if (nr == NR_splice) {
 		/* splice(fd_in, off_in, fd_out, ...): one end is a pipe, so a
 		 * socket at fd_out is a send, else one at fd_in is a read */
-		sk = fd_unix_sock((int)BPF_CORE_READ(regs, dx));
+		sk = fd_unix_sock((int)SYS_ARG_CORE(regs, 2));
 		recv = !sk;
 	} else if (nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
 		   nr == NR_recvmmsg) {
@@ -192,12 +192,12 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	if (!sk)
-		sk = fd_unix_sock((int)BPF_CORE_READ(regs, di));
+		sk = fd_unix_sock((int)SYS_ARG_CORE(regs, 0));
 	if (!sk)
 		return 0;
 	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
 		__u32 key = (__u32)bpf_get_current_pid_tgid() | (recv ? RECV_CURSOR_BIT : 0);
-		struct mmsg_walk w = { .sk = sk, .vec = BPF_CORE_READ(regs, si), .regs = user_regs };
+		struct mmsg_walk w = { .sk = sk, .vec = SYS_ARG_CORE(regs, 1), .regs = user_regs };
 		__u32 n = ret > UIO_MAXIOV ? UIO_MAXIOV : ret;
 
 		bpf_map_delete_elem(&mmsg_cursors, &key);
@@ -216,13 +216,13 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 TRACEPOINT("sys_exit")
 int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = SYS_NR_CORE(regs);
 	struct sock *sk;
 
 	if (ret < 0)
 		return 0;
 	if (nr == NR_connect || nr == NR_shutdown) {
-		if (ret != 0 || !(sk = fd_unix_sock((int)BPF_CORE_READ(regs, di))))
+		if (ret != 0 || !(sk = fd_unix_sock((int)SYS_ARG_CORE(regs, 0))))
 			return 0;
 		emit_lifecycle(sk, nr == NR_connect ? UDS_EV_CONNECT : UDS_EV_SHUTDOWN);
 	} else if (nr == NR_accept || nr == NR_accept4) {
@@ -230,7 +230,7 @@ int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
 			emit_lifecycle(sk, UDS_EV_ACCEPT);
 	} else if (nr == NR_socketpair) {
 		int sv[2];
-		if (ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)BPF_CORE_READ(regs, r10)))
+		if (ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)SYS_ARG_CORE(regs, 3)))
 			return 0;
 		if ((sk = fd_unix_sock(sv[0])))
 			emit_lifecycle(sk, UDS_EV_SOCKETPAIR);
@@ -248,7 +248,7 @@ int BPF_PROG(uds_life_enter, struct pt_regs *regs, long id)
 
 	if (id != NR_close)
 		return 0;
-	if ((sk = fd_unix_sock((int)BPF_CORE_READ(regs, di))))
+	if ((sk = fd_unix_sock((int)SYS_ARG_CORE(regs, 0))))
 		emit_lifecycle(sk, UDS_EV_CLOSE);
 	return 0;
 }

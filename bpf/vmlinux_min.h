@@ -234,7 +234,9 @@ struct unix_sock {
 	struct sock *peer;
 } __attribute__((preserve_access_index));
 
-/* x86-64 user registers saved at syscall entry. */
+/* The user registers saved at syscall entry (lib/syscall_abi.h names
+ * which holds what). */
+#if defined(__TARGET_ARCH_x86)
 struct pt_regs {
 	unsigned long r10;
 	unsigned long r9;
@@ -244,5 +246,16 @@ struct pt_regs {
 	unsigned long di;
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
+#elif defined(__TARGET_ARCH_arm64)
+/* x0-x30 (in the kernel, inside an anonymous union with user_pt_regs:
+ * CO-RE finds regs through it), x0 as it was at entry, the number. */
+struct pt_regs {
+	unsigned long regs[31];
+	unsigned long orig_x0;
+	int syscallno;
+} __attribute__((preserve_access_index));
+#else
+#error "udsdump's BPF side knows the registers of x86-64 and arm64 only"
+#endif
 
 #endif /* __VMLINUX_H__ */

@@ -27,7 +27,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	postgresql postgresql-client mariadb-server mariadb-client x11-utils \
 	dbus-daemon dbus-bin libglib2.0-bin python3-gi gir1.2-glib-2.0 \
 	containerd php8.2-fpm libfcgi-bin docker.io podman cups cups-client busybox-static snapd \
-	qemu-system-x86 debootstrap
+	qemu-system-x86 qemu-system-arm lld file debootstrap
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"

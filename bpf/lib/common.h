@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every part of the engine uses: how kernel fields are read (KREAD),
- * constants of the kernel and of the x86-64 syscall ABI, bounds the
+ * constants of the kernel (the syscall ABI: syscall_abi.h), bounds the
  * verifier can see, and the user structures we read from the caller.
  */
 #ifndef UDS_BPF_LIB_COMMON_H
@@ -30,6 +30,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #else
 #define KREAD(type, p, ...) BPF_CORE_READ((type *)(p), __VA_ARGS__)
 #endif
+#include "lib/syscall_abi.h" /* SYS_NR, SYS_ARG, NR_*: read through KREAD */
 /* UDS_LEGACY: the object for kernels before 5.11-5.17 (Debian 11's 5.10):
  * no bpf_get_current_task_btf, bpf_task_pt_regs, bpf_loop, nor atomic
  * fetch-and-add or compare-and-swap (5.12). Loops are bounded loops over
@@ -85,9 +86,6 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define LEGACY_DIRECT_STEPS 128   /* 16 KiB chunks: 2 MiB per one-buffer message */
 #define LEGACY_IOV_STEPS 256      /* iovec loads and 16 KiB copies per message */
 
-/* A register of the syscall being served, as saved at its entry. */
-#define SYS_ARG(regs, reg) KREAD(struct pt_regs, regs, reg)
-
 #define AF_UNIX 1
 #define SOCK_STREAM 1
 #define SOL_SOCKET 1
@@ -104,25 +102,6 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define S_IFCHR 0020000
 #define S_IFIFO 0010000
 
-/* x86-64 syscall numbers of the sends whose arguments we decode. */
-#define NR_write 1
-#define NR_writev 20
-#define NR_sendto 44
-#define NR_sendmsg 46
-#define NR_sendmmsg 307
-#define NR_sendfile 40
-#define NR_splice 275
-#define NR_read 0
-#define NR_readv 19
-#define NR_recvfrom 45
-#define NR_recvmsg 47
-#define NR_recvmmsg 299
-#define NR_close 3
-#define NR_connect 42
-#define NR_accept 43
-#define NR_shutdown 48
-#define NR_socketpair 53
-#define NR_accept4 288
 #define MSG_PEEK 2
 #define SCM_SECURITY 3
 #define SCM_PIDFD 4

@@ -66,8 +66,8 @@ static __always_inline bool refresh_names(struct data_scratch *s, struct sock_st
  * message (struct mmsghdr is one plus a u32: 64 bytes). */
 static __always_inline __u64 mmsg_slot(struct pt_regs *regs, __u32 tid, bool recv)
 {
-	__u64 vec = SYS_ARG(regs, si);
-	__u32 vlen = SYS_ARG(regs, dx);
+	__u64 vec = SYS_ARG(regs, 1);
+	__u32 vlen = SYS_ARG(regs, 2);
 	__u32 key = recv ? (tid | RECV_CURSOR_BIT) : tid;
 	struct mmsg_cursor *cur = bpf_map_lookup_elem(&mmsg_cursors, &key);
 	struct data_scratch *s = get_data_scratch();
@@ -117,7 +117,7 @@ static __always_inline void decode_call(struct msg_call *call, struct task_struc
 #else
 	struct pt_regs *regs = sys_regs ? (struct pt_regs *)sys_regs : (struct pt_regs *)bpf_task_pt_regs(task);
 #endif
-	long nr = SYS_ARG(regs, orig_ax);
+	long nr = SYS_NR(regs);
 	bool by_buf, by_iov, by_msg, by_mmsg;
 
 	if (!recv) {
@@ -133,30 +133,30 @@ static __always_inline void decode_call(struct msg_call *call, struct task_struc
 	}
 	if (!(by_buf || by_iov || by_msg || by_mmsg))
 		return;
-	struct file *f = task_fd_file(task, (int)SYS_ARG(regs, di));
+	struct file *f = task_fd_file(task, (int)SYS_ARG(regs, 0));
 	if (!f || KREAD(struct file, f, private_data) != (void *)sock)
 		return; /* registers of something else */
 	if (by_buf) {
 		call->sys = nr == NR_write ? UDS_SYS_WRITE
 			    : nr == NR_sendto ? UDS_SYS_SENDTO
 			    : nr == NR_read ? UDS_SYS_READ : UDS_SYS_RECVFROM;
-		call->buf = SYS_ARG(regs, si);
-		call->requested = SYS_ARG(regs, dx);
+		call->buf = SYS_ARG(regs, 1);
+		call->requested = SYS_ARG(regs, 2);
 		if (nr == NR_sendto || nr == NR_recvfrom)
-			call->msg_flags = SYS_ARG(regs, r10);
+			call->msg_flags = SYS_ARG(regs, 3);
 		if (nr == NR_sendto)
-			read_user_addr(SYS_ARG(regs, r8), SYS_ARG(regs, r9), &s->dest.dest_addr);
+			read_user_addr(SYS_ARG(regs, 4), SYS_ARG(regs, 5), &s->dest.dest_addr);
 	} else if (by_iov) {
 		call->sys = recv ? UDS_SYS_READV : UDS_SYS_WRITEV;
-		call->iov_ptr = SYS_ARG(regs, si);
-		call->iov_cnt = SYS_ARG(regs, dx);
+		call->iov_ptr = SYS_ARG(regs, 1);
+		call->iov_cnt = SYS_ARG(regs, 2);
 	} else if (by_msg) {
 		call->sys = recv ? UDS_SYS_RECVMSG : UDS_SYS_SENDMSG;
-		call->msg_flags = SYS_ARG(regs, dx);
-		decode_msghdr(call, SYS_ARG(regs, si), recv, s);
+		call->msg_flags = SYS_ARG(regs, 2);
+		decode_msghdr(call, SYS_ARG(regs, 1), recv, s);
 	} else {
 		call->sys = recv ? UDS_SYS_RECVMMSG : UDS_SYS_SENDMMSG;
-		call->msg_flags = SYS_ARG(regs, r10);
+		call->msg_flags = SYS_ARG(regs, 3);
 		decode_msghdr(call, mmsg_slot(regs, tid, recv), recv, s);
 	}
 }

@@ -37,13 +37,17 @@ def test_manifest_pins_every_kernel_and_busybox():
     p = lab("list")
     assert p.returncode == 0, p.stderr
     rows = [l.split() for l in p.stdout.splitlines()]
-    assert {r[0] for r in rows} == set(KERNELS) | {"busybox"}
+    assert {r[0] for r in rows} == set(KERNELS) | {"busybox", "busybox-arm64",
+                                                   "bookworm-6.1-arm64", "trixie-6.12-arm64"}
     for name, suite, pkg, version, sha in rows:
-        assert name == "busybox" or name.startswith(suite + "-"), name
+        release, _, arch = suite.partition(":")
+        arch = arch or "amd64"
+        assert name.startswith("busybox") or name.startswith(release + "-"), name
+        assert name.endswith("-arm64") == (arch == "arm64"), (name, suite)
         assert re.fullmatch(r"[0-9a-f]{64}", sha), sha
         assert version[0].isdigit(), version
-        if name != "busybox":
-            assert pkg.startswith("linux-") and pkg.endswith("-amd64"), pkg
+        if not name.startswith("busybox"):
+            assert pkg.startswith("linux-") and pkg.endswith("-" + arch), pkg
             assert "-cloud-" not in pkg, pkg
     sid = [r[2] for r in rows if r[0] == "sid-7"]
     assert len(sid) == 3, sid  # image, modules, base (config) in sid

@@ -33,18 +33,45 @@ write_lab_share() {
 	} >"$dir/cmd"
 }
 
+# The guest's architecture (amd64 or arm64) and its root directory: the
+# host's / for amd64, the arm64 root (rootfs.sh) for arm64. Set by
+# run_in_kernel.
+LAB_GUEST_ARCH=amd64
+LAB_GUEST_ROOT=/
+
+# qemu_for ARCH: the qemu program of a guest of ARCH.
+qemu_for() {
+	case $1 in
+	arm64) echo qemu-system-aarch64 ;;
+	*) echo qemu-system-x86_64 ;;
+	esac
+}
+
 # boot_kernel IMAGE INITRD LABDIR LOG SHARES: runs qemu (one at a time on
 # this machine, niced so it disturbs other work less) with the kernel log
-# on ttyS0 to LOG and ttyS1 on stdout; its exit status, 124 on timeout.
+# on the first serial port to LOG and (amd64) ttyS1 on stdout; its exit
+# status, 124 on timeout.
 boot_kernel() {
 	image=$1 initrd=$2 labdir=$3 log=$4 shares=$5
-	set -- -accel tcg -cpu max -machine pc -m "$LAB_MEMORY" -smp 2 \
-		-nodefaults -no-user-config -display none -no-reboot \
-		-kernel "$image" -initrd "$initrd" \
-		-append "console=ttyS0,115200 8250.nr_uarts=2 panic=-1 rdinit=/init${KERNEL_LAB_APPEND:+ $KERNEL_LAB_APPEND}" \
-		-chardev "file,id=klog,path=$log" -serial chardev:klog \
-		-chardev stdio,id=out,signal=off -serial chardev:out \
-		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	append="panic=-1 rdinit=/init${KERNEL_LAB_APPEND:+ $KERNEL_LAB_APPEND}"
+	if [ "$LAB_GUEST_ARCH" = arm64 ]; then
+		# (TCG's own pointer authentication: the architected one costs
+		# much of an emulated arm64's speed)
+		set -- -accel tcg -cpu max,pauth-impdef=on -machine virt -m "$LAB_MEMORY" -smp 2 \
+			-nodefaults -no-user-config -display none -no-reboot \
+			-kernel "$image" -initrd "$initrd" \
+			-append "console=ttyAMA0 $append" \
+			-chardev "file,id=klog,path=$log" -serial chardev:klog
+	else
+		set -- -accel tcg -cpu max -machine pc -m "$LAB_MEMORY" -smp 2 \
+			-nodefaults -no-user-config -display none -no-reboot \
+			-kernel "$image" -initrd "$initrd" \
+			-append "console=ttyS0,115200 8250.nr_uarts=2 $append" \
+			-chardev "file,id=klog,path=$log" -serial chardev:klog \
+			-chardev stdio,id=out,signal=off -serial chardev:out
+	fi
+	set -- "$@" \
+		-fsdev local,id=hostroot,path="$LAB_GUEST_ROOT",security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev "local,id=lab,path=$labdir,security_model=none" \
 		-device virtio-9p-pci,fsdev=lab,mount_tag=lab
@@ -56,5 +83,5 @@ boot_kernel() {
 	done
 	mkdir -p "$LAB_CACHE"
 	flock "$LAB_CACHE/qemu.lock" timeout -k 10 "$LAB_TIMEOUT" \
-		nice -n 10 qemu-system-x86_64 "$@" </dev/null
+		nice -n 10 "$(qemu_for "$LAB_GUEST_ARCH")" "$@" </dev/null
 }

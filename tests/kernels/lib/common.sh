@@ -49,11 +49,15 @@ manifest_fields() {
 	' "$LAB_MANIFEST"
 }
 
-# manifest_names: every kernel name (not busybox), in manifest order.
+# manifest_names [ARCH]: every kernel name (not busybox) of ARCH (amd64,
+# this host's), in manifest order.
 manifest_names() {
 	manifest_fields "" || exit 2
-	awk '{ sub(/#.*/, "") } NF == 5 && $3 ~ /^linux-/ && !($1 in seen) { seen[$1]; print $1 }' \
-		"$LAB_MANIFEST"
+	awk -v arch="${1:-amd64}" '{ sub(/#.*/, "") }
+		NF == 5 && $3 ~ /^linux-/ && !($1 in seen) {
+			a = $2; if (!sub(/^[^:]*:/, "", a)) a = "amd64"
+			seen[$1]; if (a == arch) print $1
+		}' "$LAB_MANIFEST"
 }
 
 # The machine's Debian mirror, read from its apt sources (deb822 or

@@ -1,32 +1,44 @@
 # Fetching pinned packages through a private apt configuration, cached by
 # the .deb's sha256 (sourced after common.sh).
 
+# A manifest's suite may name the packages' architecture: bookworm:arm64.
+# Without one it is amd64, this host's.
+suite_arch() {
+	case $1 in
+	*:*) echo "${1#*:}" ;;
+	*) echo amd64 ;;
+	esac
+}
+
 # lab_apt TOOL SUITE ARGS...: apt-get or apt-cache with its own sources,
-# lists and cache under $LAB_CACHE/apt/SUITE; the host's sources and state
-# stay untouched.
+# lists and cache under $LAB_CACHE/apt/SUITE (SUITE-ARCH for another
+# architecture); the host's sources and state stay untouched.
 lab_apt() {
 	tool=$1 suite=$2
 	shift 2
-	d=$LAB_CACHE/apt/$suite
+	d=$LAB_CACHE/apt/$(echo "$suite" | tr : -)
+	arch=$(suite_arch "$suite")
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $suite main" >"$d/sources.list"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) ${suite%%:*} main" >"$d/sources.list"
 	# sid's Release may read as expired at this clock.
 	"$tool" -q -o Dir::Etc::SourceList="$d/sources.list" \
 		-o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
 		-o Dir::State::status=/dev/null \
-		-o APT::Architecture=amd64 -o Acquire::Languages=none \
+		-o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+		-o Acquire::Languages=none \
 		-o Acquire::Check-Valid-Until=false "$@"
 }
 
 # Refresh a suite's lists at most once per run of the lab.
 lab_apt_update() {
-	stamp=$LAB_CACHE/apt/$1/updated.$LAB_RUN_ID
+	d=$LAB_CACHE/apt/$(echo "$1" | tr : -)
+	stamp=$d/updated.$LAB_RUN_ID
 	[ -e "$stamp" ] && return 0
-	mkdir -p "$LAB_CACHE/apt"
-	lab_apt apt-get "$1" update >"$LAB_CACHE/apt/$1.update.log" 2>&1 ||
-		die "apt-get update for $1 failed: $(tail -n1 "$LAB_CACHE/apt/$1.update.log")"
-	rm -f "$LAB_CACHE/apt/$1"/updated.*
+	mkdir -p "$d"
+	lab_apt apt-get "$1" update >"$d.update.log" 2>&1 ||
+		die "apt-get update for $1 failed: $(tail -n1 "$d.update.log")"
+	rm -f "$d"/updated.*
 	: >"$stamp"
 }
 
@@ -38,15 +50,16 @@ suite_versions() {
 # The newest package of the same series as PACKAGE in SUITE (a kernel's
 # package names change with each ABI bump): for a kernel NAME such as
 # bullseye-5.10, linux-image-5.10*-amd64 (or linux-binary-, linux-modules-
-# ...); any other package is its own series.
+# ..., or -arm64 for an arm64 suite); any other package is its own series.
 series_package() {
 	name=$1 pkg=$2 suite=$3
 	case $pkg in
 	linux-*)
 		prefix=${pkg%%-[0-9]*}
 		series=${name#*-}
+		series=${series%-"$(suite_arch "$suite")"}
 		lab_apt apt-cache "$suite" pkgnames "$prefix-$series" 2>/dev/null |
-			grep -E "^${prefix}-${series}[.0-9]*[-+][0-9a-z.+-]*-amd64\$" |
+			grep -E "^${prefix}-${series}[.0-9]*[-+][0-9a-z.+-]*-$(suite_arch "$suite")\$" |
 			grep -v -e '-dbg' -e '-unsigned' -e '-cloud' -e '-rt-' | sort -V | tail -n1 ;;
 	*) echo "$pkg" ;;
 	esac

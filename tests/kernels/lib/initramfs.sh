@@ -73,10 +73,21 @@ build_initramfs() {
 	for m in $LAB_MODULES; do
 		add_module "$moddirs" "$m" "$root"
 	done
-	(cd "$root" && find . | sort | "$2/bin/busybox" cpio -o -H newc 2>/dev/null) |
+	# (the archive is written by this host's busybox: the guest's may be
+	# another architecture's)
+	(cd "$root" && find . | sort | "$(host_busybox)" cpio -o -H newc 2>/dev/null) |
 		gzip -1 >"$3.tmp" || die "cannot build the initramfs in $root"
+	[ "$(gzip -dc "$3.tmp" | wc -c)" -gt 100000 ] || die "the initramfs built in $root is empty"
 	mv "$3.tmp" "$3"
 	rm -rf "$root"
+}
+
+# host_busybox: the busybox of this host's architecture, from the pinned
+# package.
+host_busybox() {
+	fetch_parts busybox "$LAB_CACHE/busybox-host.$$"
+	echo "$(cut -d' ' -f1 "$LAB_CACHE/busybox-host.$$")/bin/busybox"
+	rm -f "$LAB_CACHE/busybox-host.$$"
 }
 
 # initramfs_for PARTS BUSYBOX_PARTS: the cached initramfs, built if needed.

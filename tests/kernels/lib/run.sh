@@ -22,10 +22,18 @@ fetch_parts() {
 	rm -f "$2.lines"
 }
 
+# kernel_arch NAME: the architecture of a lab kernel (its manifest suite's).
+kernel_arch() {
+	suite_arch "$(manifest_fields "$1" | head -n1 | cut -d' ' -f1)"
+}
+
 # prepare_kernel NAME WORKDIR: WORKDIR/parts, WORKDIR/initrd (a link).
 prepare_kernel() {
 	fetch_parts "$1" "$2/parts"
-	fetch_parts busybox "$2/busybox"
+	case $(kernel_arch "$1") in
+	arm64) fetch_parts busybox-arm64 "$2/busybox" ;;
+	*) fetch_parts busybox "$2/busybox" ;;
+	esac
 	t=$(now)
 	initrd=$(initramfs_for "$2/parts" "$2/busybox") || exit 2
 	ln -sf "$initrd" "$2/initrd"
@@ -49,8 +57,15 @@ report_boot() {
 run_in_kernel() {
 	name=$1 shares=$2
 	shift 2
-	command -v qemu-system-x86_64 >/dev/null ||
-		die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+	LAB_GUEST_ARCH=$(kernel_arch "$name")
+	qemu=$(qemu_for "$LAB_GUEST_ARCH")
+	command -v "$qemu" >/dev/null ||
+		die "$qemu is missing (apt-get install qemu-system-x86 qemu-system-arm)"
+	LAB_GUEST_ROOT=/
+	if [ "$LAB_GUEST_ARCH" = arm64 ]; then
+		LAB_GUEST_ROOT=$(root_arm64) || exit 2
+		root_mount_points "$LAB_GUEST_ROOT" $shares
+	fi
 	work=$(mktemp -d /tmp/kernel-lab.XXXXXX) || exit 2
 	mkdir "$work/lab"
 	prepare_kernel "$name" "$work"
@@ -61,6 +76,8 @@ run_in_kernel() {
 		t=$(now)
 		rc=0
 		boot_kernel "$image" "$work/initrd" "$work/lab" "$work/kernel.log" "$shares" || rc=$?
+		# (an arm64 guest leaves the command's output in the lab share)
+		cat "$work/lab/out" 2>/dev/null || true
 		report_boot "$name" "$work" "$(elapsed "$t")"
 		# A guest kernel that panics while booting, before our command
 		# starts, under TCG (seen once in 6.12's rcu_gp_kthread at 1.9 s)
@@ -106,18 +123,21 @@ cmd_run() {
 	done
 	[ $# -ge 2 ] || die "run: no command after --"
 	shift
+	[ "$name" = host ] || manifest_fields "$name" >/dev/null || exit 2
 	# The guest has its own /tmp, /run and /boot: a checkout (and the
-	# caller's directory) under them must be shared to exist there.
+	# caller's directory) under them must be shared to exist there. An
+	# arm64 guest's root has neither: they are always shared.
+	arch=amd64
+	[ "$name" = host ] || arch=$(kernel_arch "$name")
 	for dir in "$(cd "$LAB_DIR/../.." && pwd -P)" "$(pwd -P)"; do
-		case $dir in
-		/tmp/* | /run/* | /boot/*)
+		case $arch:$dir in
+		arm64:/*[!/]* | *:/tmp/* | *:/run/* | *:/boot/*)
 			case " $shares " in *" $dir "*) ;; *) shares="$dir $shares" ;; esac ;;
 		esac
 	done
 	if [ "$name" = host ]; then
 		run_on_host "$@"
 	else
-		manifest_fields "$name" >/dev/null || exit 2
 		run_in_kernel "$name" "$shares" "$@"
 	fi
 }
