@@ -38,7 +38,8 @@ def test_manifest_pins_every_kernel_and_busybox():
     assert p.returncode == 0, p.stderr
     rows = [l.split() for l in p.stdout.splitlines()]
     assert {r[0] for r in rows} == set(KERNELS) | {"busybox", "busybox-arm64",
-                                                   "bookworm-6.1-arm64", "trixie-6.12-arm64"}
+                                                   "bullseye-5.10-arm64", "bookworm-6.1-arm64",
+                                                   "trixie-6.12-arm64"}
     for name, suite, pkg, version, sha in rows:
         release, _, arch = suite.partition(":")
         arch = arch or "amd64"
