@@ -38,6 +38,7 @@
 #include "privs.h"
 #include "proc_sockets.h"
 #include "record_writer.h"
+#include "sock_names.h"
 #include "udsdump.skel.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -163,16 +164,7 @@ struct capture {
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
-	/* Socket inode -> struct uds_sock_names, by generation (a change of
-	 * the kernel's names_epoch): the sockets named since the last change,
-	 * those named in the generation before, and those of the one before
-	 * that until the records already in the ring have been read. The
-	 * kernel names a socket again in each generation it is used in, so
-	 * the tables hold the sockets used lately, not all of them. */
-	GHashTable *names, *names_prev, *names_retiring;
-	int64_t names_epoch_ns;	   /* when names_epoch last changed (CLOCK_MONOTONIC) */
-	int64_t names_retire_ns;   /* names_retiring goes after a drain past this */
-	unsigned names_max;	   /* a generation this large may end */
+	struct sock_names *names; /* socket inode -> its names, by generation */
 	struct cgroup_records *cgroups; /* which CGROUP records are due */
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
@@ -327,71 +319,16 @@ static void keep_dest(struct capture *c, const struct uds_dest_event *e)
 	c->dests[slot] = g_memdup2(e, sizeof(*e));
 }
 
-/* A generation of names ends once it holds NAMES_GENERATION_MAX sockets,
- * at most every NAMES_GENERATION_NS (sockets that stay busy are named
- * again once per period, not for every new socket), and not while the
- * one two generations back may still be needed by records in the ring. */
+/* A generation of names ends at this many sockets, at most once per
+ * NAMES_GENERATION_NS (sock_names.h); UDSDUMP_NAMES_MAX (tests) lowers
+ * the size and drops the period. */
 #define NAMES_GENERATION_NS (10LL * 1000000000LL)
 #define NAMES_GENERATION_MAX 4096
-/* Records reserved in the ring before the epoch changed are committed
- * within microseconds; a drain that ends this much later has read them. */
-#define NAMES_RETIRE_NS (100LL * 1000000LL)
-
-static GHashTable *names_table(void)
-{
-	return g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-}
-
-static void next_names_generation(struct capture *c)
-{
-	int64_t now = clock_ns(CLOCK_MONOTONIC);
-
-	if (c->names_retiring ||
-	    (c->names_max == NAMES_GENERATION_MAX && now - c->names_epoch_ns < NAMES_GENERATION_NS))
-		return;
-	c->names_retiring = c->names_prev;
-	c->names_prev = c->names;
-	c->names = names_table();
-	c->names_epoch_ns = now;
-	c->names_retire_ns = now + NAMES_RETIRE_NS;
-	c->skel->bss->names_epoch++;
-}
-
-/* After a drain of the ring: the generation two back, once no record
- * that may need it can be left there. */
-static void retire_names(struct capture *c)
-{
-	if (c->names_retiring && clock_ns(CLOCK_MONOTONIC) >= c->names_retire_ns) {
-		g_hash_table_destroy(c->names_retiring);
-		c->names_retiring = NULL;
-	}
-}
-
-static const struct uds_sock_names *names_of(struct capture *c, uint64_t ino)
-{
-	gint64 key = (gint64)ino;
-	const struct uds_sock_names *n = g_hash_table_lookup(c->names, &key);
-
-	if (!n)
-		n = g_hash_table_lookup(c->names_prev, &key);
-	if (!n && c->names_retiring)
-		n = g_hash_table_lookup(c->names_retiring, &key);
-	return n;
-}
 
 static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
 {
-	struct uds_sock_names *n = g_new(struct uds_sock_names, 1);
-	gint64 *k = g_new(gint64, 1);
-
-	*k = (gint64)e->sock_ino;
-	n->local = e->local_addr;
-	n->peer = e->peer_addr;
-	n->ns = e->ns;
-	uds_sock_names_encode(n);
-	g_hash_table_replace(c->names, k, n);
-	if (g_hash_table_size(c->names) >= c->names_max)
-		next_names_generation(c);
+	if (sock_names_keep(c->names, e, clock_ns(CLOCK_MONOTONIC)))
+		c->skel->bss->names_epoch++;
 }
 
 /* The CGROUP records due before ev's record: its task's cgroup and its
@@ -445,6 +382,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct uds_cmsg_event *cm = NULL;
 	struct uds_peer_hint hint = { 0 };
 
+	/* the runtime's replies to udsdump's own questions (names) */
+	if (cgroup_records_own_socket(c->cgroups, ev->sock_ino) || cgroup_records_own_socket(c->cgroups, ev->peer_ino))
+		return 0;
 	if (ev->data_len > size - sizeof(*ev)) {
 		/* cannot happen with our BPF object; never trust it anyway */
 		copy = *ev;
@@ -465,15 +405,12 @@ static int on_event(void *ctx, void *data, size_t size)
 			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
 		}
 	}
-	const struct uds_sock_names *names = names_of(c, ev->sock_ino);
+	const struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
 	struct uds_addr dest_buf;
 	const struct uds_addr *dest = NULL;
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
-	/* the runtime's replies to udsdump's own questions (names) */
-	if (cgroup_records_own_socket(c->cgroups, ev->sock_ino) || cgroup_records_own_socket(c->cgroups, ev->peer_ino))
-		return 0;
 	if (c->ring)
 		next_file_if_full(c, size);
 	write_cgroup_records(c, ev);
@@ -771,12 +708,12 @@ static bool capture_init(struct capture *c, const struct capture_options *o, int
 	libbpf_set_print(libbpf_print);
 	c->existing = read_existing_sockets();
 	c->summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	c->names = names_table();
-	c->names_prev = names_table();
 	/* UDSDUMP_NAMES_MAX: smaller generations, at once (for the tests) */
-	c->names_max = getenv("UDSDUMP_NAMES_MAX") ? (unsigned)atoi(getenv("UDSDUMP_NAMES_MAX")) : 0;
-	if (c->names_max < 2)
-		c->names_max = NAMES_GENERATION_MAX;
+	const char *names_max = getenv("UDSDUMP_NAMES_MAX");
+	if (names_max && atoi(names_max) >= 2)
+		c->names = sock_names_new((unsigned)atoi(names_max), 0);
+	else
+		c->names = sock_names_new(NAMES_GENERATION_MAX, NAMES_GENERATION_NS);
 	c->cgroups = cgroup_records_new(NULL);
 	c->peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c->rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
@@ -873,7 +810,7 @@ static void capture_loop(struct capture *c)
 			break;
 		}
 		report_loss(c, false);
-		retire_names(c);
+		sock_names_retire(c->names, clock_ns(CLOCK_MONOTONIC));
 		next_file_if_old(c);
 		if (clock_ns(CLOCK_MONOTONIC) - last_engine >= ENGINE_RECORD_INTERVAL_NS) {
 			last_engine = clock_ns(CLOCK_MONOTONIC);
@@ -934,10 +871,7 @@ static void capture_free(struct capture *c)
 		g_free(c->pending[i]);
 		g_free(c->dests[i]);
 	}
-	g_hash_table_destroy(c->names);
-	g_hash_table_destroy(c->names_prev);
-	if (c->names_retiring)
-		g_hash_table_destroy(c->names_retiring);
+	sock_names_free(c->names);
 	cgroup_records_free(c->cgroups);
 	pcapng_free(&c->w);
 	g_hash_table_destroy(c->existing);

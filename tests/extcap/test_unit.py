@@ -19,6 +19,7 @@ BINARIES = {
     "test_rungs": ("UDSDUMP_TEST_RUNGS", 25),  # the rung each lab kernel chooses
     "test_engine_record": ("UDSDUMP_TEST_ENGINE_RECORD", 19),  # ENGINE bytes, as FORMAT.md reads
     "test_container": ("UDSDUMP_TEST_CONTAINER", 100),  # cgroup path -> container, real paths
+    "test_sock_names": ("UDSDUMP_TEST_SOCK_NAMES", 19),  # socket names by generation, bounded
     "test_pcapng": ("UDSDUMP_TEST_PCAPNG", 300),  # blocks walk the file; a full disk keeps whole ones
     "test_file_ring": ("UDSDUMP_TEST_FILE_RING", 25),  # -C/-G/-W: names, when, the newest N kept
 }

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of src/engine/sock_names.c: a socket's names are found from
+ * any generation still held; a generation ends at its size, not sooner
+ * than its period, not while the one two back is still held; the one two
+ * back goes only after the drain that follows SOCK_NAMES_RETIRE_NS; what
+ * is held stays bounded however many sockets pass.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sock_names.h"
+
+#include "check.h"
+
+#define SEC 1000000000LL
+
+static struct uds_sockinfo_event named(uint64_t ino, const char *path)
+{
+	struct uds_sockinfo_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = UDS_RING_SOCKINFO;
+	e.sock_ino = ino;
+	e.local_addr.kind = UDS_ADDR_PATHNAME;
+	e.local_addr.len = (uint16_t)strlen(path);
+	memcpy(e.local_addr.name, path, strlen(path));
+	e.ns.net_ns = 4026531840u;
+	return e;
+}
+
+static bool has(const struct sock_names *t, uint64_t ino, const char *path)
+{
+	const struct uds_sock_names *n = sock_names_lookup(t, ino);
+
+	return n && n->local.len == strlen(path) && !memcmp(n->local.name, path, n->local.len) &&
+	       n->tlv_len > 0;
+}
+
+static void lookup_and_replace(void)
+{
+	struct sock_names *t = sock_names_new(100, 10 * SEC);
+	struct uds_sockinfo_event e = named(7, "/run/a.sock");
+
+	CHECK(!sock_names_lookup(t, 7), "nothing named yet");
+	CHECK(!sock_names_keep(t, &e, 20 * SEC), "one socket ends no generation");
+	CHECK(has(t, 7, "/run/a.sock"), "socket 7 named");
+	e = named(7, "/run/b.sock");
+	sock_names_keep(t, &e, 20 * SEC);
+	CHECK(has(t, 7, "/run/b.sock"), "a changed name replaces the old one");
+	CHECK(sock_names_held(t) == 1, "one socket held, not %u", sock_names_held(t));
+	CHECK(!sock_names_lookup(t, 8), "socket 8 was never named");
+	sock_names_free(t);
+}
+
+static void keep(struct sock_names *t, uint64_t ino, const char *path, int64_t now, bool *ended)
+{
+	struct uds_sockinfo_event e = named(ino, path);
+	bool end = sock_names_keep(t, &e, now);
+
+	if (ended)
+		*ended = end;
+}
+
+static void generations(void)
+{
+	struct sock_names *t = sock_names_new(3, 10 * SEC);
+	bool ended;
+	int64_t t0 = 20 * SEC;
+
+	keep(t, 1, "/one", t0, &ended);
+	keep(t, 2, "/two", t0, &ended);
+	CHECK(!ended, "two sockets end no generation of 3");
+	keep(t, 3, "/three", t0, &ended);
+	CHECK(ended, "the third socket ends a generation of 3");
+	sock_names_retire(t, t0 + SOCK_NAMES_RETIRE_NS); /* the drain after it */
+	keep(t, 4, "/four", t0, NULL);
+	keep(t, 5, "/five", t0, NULL);
+	keep(t, 6, "/six", t0 + SEC, &ended);
+	CHECK(!ended, "no new generation within the period");
+	CHECK(has(t, 1, "/one") && has(t, 6, "/six"), "both generations are looked up");
+	int64_t t1 = t0 + 11 * SEC;
+	keep(t, 7, "/seven", t1, &ended);
+	CHECK(ended, "after the period, a full generation ends");
+	CHECK(has(t, 1, "/one"), "the generation two back is held until retired");
+	sock_names_retire(t, t1 + SOCK_NAMES_RETIRE_NS - 1);
+	CHECK(has(t, 1, "/one"), "not retired before SOCK_NAMES_RETIRE_NS");
+	keep(t, 8, "/eight", t1 + 20 * SEC, NULL);
+	keep(t, 9, "/nine", t1 + 20 * SEC, NULL);
+	keep(t, 10, "/ten", t1 + 20 * SEC, &ended);
+	CHECK(!ended, "no generation ends while the one two back is held");
+	sock_names_retire(t, t1 + SOCK_NAMES_RETIRE_NS);
+	CHECK(!sock_names_lookup(t, 1) && !sock_names_lookup(t, 3), "retired after the drain");
+	CHECK(has(t, 4, "/four") && has(t, 7, "/seven") && has(t, 10, "/ten"),
+	      "the two newest generations stay");
+	sock_names_free(t);
+}
+
+/* A long capture: 100,000 sockets, each used once, a new one every 5 ms
+ * and a drain after each (fewer new sockets per SOCK_NAMES_RETIRE_NS than
+ * a generation holds): what is held stays within three generations. */
+static void bounded(void)
+{
+	struct sock_names *t = sock_names_new(64, 0);
+	unsigned most = 0;
+	int64_t now = 0;
+
+	for (uint64_t ino = 1; ino <= 100000; ino++) {
+		keep(t, ino, "/run/many.sock", now, NULL);
+		sock_names_retire(t, now);
+		if (sock_names_held(t) > most)
+			most = sock_names_held(t);
+		if (!has(t, ino, "/run/many.sock"))
+			break;
+		now += 5000000;
+	}
+	CHECK(has(t, 100000, "/run/many.sock"), "the newest socket is found");
+	CHECK(most <= 3 * 64, "at most three generations held: %u", most);
+	CHECK(most > 2 * 64, "generations do end and overlap: %u", most);
+	sock_names_free(t);
+}
+
+int main(void)
+{
+	lookup_and_replace();
+	generations();
+	bounded();
+	printf("%d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}
