@@ -14,6 +14,7 @@ Every benchmark script prints:
 import argparse
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -100,6 +101,39 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def bootstrap_median(xs, level=0.90, n=2000, seed=17):
+    """The median of xs and a bootstrap interval of it at LEVEL: rounds
+    resampled with replacement n times (a fixed seed, so a rerun of the same
+    figures prints the same interval)."""
+    rng = random.Random(seed)
+    meds = sorted(statistics.median(rng.choices(xs, k=len(xs)))
+                  for _ in range(n))
+    cut = int((1 - level) / 2 * n)
+    return statistics.median(xs), meds[cut], meds[n - 1 - cut]
+
+
+def target_line(name, per_round, target, higher_is_better=True):
+    """Print 'TARGET name: median [interval]' and the verdict: met only when
+    the whole 90% interval clears the target, missed when the whole of it
+    falls short, otherwise not shown either way by these rounds."""
+    med, lo, hi = bootstrap_median(per_round)
+    s = "TARGET %s: median %.3f, 90%% interval [%.3f, %.3f] over %d rounds" % (
+        name, med, lo, hi, len(per_round))
+    if target is not None:
+        if higher_is_better:
+            met, missed = lo >= target, hi < target
+            by = (target - med) / target * 100.0
+            s += " (target >= %.2f: " % target
+        else:
+            met, missed = hi <= target, lo > target
+            by = (med - target) / target * 100.0
+            s += " (target <= %.2f: " % target
+        s += ("met" if met else "MISSED by %.1f%% at the median" % by if missed
+              else "not shown: the interval spans it") + ")"
+    print(s)
+    sys.stdout.flush()
+
+
 def ratio_line(name, value, target=None, higher_is_better=True, unit=""):
     """Print 'RATIO name: value' with the target verdict."""
     s = "RATIO %s: %.3f%s" % (name, value, unit)
@@ -148,9 +182,9 @@ def workdir(prefix):
     return d
 
 
-def snapshot_udsdump(path, into):
-    """Copy the udsdump binary, so a rebuild of build/ during the run does
-    not change what is measured halfway."""
+def snapshot_udsdump(path, into, name="udsdump"):
+    """Copy the udsdump binary (to INTO/NAME), so a rebuild of build/
+    during the run does not change what is measured halfway."""
     if not path:
         path = paths.UDSDUMP
     if not os.path.exists(path):
@@ -158,7 +192,7 @@ def snapshot_udsdump(path, into):
               "cmake -S . -B build && cmake --build build" % path,
               file=sys.stderr)
         sys.exit(2)
-    dst = os.path.join(into, "udsdump")
+    dst = os.path.join(into, name)
     shutil.copy2(path, dst)
     return dst
 

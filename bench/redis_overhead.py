@@ -22,11 +22,19 @@ clients, without and with pipelining (-P 16), in three modes:
             the target, the kernel's hook and ring costs on this machine
             stand in its way; floor-write adds what storing the bytes costs.
 
+  landed-sends, landed-all
+            (--landed BIN) the same two modes with another udsdump, the
+            last one landed on main: a gain is a gain in the same rounds.
+
 Rounds alternate the modes (the order rotates each round); the figures are
 medians over the rounds and the ratios are median(mode) / median(bare).
-Target: >= 0.97 of bare with zero records lost, for the capture of sends
-('sends', or 'all' on builds without --recv); 'all' with receive metadata
-is reported beside it as its own ratio.
+The targets (issue 17, decisions.md) are against floor-write in the same
+rounds: 'sends' within 2% of it, 'all' within 5%, udsdump's own CPU per
+record (less an idle run's: loading the engine is not per record) at most
+1.25x floor-write's. Each is the median of the per-round ratios with a 90%
+bootstrap interval, met only when the whole interval clears it (TARGET
+lines); zero records lost in every capture mode. The old ratio to bare
+(>= 0.97) is still printed (RATIO lines).
 """
 
 import csv
@@ -100,8 +108,11 @@ def parse_args():
                     help="comma-separated modes to run (bare is always run)")
     ap.add_argument("--configs", default="c50,c50-P16",
                     help="comma-separated: c50, c50-P16")
+    ap.add_argument("--landed", metavar="BIN", default=None,
+                    help="the last landed udsdump: modes landed-sends and "
+                    "landed-all run it")
     a = ap.parse_args()
-    a.rounds = a.rounds or (1 if a.quick else 5)
+    a.rounds = a.rounds or (1 if a.quick else 9)
     a.n = a.requests or (20000 if a.quick else 200000)
     a.config_list = [c for c in (("c50", 50, 1), ("c50-P16", 50, 16))
                      if c[0] in a.configs.split(",")]
@@ -112,6 +123,8 @@ def choose_modes(a, udsdump, floor):
     modes = modes_for(udsdump)
     if floor:
         modes = modes + ("floor-empty", "floor-copy", "floor-write")
+    if a.landed:
+        modes = modes + ("landed-sends", "landed-all")
     if a.only:
         modes = ("bare",) + tuple(m for m in modes
                                   if m in a.only.split(",") and m != "bare")
@@ -124,16 +137,19 @@ def capture_modes(modes):
             and not m.startswith("floor")]
 
 
-def start_capture(mode, d, udsdump, floor, other):
+def start_capture(mode, ctx):
     """The capture a mode runs beside the benchmark (None for bare)."""
+    d = ctx["dir"]
     if mode.startswith("floor"):
-        cap = common.Floor(floor, mode.split("-")[1],
+        cap = common.Floor(ctx["floor"], mode.split("-")[1],
                            os.path.join(d, "floor.log"),
                            os.path.join(d, "floor.out"))
     elif mode != "bare":
+        landed = mode.startswith("landed-")
         args = {"all": [], "sends": ["--recv", "none"],
-                "filtered": ["--path", other]}[mode]
-        cap = common.Udsdump(udsdump, os.path.join(d, "cap.pcapng"), args,
+                "filtered": ["--path", ctx["other"]]}[mode.split("-")[-1]]
+        cap = common.Udsdump(ctx["landed"] if landed else ctx["udsdump"],
+                             os.path.join(d, "cap.pcapng"), args,
                              os.path.join(d, "udsdump.log"))
     else:
         return None
@@ -144,8 +160,7 @@ def start_capture(mode, d, udsdump, floor, other):
 def measure(a, r, config, mode, ctx, results, caps):
     """One benchmark run of one config in one mode, printed and stored."""
     name, clients, pipe = config
-    cap = start_capture(mode, ctx["dir"], ctx["udsdump"], ctx["floor"],
-                        ctx["other"])
+    cap = start_capture(mode, ctx)
     try:
         rps = redis_bench(ctx["sock"], a.n, clients, pipe)
     finally:
@@ -216,6 +231,61 @@ def print_table(a, modes, results, caps):
     return lost_total
 
 
+def idle_cpu(mode, ctx, secs):
+    """CPU seconds of mode's capture running SECS with no traffic of its own
+    (its start, the engine's load among it): what is not per record."""
+    cap = start_capture(mode, ctx)
+    time.sleep(secs)
+    st = cap.stop()
+    if cap.out:
+        os.unlink(cap.out)
+    return st["cpu_s"]
+
+
+def idle_runs(a, modes, ctx, caps):
+    """One idle run per capture mode (and floor-write), as long as that
+    mode's median run of the first config."""
+    name = a.config_list[0][0]
+    idle = {}
+    for mode in capture_modes(modes) + (["floor-write"] if "floor-write" in modes else []):
+        secs = common.median([c["wall_s"] for c in caps[name][mode]])
+        idle[mode] = idle_cpu(mode, ctx, secs)
+        print("idle %-12s %.1f s: cpu %.2f s" % (mode, secs, idle[mode]))
+    return idle
+
+
+def print_targets(a, modes, results, caps, idle):
+    """Issue 17's targets against floor-write in the same rounds."""
+    if "floor-write" not in modes:
+        return
+    goals = {"sends": 0.98, "all": 0.95}
+    for name, _, _ in a.config_list:
+        fw = results[name]["floor-write"]
+        for mode in ("sends", "all", "landed-sends", "landed-all"):
+            if mode not in modes:
+                continue
+            per_round = [m["SET+GET"] / f["SET+GET"]
+                         for m, f in zip(results[name][mode], fw)]
+            common.target_line("redis %s %s/floor-write" % (name, mode),
+                               per_round, goals.get(mode))
+        fcs = caps[name]["floor-write"]
+        for mode in ("sends", "all", "landed-sends", "landed-all"):
+            if mode not in modes:
+                continue
+            per_round = [((c["cpu_s"] - idle[mode]) / max(c["records"], 1)) /
+                         ((f["cpu_s"] - idle["floor-write"]) / max(f["records"], 1))
+                         for c, f in zip(caps[name][mode], fcs)]
+            us = common.median([(c["cpu_s"] - idle[mode]) / max(c["records"], 1) * 1e6
+                                for c in caps[name][mode]])
+            fus = common.median([(f["cpu_s"] - idle["floor-write"]) / max(f["records"], 1) * 1e6
+                                 for f in fcs])
+            print("cpu per record, %s %s: %.3f us; floor-write %.3f us (each less its idle run)"
+                  % (name, mode, us, fus))
+            common.target_line("redis %s %s cpu per record/floor-write's" % (name, mode),
+                               per_round, 1.25 if mode == "sends" else None,
+                               higher_is_better=False)
+
+
 def print_ratios(a, modes, results):
     for name, _, _ in a.config_list:
         base = common.median([x["SET+GET"] for x in results[name]["bare"]])
@@ -268,19 +338,23 @@ def main():
                   "%d round(s), modes %s" % (a.n, a.rounds, "/".join(modes)))
     ctx = {"dir": d, "udsdump": udsdump, "floor": floor,
            "sock": os.path.join(d, "redis.sock"),
-           "other": os.path.join(d, "other.sock")}
+           "other": os.path.join(d, "other.sock"),
+           "landed": common.snapshot_udsdump(a.landed, d, "udsdump-landed")
+           if a.landed else None}
     o = socket.socket(socket.AF_UNIX)  # the socket the filtered mode watches
     o.bind(ctx["other"])
     o.listen(1)
     redis = start_redis(d, ctx["sock"])
     try:
         results, caps = run_rounds(a, modes, ctx)
+        idle = idle_runs(a, modes, ctx, caps)
     finally:
         redis.send_signal(signal.SIGTERM)
         redis.wait()
         o.close()
     lost_total = print_table(a, modes, results, caps)
     print_ratios(a, modes, results)
+    print_targets(a, modes, results, caps, idle)
     check_records(a, modes, caps)
     capmodes = capture_modes(modes)
     print("lost records in %s captures: %d (target 0: %s)"

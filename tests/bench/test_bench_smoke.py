@@ -49,7 +49,8 @@ def ratios(out):
 
 
 def test_redis_overhead():
-    out = run_bench("redis_overhead.py", "--requests", "5000")
+    # (the same build as "the last landed": the landed modes' path runs)
+    out = run_bench("redis_overhead.py", "--requests", "5000", "--landed", UDSDUMP)
     r = ratios(out)
     for cfg in ("c50", "c50-P16"):
         for mode in ("all", "filtered"):
@@ -63,6 +64,20 @@ def test_redis_overhead():
     m = re.search(r"^round 1 c50 +floor-copy .* udsdump: (\d+) records", out, re.M)
     assert m and int(m.group(1)) >= 2 * 2 * 5000, out
     assert re.search(r"^FLOOR redis c50: .* keeps [\d.]+ of bare", out, re.M), out
+    # issue 17's targets, against floor-write in the same rounds, each with
+    # its interval and verdict; the landed build beside them
+    for cfg in ("c50", "c50-P16"):
+        for what in ("sends/floor-write", "all/floor-write", "landed-sends/floor-write",
+                     "sends cpu per record/floor-write's"):
+            m = re.search(r"^TARGET redis %s %s: median ([\d.]+), 90%% interval "
+                          r"\[([\d.]+), ([\d.]+)\] over 1 rounds" % (cfg, re.escape(what)),
+                          out, re.M)
+            assert m and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)), (what, out)
+    assert re.search(r"^TARGET redis c50 sends/floor-write: .*\(target >= 0.98: "
+                     r"(met|MISSED by [\d.]+% at the median|not shown: the interval spans it)\)$",
+                     out, re.M), out
+    m = re.search(r"^round 1 c50 +landed-sends .* udsdump: (\d+) records", out, re.M)
+    assert m and int(m.group(1)) >= 2 * 5000, out
 
 
 def test_bulk():
