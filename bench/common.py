@@ -234,11 +234,20 @@ def wait4(pid):
 
 # ------------------------------------------------------------------ udsdump
 
+def proc_cpu_s(pid):
+    """User + system CPU seconds a running process has spent so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Udsdump:
     """One udsdump capture: start, wait for 'capturing', stop with SIGINT.
 
     stop() returns a dict: records, lost (from --summary), cpu_s (user +
-    system, from wait4's rusage), maxrss_kb (peak RSS), wall_s, file_bytes.
+    system, from wait4's rusage), run_cpu_s (cpu_s less what it had spent
+    when it said it was capturing: loading the engine is not per record),
+    maxrss_kb (peak RSS), wall_s, file_bytes.
     """
 
     READY = CAPTURING       # what the log says once it is capturing
@@ -260,6 +269,7 @@ class Udsdump:
         except CaptureError as e:
             raise RuntimeError(str(e))
         self.p = self.capture.proc
+        self.cpu_at_ready = proc_cpu_s(self.p.pid)
         return self
 
     def lost(self, m):
@@ -275,6 +285,7 @@ class Udsdump:
         return {
             "records": int(m.group(1)), "lost": self.lost(m),
             "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
+            "run_cpu_s": ru.ru_utime + ru.ru_stime - self.cpu_at_ready,
             "wall_s": self.capture.wall_s,
             "file_bytes": os.path.getsize(self.out) if self.out else 0,
         }

@@ -29,15 +29,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from redis_overhead import start_redis, modes_for  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 def progs():
     out = subprocess.run(["bpftool", "prog", "show", "-j"],
                          capture_output=True, text=True, check=True).stdout
@@ -46,14 +37,14 @@ def progs():
 
 def workload(sock, n, redis_pid):
     """Run redis-benchmark; return CPU seconds of redis-server + benchmark."""
-    c0 = proc_cpu(redis_pid)
+    c0 = common.proc_cpu_s(redis_pid)
     p = subprocess.Popen(["redis-benchmark", "-s", sock, "-t", "set,get",
                           "-d", "256", "-n", str(n), "-c", "50", "-q"],
                          stdout=subprocess.DEVNULL)
     code, ru = common.wait4(p.pid)
     if code != 0:
         raise RuntimeError("redis-benchmark failed")
-    return proc_cpu(redis_pid) - c0 + ru.ru_utime + ru.ru_stime
+    return common.proc_cpu_s(redis_pid) - c0 + ru.ru_utime + ru.ru_stime
 
 
 def main():
