@@ -83,8 +83,16 @@ def verify(out, log, path, cgroup_id, result):
     recs = udsrec.read_capture(out).records
     data = [r for r in recs if r.event == udsrec.EV_DATA]
     got = sorted(r.payload for r in data)
+    # Exactly the two messages inside the cgroup, or fewer with as many
+    # records declared lost in-band: on a preemptible kernel (sid's 7.x) the
+    # kernel may skip a program run that finds another one preempted on its
+    # CPU, and udsdump's LOSS records count it (doc/FORMAT.md).
+    want = [b"ack:inside", b"inside"]
+    lost_records, _ = udsrec.loss_totals(recs)
+    missing = [w for w in want if w not in got]
     result["checks"]["cgroup_filter.bytes"] = guest_verify.verdict(
-        got == [b"ack:inside", b"inside"], "captured %r" % got)
+        all(g in want for g in got) and len(got) == len(set(got)) and len(missing) <= lost_records,
+        "captured %r; %d records declared lost" % (got, lost_records))
     ns_ok = all(r.task_ns and r.task_ns.cgroup_id == cgroup_id and
                 r.task_ns.ns_pid == log["server" if r.socket.inode == log["server"]["inode"]
                                          else "client"]["nspid"] for r in data)
