@@ -236,19 +236,16 @@ def print_targets(a, modes, results, caps):
     if "floor-write" not in modes:
         return
     goals = {"sends": 0.98, "all": 0.95}
+    compared = [m for m in ("sends", "all", "landed-sends", "landed-all") if m in modes]
     for name, _, _ in a.config_list:
         fw = results[name]["floor-write"]
-        for mode in ("sends", "all", "landed-sends", "landed-all"):
-            if mode not in modes:
-                continue
+        for mode in compared:
             per_round = [m["SET+GET"] / f["SET+GET"]
                          for m, f in zip(results[name][mode], fw)]
             common.target_line("redis %s %s/floor-write" % (name, mode),
                                per_round, goals.get(mode))
-        fcs = caps[name]["floor-write"]
-        for mode in ("sends", "all", "landed-sends", "landed-all"):
-            if mode in modes:
-                cpu_per_record(name, mode, caps[name][mode], fcs)
+        for mode in compared:
+            cpu_per_record(name, mode, caps[name][mode], caps[name]["floor-write"])
 
 
 def cpu_per_record(name, mode, cs, fcs):
