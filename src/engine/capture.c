@@ -161,6 +161,7 @@ struct capture {
 	int64_t boot_to_real_ns;
 	GHashTable *existing;
 	GHashTable *summary; /* inode -> struct sock_summary */
+	struct sock_summary *summary_memo[256]; /* the last of each slot: no hashing per record */
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
@@ -229,7 +230,8 @@ static void account(struct capture *c, const struct uds_event *ev, const struct 
 		    const struct uds_addr *dest)
 {
 	gint64 key = (gint64)ev->sock_ino;
-	struct sock_summary *s = g_hash_table_lookup(c->summary, &key);
+	struct sock_summary **memo = &c->summary_memo[(ev->sock_ino ^ ev->sock_ino >> 8) % 256];
+	struct sock_summary *s = *memo && (*memo)->ino == ev->sock_ino ? *memo : g_hash_table_lookup(c->summary, &key);
 
 	if (!s) {
 		gint64 *k = g_new(gint64, 1);
@@ -239,6 +241,7 @@ static void account(struct capture *c, const struct uds_event *ev, const struct 
 		s->type = ev->sock_type;
 		g_hash_table_insert(c->summary, k, s);
 	}
+	*memo = s; /* held by c->summary until the capture ends */
 	s->peer_ino = ev->peer_ino;
 	if (names && names->local.kind != UDS_ADDR_UNNAMED)
 		s->path = names->local;
@@ -349,6 +352,21 @@ static void write_cgroup_records(struct capture *c, const struct uds_event *ev)
 
 static void next_file_if_full(struct capture *c, size_t event_size);
 
+/* The kernel has just written the event on another CPU: each of its cache
+ * lines is a miss here, and taken one at a time as the fields are read
+ * they are paid in turn. Ask for all of them at once (the header's line
+ * is already here: libbpf read the length). Not the next event's: it may
+ * still be being written, and taking its lines would stall the sender. */
+#define PREFETCH_BYTES 512
+static inline void prefetch_event(const void *data, size_t size)
+{
+	const char *p = data;
+	size_t n = size < PREFETCH_BYTES ? size : PREFETCH_BYTES;
+
+	for (size_t off = 64; off < n; off += 64)
+		__builtin_prefetch(p + off);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -356,6 +374,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (c->done || size < sizeof(uint16_t))
 		return 0;
+	prefetch_event(data, size);
 	memcpy(&kind, data, sizeof(kind));
 	if (kind == UDS_RING_CMSG) {
 		if (size >= sizeof(struct uds_cmsg_event) - sizeof(((struct uds_cmsg_event *)0)->fds))

@@ -3,6 +3,7 @@
 #include "sock_names.h"
 
 #include <glib.h>
+#include <string.h>
 
 struct sock_names {
 	GHashTable *now, *prev, *retiring; /* inode (gint64) -> uds_sock_names */
@@ -10,7 +11,19 @@ struct sock_names {
 	int64_t retire_ns;		   /* retiring goes after a drain past this */
 	unsigned max;
 	int64_t min_period_ns;
+	/* The last answer for each of a few inodes, so that the lookup of
+	 * every record seldom hashes: what the tables hold changes only in
+	 * sock_names_keep() (one inode) and when a generation is dropped. */
+	struct {
+		uint64_t ino;
+		const struct uds_sock_names *n;
+	} memo[256];
 };
+
+static unsigned memo_slot(uint64_t ino)
+{
+	return (unsigned)(ino ^ ino >> 8) % 256;
+}
 
 static GHashTable *generation(void)
 {
@@ -39,15 +52,23 @@ void sock_names_free(struct sock_names *t)
 	g_free(t);
 }
 
-const struct uds_sock_names *sock_names_lookup(const struct sock_names *t, uint64_t ino)
+const struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino)
 {
+	unsigned slot = memo_slot(ino);
 	gint64 key = (gint64)ino;
-	const struct uds_sock_names *n = g_hash_table_lookup(t->now, &key);
+	const struct uds_sock_names *n;
 
+	if (t->memo[slot].n && t->memo[slot].ino == ino)
+		return t->memo[slot].n;
+	n = g_hash_table_lookup(t->now, &key);
 	if (!n)
 		n = g_hash_table_lookup(t->prev, &key);
 	if (!n && t->retiring)
 		n = g_hash_table_lookup(t->retiring, &key);
+	if (n) {
+		t->memo[slot].ino = ino;
+		t->memo[slot].n = n;
+	}
 	return n;
 }
 
@@ -73,7 +94,9 @@ bool sock_names_keep(struct sock_names *t, const struct uds_sockinfo_event *e, i
 	n->peer = e->peer_addr;
 	n->ns = e->ns;
 	uds_sock_names_encode(n);
-	g_hash_table_replace(t->now, k, n);
+	g_hash_table_replace(t->now, k, n); /* frees what the memo may hold */
+	t->memo[memo_slot(e->sock_ino)].ino = e->sock_ino;
+	t->memo[memo_slot(e->sock_ino)].n = n;
 	return g_hash_table_size(t->now) >= t->max && next_generation(t, now_ns);
 }
 
@@ -82,6 +105,7 @@ void sock_names_retire(struct sock_names *t, int64_t now_ns)
 	if (t->retiring && now_ns >= t->retire_ns) {
 		g_hash_table_destroy(t->retiring);
 		t->retiring = NULL;
+		memset(t->memo, 0, sizeof(t->memo));
 	}
 }
 

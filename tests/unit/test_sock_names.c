@@ -29,7 +29,7 @@ static struct uds_sockinfo_event named(uint64_t ino, const char *path)
 	return e;
 }
 
-static bool has(const struct sock_names *t, uint64_t ino, const char *path)
+static bool has(struct sock_names *t, uint64_t ino, const char *path)
 {
 	const struct uds_sock_names *n = sock_names_lookup(t, ino);
 
@@ -120,11 +120,50 @@ static void bounded(void)
 	sock_names_free(t);
 }
 
+/* Lookups are remembered per inode: many sockets (whose memo slots
+ * collide) each keep their own names, a rename is seen at once, and a
+ * retired generation's names are not handed out from memory. */
+static void remembered(void)
+{
+	struct sock_names *t = sock_names_new(2000, 0);
+	char path[32];
+	bool all = true;
+
+	for (uint64_t ino = 1; ino <= 1000; ino++) {
+		snprintf(path, sizeof(path), "/s%llu", (unsigned long long)ino);
+		keep(t, ino, path, SEC, NULL);
+	}
+	for (int round = 0; round < 2; round++) {
+		for (uint64_t ino = 1; ino <= 1000; ino++) {
+			snprintf(path, sizeof(path), "/s%llu", (unsigned long long)ino);
+			all = all && has(t, ino, path);
+		}
+	}
+	CHECK(all, "1000 sockets, looked up twice, each has its own name");
+	keep(t, 500, "/renamed", SEC, NULL);
+	CHECK(has(t, 500, "/renamed"), "a rename after a lookup is seen at once");
+	sock_names_free(t);
+
+	t = sock_names_new(2, 0);
+	keep(t, 1, "/one", SEC, NULL);
+	keep(t, 2, "/two", SEC, NULL); /* ends the first generation */
+	keep(t, 3, "/three", 2 * SEC, NULL);
+	keep(t, 4, "/four", 2 * SEC, NULL); /* none ends while one is retiring */
+	sock_names_retire(t, SEC + SOCK_NAMES_RETIRE_NS);
+	keep(t, 5, "/five", 3 * SEC, NULL);
+	keep(t, 6, "/six", 3 * SEC, NULL); /* 3, 4, 5 go to prev, 1, 2 retiring */
+	CHECK(has(t, 1, "/one"), "socket 1 still held while retiring, and remembered again");
+	sock_names_retire(t, 4 * SEC);
+	CHECK(!sock_names_lookup(t, 1), "a remembered socket of a retired generation is gone");
+	sock_names_free(t);
+}
+
 int main(void)
 {
 	lookup_and_replace();
 	generations();
 	bounded();
+	remembered();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
