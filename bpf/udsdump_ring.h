@@ -74,27 +74,41 @@ struct uds_event {
 	__u32 msg_offset;    /* offset of this event's payload in the message */
 	__u32 requested_len; /* bytes the caller asked to send */
 	__u32 pid, tid, uid, gid;
-	__u32 peercred_pid, peercred_uid, peercred_gid;
-	__u32 peer_pid, peer_tid; /* last task seen on the peer socket, 0 if none */
-	__u32 peercred_ns_pid;    /* peercred_pid as its own pid namespace numbers it */
-	__u32 peercred_pid_ns;    /* that namespace's inode */
-	__u32 pad;
 	__u64 task_start_ns;
-	__u64 peer_task_start_ns;
 	char comm[UDS_COMM_LEN];
-	char peer_comm[UDS_COMM_LEN];
-	struct uds_task_ns ns;      /* the task's */
-	struct uds_task_ns peer_ns; /* the peer's last task's (peer_pid != 0) */
-	/* followed by data_len payload bytes; the socket's names come in
-	 * UDS_RING_SOCKINFO events, only when first seen or changed */
+	struct uds_task_ns ns; /* the task's */
+	/* followed by data_len payload bytes; the socket's names and the
+	 * identity of its other end come in UDS_RING_SOCKINFO events, only
+	 * when first seen or changed */
 };
 
 /*
- * The names of a socket and of its peer. The kernel sends one when it
- * first sees a socket and whenever either name changes (or the last one
- * could not be handed over); user space keeps them per socket inode and
- * writes them into every record of that socket. This keeps the common
- * event small: 336 bytes of names would otherwise ride on every message.
+ * The other end of a socket as its latest message saw it: SO_PEERCRED
+ * and the task last seen using the peer socket. It changes seldom (a
+ * connection's credentials never), so it rides in the socket's SOCKINFO
+ * event, sent again whenever it changes, instead of in every message's
+ * event: the consumer reads fewer of the lines the kernel has just
+ * written on another CPU, and user space writes it into every record.
+ */
+struct uds_peer_ident {
+	__u32 peercred_pid, peercred_uid, peercred_gid; /* uid 0xffffffff: none */
+	__u32 peercred_ns_pid; /* peercred_pid as its own pid namespace numbers it */
+	__u32 peercred_pid_ns; /* that namespace's inode */
+	__u32 peer_pid, peer_tid; /* last task seen on the peer socket, 0 if none */
+	__u32 pad;
+	__u64 peer_task_start_ns;
+	char peer_comm[UDS_COMM_LEN];
+	struct uds_task_ns peer_ns; /* the peer's last task's (peer_pid != 0) */
+};
+
+/*
+ * The names of a socket and of its peer, and who is at the other end. The
+ * kernel sends one when it first sees a socket (in each generation of
+ * names: names_epoch) and whenever a name or the identity changes (or the
+ * last one could not be handed over); user space keeps them per socket
+ * inode and writes them into every record of that socket. This keeps the
+ * common event small: 336 bytes of names and 80 of identity would
+ * otherwise ride on every message.
  */
 struct uds_sockinfo_event {
 	__u16 kind; /* UDS_RING_SOCKINFO */
@@ -104,6 +118,7 @@ struct uds_sockinfo_event {
 	struct uds_addr local_addr;
 	struct uds_addr peer_addr;
 	struct uds_sock_ns ns;
+	struct uds_peer_ident ident;
 };
 
 struct uds_dest_event {

@@ -39,7 +39,11 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	read_sock_names(sk, peer, &s->info);
 	if (!sock_path_ok(sk, peer, &s->info) || !netns_ok(&s->info))
 		return;
+	fill_peer_ident(&s->info.ident, sk, state, peer_ino, false);
 	emit_sockinfo(s, ino);
+	/* (the next message tells user space the names and identity again:
+	 * the kernel's record of what it holds is the messages' own) */
+	state->info_sent = 0;
 	ev->kind = UDS_RING_DATA;
 	ev->event = event;
 	ev->sock_type = type;
@@ -48,7 +52,7 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	ev->peer_ino = peer_ino;
 	/* bytes this capture saw sent so far: the final offset on close */
 	ev->stream_offset = state->bytes_sent;
-	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, false);
+	fill_identity(ev, state, pid_tgid, uid_gid);
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 }

@@ -83,6 +83,9 @@ struct sock_state {
 	__u32 peercred_pid, peercred_uid, peercred_gid;
 	__u32 peercred_ns_pid, peercred_pid_ns;
 	__u32 pad2;
+	/* who is at the other end, as user space was last told it (in the
+	 * socket's SOCKINFO event) */
+	struct uds_peer_ident ident_sent;
 };
 
 /* sendmmsg fires once per message with no index: keep one per thread. */

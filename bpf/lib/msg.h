@@ -191,20 +191,23 @@ static __always_inline __u64 claim_offset(struct sock_state *state, int ret, boo
 }
 
 /* What user space needs before the message's records: the socket's names
- * (again, if the last SOCKINFO was lost or user space has since forgotten
- * them: names_epoch), the destination of a datagram,
- * and the control messages. */
+ * and who is at its other end (again, if either changed, the last SOCKINFO
+ * was lost or user space has since forgotten them: names_epoch), the
+ * destination of a datagram, and the control messages. */
 static __always_inline void emit_side_events(struct data_scratch *s, struct sock_state *state, struct sock *sk,
-					     struct sock *peer, bool names_in_scratch, __u64 ino, __u32 tid,
-					     const struct msg_call *call, bool recv)
+					     struct sock *peer, bool names_in_scratch, __u64 ino, __u64 peer_ino,
+					     __u32 tid, const struct msg_call *call, bool recv, const bool trusted_sk)
 {
 	__u32 epoch = names_epoch;
 
-	if (!state->info_sent || state->info_epoch != epoch) {
+	fill_peer_ident(&s->info.ident, sk, state, peer_ino, trusted_sk);
+	if (!state->info_sent || state->info_epoch != epoch || !peer_ident_same(&s->info.ident, &state->ident_sent)) {
 		if (!names_in_scratch)
 			read_sock_names(sk, peer, &s->info);
 		state->info_sent = emit_sockinfo(s, ino);
 		state->info_epoch = epoch;
+		if (state->info_sent)
+			state->ident_sent = s->info.ident;
 	}
 	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
 		s->dest.kind = UDS_RING_DEST;
@@ -303,7 +306,7 @@ static __always_inline void fill_msg_header(struct uds_event *ev, struct sock *s
 	ev->peer_ino = peer_ino;
 	ev->msg_len = ret;
 	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
-	fill_identity(ev, sk, state, pid_tgid, uid_gid, peer_ino, trusted_sk);
+	fill_identity(ev, state, pid_tgid, uid_gid);
 }
 
 static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64 sys_regs, const bool trusted_sk)
@@ -369,7 +372,7 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
 	if (call->msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
-	emit_side_events(s, state, sk, peer, names_in_scratch, ino, tid, call, recv);
+	emit_side_events(s, state, sk, peer, names_in_scratch, ino, peer_ino, tid, call, recv, trusted_sk);
 	emit_payload(ret, recv, flags, offset, call);
 	return 0;
 }
@@ -438,23 +441,28 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	ev->sock_ino = wino;
 	ev->peer_ino = reader;
 	ev->stream_offset = state->bytes_sent;
-	ev->peercred_uid = 0xffffffff;
-	ev->peercred_gid = 0xffffffff;
 	/* The task is the writer, as last seen; the reader is its peer. */
 	ev->pid = state->last.pid;
 	ev->tid = state->last.tid;
 	ev->task_start_ns = state->last.start_ns;
 	__builtin_memcpy(ev->comm, state->last.comm, UDS_COMM_LEN);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	ev->peer_pid = pid_tgid >> 32;
-	ev->peer_tid = (__u32)pid_tgid;
-	ev->peer_task_start_ns = BPF_CORE_READ(CURRENT_TASK(), group_leader, start_boottime);
-	bpf_get_current_comm(ev->peer_comm, sizeof(ev->peer_comm));
 	ev->ns = state->last.ns;
-	read_task_ns(CURRENT_TASK(), bpf_get_current_cgroup_id(), &ev->peer_ns);
+	struct uds_peer_ident *pi = &s->info.ident;
+	__builtin_memset(pi, 0, sizeof(*pi));
+	pi->peercred_uid = 0xffffffff;
+	pi->peercred_gid = 0xffffffff;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	pi->peer_pid = pid_tgid >> 32;
+	pi->peer_tid = (__u32)pid_tgid;
+	pi->peer_task_start_ns = BPF_CORE_READ(CURRENT_TASK(), group_leader, start_boottime);
+	bpf_get_current_comm(pi->peer_comm, sizeof(pi->peer_comm));
+	read_task_ns(CURRENT_TASK(), bpf_get_current_cgroup_id(), &pi->peer_ns);
 	/* names of the writer (this record's socket) and of the reader */
 	read_sock_names(BPF_CORE_READ((struct unix_sock *)sk, peer), sk, &s->info);
 	emit_sockinfo(s, wino);
+	/* user space now holds this identity for the writer's socket: its
+	 * next message (if any) tells it again */
+	state->info_sent = 0;
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 	return 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per-socket state (in socket storage or in the inode-keyed hash) and the
- * identities a record carries: the task, SO_PEERCRED, the task last seen
- * on the peer socket; the socket's names handed to user space once.
+ * identities a record carries: the task (in every event), SO_PEERCRED and
+ * the task last seen on the peer socket (with the socket's names, handed
+ * to user space once and again when they change).
  */
 #ifndef UDS_BPF_LIB_STATE_H
 #define UDS_BPF_LIB_STATE_H
@@ -80,10 +81,9 @@ static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino
 	return st;
 }
 
-/* Who did it (the current task), what SO_PEERCRED says, and the task
- * last seen holding the peer socket. */
-static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk, struct sock_state *me,
-					  __u64 pid_tgid, __u64 uid_gid, __u64 peer_ino, const bool trusted_sk)
+/* Who did it: the current task. */
+static __always_inline void fill_identity(struct uds_event *ev, struct sock_state *me, __u64 pid_tgid,
+					  __u64 uid_gid)
 {
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
@@ -93,6 +93,13 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 	ev->task_start_ns = me->last.start_ns;
 	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
 	ev->ns = me->last.ns;
+}
+
+/* Who is at the other end of socket sk (state me): what SO_PEERCRED says,
+ * and the task last seen holding the peer socket. */
+static __always_inline void fill_peer_ident(struct uds_peer_ident *pi, struct sock *sk, struct sock_state *me,
+					    __u64 peer_ino, const bool trusted_sk)
+{
 	/* SO_PEERCRED: set at connect and never changed in place, so read
 	 * its values again only when the kernel objects change. */
 	struct pid *ppid = KREAD(struct sock, sk, sk_peer_pid);
@@ -111,26 +118,40 @@ static __always_inline void fill_identity(struct uds_event *ev, struct sock *sk,
 		me->peercred_pid_ptr = ppid ? (__u64)ppid : 1;
 		me->peercred_cred_ptr = (__u64)pcred;
 	}
-	ev->peercred_pid = me->peercred_pid;
-	ev->peercred_uid = me->peercred_uid;
-	ev->peercred_gid = me->peercred_gid;
-	ev->peercred_ns_pid = me->peercred_ns_pid;
-	ev->peercred_pid_ns = me->peercred_pid_ns;
-	ev->peer_pid = 0;
-	ev->peer_tid = 0;
-	ev->peer_task_start_ns = 0;
-	ev->peer_comm[0] = 0;
-	__builtin_memset(&ev->peer_ns, 0, sizeof(ev->peer_ns));
+	pi->peercred_pid = me->peercred_pid;
+	pi->peercred_uid = me->peercred_uid;
+	pi->peercred_gid = me->peercred_gid;
+	pi->peercred_ns_pid = me->peercred_ns_pid;
+	pi->peercred_pid_ns = me->peercred_pid_ns;
+	pi->peer_pid = 0;
+	pi->peer_tid = 0;
+	pi->pad = 0;
+	pi->peer_task_start_ns = 0;
+	__builtin_memset(pi->peer_comm, 0, UDS_COMM_LEN);
+	__builtin_memset(&pi->peer_ns, 0, sizeof(pi->peer_ns));
 	if (peer_ino) {
 		struct sock_state *ps = peer_state_of(sk, peer_ino, trusted_sk);
 		if (ps && ps->last.pid) {
-			ev->peer_pid = ps->last.pid;
-			ev->peer_tid = ps->last.tid;
-			ev->peer_task_start_ns = ps->last.start_ns;
-			__builtin_memcpy(ev->peer_comm, ps->last.comm, UDS_COMM_LEN);
-			ev->peer_ns = ps->last.ns;
+			pi->peer_pid = ps->last.pid;
+			pi->peer_tid = ps->last.tid;
+			pi->peer_task_start_ns = ps->last.start_ns;
+			__builtin_memcpy(pi->peer_comm, ps->last.comm, UDS_COMM_LEN);
+			pi->peer_ns = ps->last.ns;
 		}
 	}
+}
+
+/* Is the identity the same as the one user space holds? Word by word:
+ * every byte of it is set by fill_peer_ident(), padding included. */
+static __always_inline bool peer_ident_same(const struct uds_peer_ident *a, const struct uds_peer_ident *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 diff = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*a) / 8); i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
 }
 
 /* Hand user space the socket's names (s->info); false if the ring was full. */

@@ -255,9 +255,9 @@ static void account(struct capture *c, const struct uds_event *ev, const struct 
 		s->bytes += ev->data_len;
 		s->records++;
 	}
-	if (ev->peer_pid) {
-		s->peer_pid = ev->peer_pid;
-		memcpy(s->peer_comm, ev->peer_comm, UDS_COMM_LEN);
+	if (names && names->ident.peer_pid) {
+		s->peer_pid = names->ident.peer_pid;
+		memcpy(s->peer_comm, names->ident.peer_comm, UDS_COMM_LEN);
 	}
 }
 
@@ -335,10 +335,12 @@ static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
 }
 
 /* The CGROUP records due before ev's record: its task's cgroup and its
- * peer task's, named once per file and every 10 s. */
-static void write_cgroup_records(struct capture *c, const struct uds_event *ev)
+ * peer task's (names: the socket's, with its peer), named once per file
+ * and every 10 s. */
+static void write_cgroup_records(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names)
 {
-	uint64_t ids[2] = { ev->pid ? ev->ns.cgroup_id : 0, ev->peer_pid ? ev->peer_ns.cgroup_id : 0 };
+	const struct uds_peer_ident *pi = names ? &names->ident : NULL;
+	uint64_t ids[2] = { ev->pid ? ev->ns.cgroup_id : 0, pi && pi->peer_pid ? pi->peer_ns.cgroup_id : 0 };
 	struct uds_cgroup_facts f;
 
 	for (int i = 0; i < 2; i++) {
@@ -417,14 +419,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if ((ev->event == UDS_EV_DATA || ev->event == UDS_EV_RECV) && ev->msg_offset == 0)
 		cm = take_pending(c, ev->tid, ev->sock_ino);
-	if (!ev->peer_pid && ev->peer_ino) {
+	const struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
+	if (!(names && names->ident.peer_pid) && ev->peer_ino) {
 		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
 		if (po) {
 			hint.pid = po->pid;
 			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
 		}
 	}
-	const struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
 	struct uds_addr dest_buf;
 	const struct uds_addr *dest = NULL;
 	if (ev->event == UDS_EV_DATA &&
@@ -432,7 +434,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		dest = &dest_buf;
 	if (c->ring)
 		next_file_if_full(c, size);
-	write_cgroup_records(c, ev);
+	write_cgroup_records(c, ev, names);
 	uint8_t *space = record_space(c);
 	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
 						   extra, space, c->rec_cap)

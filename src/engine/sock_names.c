@@ -93,6 +93,7 @@ bool sock_names_keep(struct sock_names *t, const struct uds_sockinfo_event *e, i
 	n->local = e->local_addr;
 	n->peer = e->peer_addr;
 	n->ns = e->ns;
+	n->ident = e->ident;
 	uds_sock_names_encode(n);
 	g_hash_table_replace(t->now, k, n); /* frees what the memo may hold */
 	t->memo[memo_slot(e->sock_ino)].ino = e->sock_ino;

@@ -161,17 +161,6 @@ static void put_sock_ns(struct out *o, const struct uds_sock_ns *ns)
 	set_u64(v + UDS_SOCK_NS_OFF_PEER_FILE_INO, ns->peer_file_ino);
 }
 
-void uds_sock_names_encode(struct uds_sock_names *n)
-{
-	struct out o = { .p = n->tlv, .cap = sizeof(n->tlv) };
-
-	if (n->local.kind != UDS_ADDR_UNNAMED)
-		put_addr(&o, UDS_TLV_LOCAL_ADDR, &n->local);
-	put_addr(&o, UDS_TLV_PEER_ADDR, &n->peer);
-	put_sock_ns(&o, &n->ns);
-	n->tlv_len = o.overflow ? 0 : (uint16_t)o.len;
-}
-
 static void put_fd(struct out *o, int32_t fd, const struct uds_fd_info *fi)
 {
 	char name[UDS_FD_PATH_MAX + 32];
@@ -225,21 +214,21 @@ static void put_task(struct out *o, const struct uds_event *ev)
 	set_comm(v + UDS_TASK_OFF_COMM, ev->comm);
 }
 
-static void put_peer_cred(struct out *o, const struct uds_event *ev)
+static void put_peer_cred(struct out *o, const struct uds_peer_ident *pi)
 {
 	uint8_t *v = tlv_value(o, UDS_TLV_PEER_CRED, UDS_TLV_PEER_CRED_LEN);
 	if (!v)
 		return;
-	set_u32(v + UDS_PEER_CRED_OFF_PID, ev->peercred_pid);
-	set_u32(v + UDS_PEER_CRED_OFF_UID, ev->peercred_uid);
-	set_u32(v + UDS_PEER_CRED_OFF_GID, ev->peercred_gid);
-	if (!ev->peercred_pid || !ev->peercred_pid_ns)
+	set_u32(v + UDS_PEER_CRED_OFF_PID, pi->peercred_pid);
+	set_u32(v + UDS_PEER_CRED_OFF_UID, pi->peercred_uid);
+	set_u32(v + UDS_PEER_CRED_OFF_GID, pi->peercred_gid);
+	if (!pi->peercred_pid || !pi->peercred_pid_ns)
 		return;
 	v = tlv_value(o, UDS_TLV_PEER_CRED_NS, UDS_TLV_PEER_CRED_NS_LEN);
 	if (!v)
 		return;
-	set_u32(v + UDS_PEER_CRED_NS_OFF_NS_PID, ev->peercred_ns_pid);
-	set_u32(v + UDS_PEER_CRED_NS_OFF_PID_NS, ev->peercred_pid_ns);
+	set_u32(v + UDS_PEER_CRED_NS_OFF_NS_PID, pi->peercred_ns_pid);
+	set_u32(v + UDS_PEER_CRED_NS_OFF_PID_NS, pi->peercred_pid_ns);
 }
 
 static void put_peer_task(struct out *o, uint32_t pid, uint32_t tid, uint64_t start_ns, uint8_t source,
@@ -270,6 +259,32 @@ static void put_task_ns(struct out *o, uint16_t type, const struct uds_task_ns *
 	set_u32(v + UDS_TASK_NS_OFF_NS_TID, ns->ns_tid);
 	set_u32(v + UDS_TASK_NS_OFF_PID_NS, ns->pid_ns);
 	set_u32(v + UDS_TASK_NS_OFF_MNT_NS, ns->mnt_ns);
+}
+
+/* The peer TLVs of a socket: SO_PEERCRED and the kernel's peer task. */
+static void put_peer_ident(struct out *o, const struct uds_peer_ident *pi)
+{
+	if (pi->peercred_pid || pi->peercred_uid != 0xffffffffu)
+		put_peer_cred(o, pi);
+	if (pi->peer_pid) {
+		put_peer_task(o, pi->peer_pid, pi->peer_tid, pi->peer_task_start_ns, UDS_PEER_SRC_KERNEL_LAST_SEEN,
+			      pi->peer_comm);
+		put_task_ns(o, UDS_TLV_PEER_TASK_NS, &pi->peer_ns);
+	}
+}
+
+void uds_sock_names_encode(struct uds_sock_names *n)
+{
+	struct out o = { .p = n->tlv, .cap = sizeof(n->tlv) };
+	struct out p = { .p = n->peer_tlv, .cap = sizeof(n->peer_tlv) };
+
+	if (n->local.kind != UDS_ADDR_UNNAMED)
+		put_addr(&o, UDS_TLV_LOCAL_ADDR, &n->local);
+	put_addr(&o, UDS_TLV_PEER_ADDR, &n->peer);
+	put_sock_ns(&o, &n->ns);
+	n->tlv_len = o.overflow ? 0 : (uint16_t)o.len;
+	put_peer_ident(&p, &n->ident);
+	n->peer_tlv_len = p.overflow ? 0 : (uint16_t)p.len;
 }
 
 static void put_stream(struct out *o, const struct uds_event *ev)
@@ -324,13 +339,9 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		put_task(&o, ev);
 		put_task_ns(&o, UDS_TLV_TASK_NS, &ev->ns);
 	}
-	if (ev->peercred_pid || ev->peercred_uid != 0xffffffffu)
-		put_peer_cred(&o, ev);
-	if (ev->peer_pid) {
-		put_peer_task(&o, ev->peer_pid, ev->peer_tid, ev->peer_task_start_ns, UDS_PEER_SRC_KERNEL_LAST_SEEN,
-			      ev->peer_comm);
-		put_task_ns(&o, UDS_TLV_PEER_TASK_NS, &ev->peer_ns);
-	} else if (hint && hint->pid)
+	if (names)
+		put(&o, names->peer_tlv, names->peer_tlv_len);
+	if ((!names || !names->ident.peer_pid) && hint && hint->pid)
 		put_peer_task(&o, hint->pid, 0, 0, UDS_PEER_SRC_PROCFS, hint->comm);
 
 	if (names && names->tlv_len)

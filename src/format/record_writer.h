@@ -19,18 +19,24 @@
 	 2 * (4 + UDS_TLV_CMSG_RAW_FIXED_LEN + UDS_CMSG_RAW_MAX) +                          \
 	 2 * (4 + UDS_TLV_TASK_NS_LEN) + 4 + UDS_TLV_SOCK_NS_LEN)
 
-/* A socket's names and where it lives, as the last SOCKINFO event for it
- * said, and their LOCAL_ADDR/PEER_ADDR/SOCK_NS TLVs encoded once
- * (uds_sock_names_encode), since every record of the socket repeats them. */
+/* A socket's names, where it lives and who is at its other end, as the
+ * last SOCKINFO event for it said, and their TLVs encoded once
+ * (uds_sock_names_encode), since every record of the socket repeats them:
+ * PEER_CRED(_NS) and PEER_TASK(_NS) in peer_tlv, LOCAL_ADDR/PEER_ADDR/
+ * SOCK_NS in tlv. */
 struct uds_sock_names {
 	struct uds_addr local;
 	struct uds_addr peer;
 	struct uds_sock_ns ns;
+	struct uds_peer_ident ident;
 	uint16_t tlv_len;
+	uint16_t peer_tlv_len;
 	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX) + UDS_TLV_HDR_LEN + UDS_TLV_SOCK_NS_LEN];
+	uint8_t peer_tlv[4 * UDS_TLV_HDR_LEN + UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_CRED_NS_LEN +
+			 UDS_TLV_PEER_TASK_LEN + UDS_TLV_TASK_NS_LEN];
 };
 
-/* Fill n->tlv/tlv_len from n->local, n->peer and n->ns. */
+/* Fill n->tlv/tlv_len and n->peer_tlv/peer_tlv_len from the rest of n. */
 void uds_sock_names_encode(struct uds_sock_names *n);
 
 /* Peer process learned in user space (like ss -p), when the kernel had none. */
@@ -41,11 +47,11 @@ struct uds_peer_hint {
 
 /*
  * Build the record for an event (payload = ev's trailing data_len bytes,
- * passed separately), with the socket's names (NULL: unnamed), the
- * destination of a sendto (NULL: none), the control messages cm (may be
- * NULL) and a user-space peer hint (may be NULL). extra_flags are ORed
- * into the record's flags. Returns the record length, or 0 if out is too
- * small.
+ * passed separately), with the socket's names and peer (NULL: unnamed, the
+ * peer unknown), the destination of a sendto (NULL: none), the control
+ * messages cm (may be NULL) and a user-space peer hint (may be NULL: used
+ * when the kernel knows no peer task). extra_flags are ORed into the
+ * record's flags. Returns the record length, or 0 if out is too small.
  */
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 			     const struct uds_sock_names *names, const struct uds_addr *dest,

@@ -43,7 +43,7 @@ static uint64_t rd64(const uint8_t *p)
 }
 
 static void check_record(const uint8_t *r, size_t len, const struct uds_event *ev,
-			 const uint8_t *payload, const struct uds_cmsg_event *cm)
+			 const struct uds_peer_ident *pi, const uint8_t *payload, const struct uds_cmsg_event *cm)
 {
 	if (len < 16 || memcmp(r, "UDSK", 4) || r[4] != 1)
 		FAIL("bad header");
@@ -120,7 +120,7 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 				FAIL("TASK_NS");
 			break;
 		case UDS_TLV_PEER_TASK_NS:
-			if (l != UDS_TLV_PEER_TASK_NS_LEN || !ev->peer_pid || rd64(v) != ev->peer_ns.cgroup_id)
+			if (l != UDS_TLV_PEER_TASK_NS_LEN || !pi || !pi->peer_pid || rd64(v) != pi->peer_ns.cgroup_id)
 				FAIL("PEER_TASK_NS");
 			break;
 		case UDS_TLV_SOCK_NS:
@@ -128,8 +128,8 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 				FAIL("SOCK_NS");
 			break;
 		case UDS_TLV_PEER_CRED_NS:
-			if (l != UDS_TLV_PEER_CRED_NS_LEN || !ev->peercred_pid || rd32(v) != ev->peercred_ns_pid ||
-			    rd32(v + 4) != ev->peercred_pid_ns)
+			if (l != UDS_TLV_PEER_CRED_NS_LEN || !pi || !pi->peercred_pid || rd32(v) != pi->peercred_ns_pid ||
+			    rd32(v + 4) != pi->peercred_pid_ns)
 				FAIL("PEER_CRED_NS");
 			break;
 		default:
@@ -280,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		take(&data, &size, &names.local, sizeof(names.local));
 		take(&data, &size, &names.peer, sizeof(names.peer));
 		take(&data, &size, &names.ns, sizeof(names.ns));
+		take(&data, &size, &names.ident, sizeof(names.ident));
 		uds_sock_names_encode(&names);
 	}
 	if (ctl[0] & 8)
@@ -299,7 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > cap)
 		FAIL("wrote %zu bytes into %zu", len, cap);
 	if (len)
-		check_record(out, len, &ev, data, (ctl[0] & 1) ? &cm : NULL);
+		check_record(out, len, &ev, (ctl[0] & 4) ? &names.ident : NULL, data, (ctl[0] & 1) ? &cm : NULL);
 	else if (cap >= UDS_RECORD_META_MAX + (size_t)ev.data_len)
 		FAIL("gave up with room for the largest record (%zu >= %zu)", cap,
 		     (size_t)UDS_RECORD_META_MAX + ev.data_len);
