@@ -47,6 +47,23 @@ def test_fork_after_accept_names_the_child(workdir, udsdump_factory):
     assert sum(r.stream.msg_len for r in reads) == len("PING from the client")
 
 
+def test_peer_task_follows_the_other_end(workdir, udsdump_factory):
+    """Three children in turn on one end of a connection: each answer
+    the parent sends names the child it answers. The kernel tells user
+    space who is at a socket's other end only when that changes, so a
+    missed change would name the previous child."""
+    info, cap = scenario("peer-changes", workdir, udsdump_factory)
+    answers = sent_by(cap, info["holder_inode"])
+    assert [r.payload for r in answers] == [
+        b"answer to %d" % i for i in range(3)]
+    assert [(r.peer_task.pid, r.peer_task.comm) if r.peer_task else None
+            for r in answers] == [
+        (pid, "pc-child-%d" % i) for i, pid in enumerate(info["children"])]
+    # and the reads of the answers name the parent, whose end it is
+    for r in recv_of(cap, info["holder_inode"]):
+        assert r.task.comm == "pc-holder", r.task
+
+
 def test_socket_handed_over_scm_rights_reads_by_second_process(
         workdir, udsdump_factory):
     info, cap = scenario("handoff", workdir, udsdump_factory)

@@ -12,6 +12,8 @@ describing what really happened (pids, inodes, fd numbers, bytes).
   dgram-reader DIR     a datagram server bound in DIR, reading what
                        `logger -u` sends to it
   unread DIR           100 bytes sent, 40 read, both ends closed
+  peer-changes DIR     one end of a socketpair used by three children in
+                       turn; the other end answers each
 """
 import array
 import ctypes
@@ -185,7 +187,28 @@ def unread(d):
                       "sent": 100, "read": len(got)}))
 
 
+def peer_changes(d):
+    """The parent holds end a; children take turns on end b, each
+    sending one message and reading the answer, so the task at a's other
+    end changes while the connection lasts."""
+    a, b = socket.socketpair()
+    set_comm("pc-holder")
+    children = []
+    for i in range(3):
+        pid = os.fork()
+        if pid == 0:
+            set_comm("pc-child-%d" % i)
+            b.sendall(b"turn %d" % i)
+            b.recv(100)
+            os._exit(0)
+        a.recv(100)
+        a.sendall(b"answer to %d" % i)
+        os.waitpid(pid, 0)
+        children.append(pid)
+    print(json.dumps({"holder_inode": ino(a), "children": children}))
+
+
 if __name__ == "__main__":
     {"fork-server": fork_server, "early-write": early_write, "handoff": handoff, "passcred": passcred,
      "passfd": passfd, "dgram-reader": dgram_reader,
-     "unread": unread}[sys.argv[1]](sys.argv[2])
+     "unread": unread, "peer-changes": peer_changes}[sys.argv[1]](sys.argv[2])
