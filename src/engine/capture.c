@@ -161,7 +161,7 @@ struct capture {
 	int64_t boot_to_real_ns;
 	GHashTable *existing;
 	GHashTable *summary; /* inode -> struct sock_summary */
-	struct sock_summary *summary_memo[256]; /* the last of each slot: no hashing per record */
+	struct sock_summary *summary_memo[INODE_MEMO_SLOTS]; /* the last of each slot: no hashing per record */
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
@@ -230,7 +230,7 @@ static void account(struct capture *c, const struct uds_event *ev, const struct 
 		    const struct uds_addr *dest)
 {
 	gint64 key = (gint64)ev->sock_ino;
-	struct sock_summary **memo = &c->summary_memo[(ev->sock_ino ^ ev->sock_ino >> 8) % 256];
+	struct sock_summary **memo = &c->summary_memo[inode_memo_slot(ev->sock_ino)];
 	struct sock_summary *s = *memo && (*memo)->ino == ev->sock_ino ? *memo : g_hash_table_lookup(c->summary, &key);
 
 	if (!s) {

@@ -17,13 +17,8 @@ struct sock_names {
 	struct {
 		uint64_t ino;
 		const struct uds_sock_names *n;
-	} memo[256];
+	} memo[INODE_MEMO_SLOTS];
 };
-
-static unsigned memo_slot(uint64_t ino)
-{
-	return (unsigned)(ino ^ ino >> 8) % 256;
-}
 
 static GHashTable *generation(void)
 {
@@ -54,7 +49,7 @@ void sock_names_free(struct sock_names *t)
 
 const struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino)
 {
-	unsigned slot = memo_slot(ino);
+	unsigned slot = inode_memo_slot(ino);
 	gint64 key = (gint64)ino;
 	const struct uds_sock_names *n;
 
@@ -96,8 +91,8 @@ bool sock_names_keep(struct sock_names *t, const struct uds_sockinfo_event *e, i
 	n->ident = e->ident;
 	uds_sock_names_encode(n);
 	g_hash_table_replace(t->now, k, n); /* frees what the memo may hold */
-	t->memo[memo_slot(e->sock_ino)].ino = e->sock_ino;
-	t->memo[memo_slot(e->sock_ino)].n = n;
+	t->memo[inode_memo_slot(e->sock_ino)].ino = e->sock_ino;
+	t->memo[inode_memo_slot(e->sock_ino)].n = n;
 	return g_hash_table_size(t->now) >= t->max && next_generation(t, now_ns);
 }
 

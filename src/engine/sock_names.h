@@ -21,6 +21,14 @@
 
 struct sock_names;
 
+/* The slot of inode ino in a memo of the last few answers per inode (the
+ * names here, --summary's table in the capture): no hashing per record. */
+#define INODE_MEMO_SLOTS 256
+static inline unsigned inode_memo_slot(uint64_t ino)
+{
+	return (unsigned)(ino ^ ino >> 8) % INODE_MEMO_SLOTS;
+}
+
 /* A generation ends once it holds max sockets, but not within
  * min_period_ns of the last end (sockets that stay busy are named again
  * once per period, not for every new socket), and not while the one two
