@@ -61,11 +61,13 @@ struct uds_sock_ns {
 
 struct uds_event {
 	__u16 kind;      /* UDS_RING_DATA */
-	__u16 event;     /* enum uds_event_kind */
-	__u16 sock_type;
-	__u16 syscall;   /* enum uds_syscall */
+	__u8 event;      /* enum uds_event_kind */
+	__u8 sock_type;
+	__u8 syscall;    /* enum uds_syscall */
+	__u8 task_gen;   /* the socket's task is SOCKINFO's of this task_gen */
+	__u16 data_len;  /* payload bytes following this struct (<= UDS_CHUNK_MAX) */
 	__u32 flags;     /* UDS_F_* */
-	__u32 data_len;  /* payload bytes following this struct */
+	__u32 ns_tid;    /* tid as the task's own pid namespace numbers it */
 	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() at the send */
 	__u64 sock_ino;
 	__u64 peer_ino;
@@ -73,14 +75,35 @@ struct uds_event {
 	__u32 msg_len;       /* bytes of the whole message the kernel accepted */
 	__u32 msg_offset;    /* offset of this event's payload in the message */
 	__u32 requested_len; /* bytes the caller asked to send */
-	__u32 pid, tid, uid, gid;
-	__u64 task_start_ns;
-	char comm[UDS_COMM_LEN];
-	struct uds_task_ns ns; /* the task's */
-	/* followed by data_len payload bytes; the socket's names and the
-	 * identity of its other end come in UDS_RING_SOCKINFO events, only
-	 * when first seen or changed */
+	__u32 tid;
+	/* followed by data_len payload bytes. The socket's names, the
+	 * process using it and the identity of its other end come in
+	 * UDS_RING_SOCKINFO events, only when first seen or changed: 64
+	 * bytes here instead of 128, fewer cache lines written by the kernel
+	 * on one CPU and read by the writer on another. */
 };
+
+/*
+ * The process that sends on (or reads from) a socket, for the record's
+ * TASK and TASK_NS with the event's tid and ns_tid. It seldom changes from
+ * one message of a socket to the next (threads of one process taking
+ * turns keep it, unless they have names of their own), so it rides in the
+ * socket's SOCKINFO event, sent again when it changes; each change gets
+ * the next task_gen, which the socket's events carry, so user space uses
+ * only the task it was told of for them (a SOCKINFO lost to a full ring
+ * leaves them without TASK rather than with another process's).
+ */
+struct uds_task_ident {
+	__u32 pid, uid, gid;
+	__u32 ns_pid;    /* pid as the task's own pid namespace numbers it */
+	__u64 start_ns;
+	char comm[UDS_COMM_LEN]; /* the thread's */
+	__u64 cgroup_id; /* cgroup v2 id */
+	__u32 pid_ns, mnt_ns;
+};
+
+_Static_assert(sizeof(struct uds_event) == 64, "a message's event is one cache line");
+_Static_assert(UDS_CHUNK_MAX <= 0xffff, "uds_event.data_len is 16 bits");
 
 /*
  * The other end of a socket as its latest message saw it: SO_PEERCRED
@@ -112,13 +135,15 @@ struct uds_peer_ident {
  */
 struct uds_sockinfo_event {
 	__u16 kind; /* UDS_RING_SOCKINFO */
-	__u16 pad;
+	__u8 task_gen; /* of task */
+	__u8 pad;
 	__u32 pad2;
 	__u64 sock_ino;
 	struct uds_addr local_addr;
 	struct uds_addr peer_addr;
 	struct uds_sock_ns ns;
 	struct uds_peer_ident ident;
+	struct uds_task_ident task; /* of the socket's events from here on */
 };
 
 struct uds_dest_event {

@@ -40,7 +40,8 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	if (!sock_path_ok(sk, peer, &s->info) || !netns_ok(&s->info))
 		return;
 	fill_peer_ident(&s->info.ident, sk, state, peer_ino, false);
-	emit_sockinfo(s, ino);
+	fill_task_ident(&s->info.task, state, uid_gid);
+	emit_sockinfo(s, state, ino);
 	/* (the next message tells user space the names and identity again:
 	 * the kernel's record of what it holds is the messages' own) */
 	state->info_sent = 0;
@@ -52,7 +53,9 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	ev->peer_ino = peer_ino;
 	/* bytes this capture saw sent so far: the final offset on close */
 	ev->stream_offset = state->bytes_sent;
-	fill_identity(ev, state, pid_tgid, uid_gid);
+	ev->tid = (__u32)pid_tgid;
+	ev->ns_tid = state->last.ns.ns_tid;
+	ev->task_gen = s->info.task_gen;
 	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
 	count_emit(err == 0, 0);
 }

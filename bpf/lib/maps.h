@@ -86,6 +86,10 @@ struct sock_state {
 	/* who is at the other end, as user space was last told it (in the
 	 * socket's SOCKINFO event) */
 	struct uds_peer_ident ident_sent;
+	/* and the process using this socket, as user space was last told
+	 * it, and the generation of that (uds_event.task_gen) */
+	struct uds_task_ident task_sent;
+	__u64 task_gen; /* (64 bits: the atomics of -mcpu=v1) */
 };
 
 /* sendmmsg fires once per message with no index: keep one per thread. */

@@ -196,18 +196,24 @@ static __always_inline __u64 claim_offset(struct sock_state *state, int ret, boo
  * destination of a datagram, and the control messages. */
 static __always_inline void emit_side_events(struct data_scratch *s, struct sock_state *state, struct sock *sk,
 					     struct sock *peer, bool names_in_scratch, __u64 ino, __u64 peer_ino,
-					     __u32 tid, const struct msg_call *call, bool recv, const bool trusted_sk)
+					     __u32 tid, __u64 uid_gid, const struct msg_call *call, bool recv,
+					     const bool trusted_sk)
 {
 	__u32 epoch = names_epoch;
 
 	fill_peer_ident(&s->info.ident, sk, state, peer_ino, trusted_sk);
-	if (!state->info_sent || state->info_epoch != epoch || !peer_ident_same(&s->info.ident, &state->ident_sent)) {
+	fill_task_ident(&s->info.task, state, uid_gid);
+	if (!state->info_sent || state->info_epoch != epoch || !IDENT_SAME(&s->info.ident, &state->ident_sent) ||
+	    !IDENT_SAME(&s->info.task, &state->task_sent)) {
 		if (!names_in_scratch)
 			read_sock_names(sk, peer, &s->info);
-		state->info_sent = emit_sockinfo(s, ino);
+		state->info_sent = emit_sockinfo(s, state, ino);
 		state->info_epoch = epoch;
 		if (state->info_sent)
 			state->ident_sent = s->info.ident;
+		s->ev.task_gen = s->info.task_gen;
+	} else {
+		s->ev.task_gen = (__u8)state->task_gen;
 	}
 	if (s->dest.dest_addr.kind != UDS_ADDR_UNNAMED) {
 		s->dest.kind = UDS_RING_DEST;
@@ -292,8 +298,7 @@ static __always_inline void emit_payload(int ret, bool recv, __u32 flags, __u64 
 /* The header of the message's DATA (or RECV) records, in s->ev. */
 static __always_inline void fill_msg_header(struct uds_event *ev, struct sock *sk, struct sock_state *state,
 					    int ret, bool recv, __u16 type, __u64 ino, __u64 peer_ino,
-					    const struct msg_call *call, __u64 pid_tgid, __u64 uid_gid,
-					    const bool trusted_sk)
+					    const struct msg_call *call, __u64 pid_tgid, const bool trusted_sk)
 {
 	__u64 requested = call->requested;
 
@@ -306,7 +311,9 @@ static __always_inline void fill_msg_header(struct uds_event *ev, struct sock *s
 	ev->peer_ino = peer_ino;
 	ev->msg_len = ret;
 	ev->requested_len = requested > 0xffffffffULL ? 0xffffffff : requested;
-	fill_identity(ev, state, pid_tgid, uid_gid);
+	/* touch_state() has just made the current task the socket's last */
+	ev->tid = (__u32)pid_tgid;
+	ev->ns_tid = state->last.ns.ns_tid;
 }
 
 static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64 sys_regs, const bool trusted_sk)
@@ -367,12 +374,12 @@ static __always_inline int handle_msg(struct sock *sk, int ret, bool recv, __u64
 
 	__u32 flags = 0;
 	__u64 offset = claim_offset(state, ret, recv, ino, peer_ino, &flags, trusted_sk);
-	fill_msg_header(&s->ev, sk, state, ret, recv, type, ino, peer_ino, call, pid_tgid, uid_gid, trusted_sk);
+	fill_msg_header(&s->ev, sk, state, ret, recv, type, ino, peer_ino, call, pid_tgid, trusted_sk);
 	if (!recv && (__u64)ret < call->requested)
 		flags |= UDS_F_PARTIAL; /* a read of less than the buffer is normal */
 	if (call->msg_flags & MSG_OOB)
 		flags |= UDS_F_OOB;
-	emit_side_events(s, state, sk, peer, names_in_scratch, ino, peer_ino, tid, call, recv, trusted_sk);
+	emit_side_events(s, state, sk, peer, names_in_scratch, ino, peer_ino, tid, uid_gid, call, recv, trusted_sk);
 	emit_payload(ret, recv, flags, offset, call);
 	return 0;
 }
@@ -441,12 +448,14 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	ev->sock_ino = wino;
 	ev->peer_ino = reader;
 	ev->stream_offset = state->bytes_sent;
-	/* The task is the writer, as last seen; the reader is its peer. */
-	ev->pid = state->last.pid;
+	/* The task is the writer, as last seen (with the credentials of its
+	 * last message, if that was the same process); the reader is its peer. */
 	ev->tid = state->last.tid;
-	ev->task_start_ns = state->last.start_ns;
-	__builtin_memcpy(ev->comm, state->last.comm, UDS_COMM_LEN);
-	ev->ns = state->last.ns;
+	ev->ns_tid = state->last.ns.ns_tid;
+	__u64 writer_ids = 0;
+	if (state->task_sent.pid == state->last.pid)
+		writer_ids = (__u64)state->task_sent.gid << 32 | state->task_sent.uid;
+	fill_task_ident(&s->info.task, state, writer_ids);
 	struct uds_peer_ident *pi = &s->info.ident;
 	__builtin_memset(pi, 0, sizeof(*pi));
 	pi->peercred_uid = 0xffffffff;
@@ -459,7 +468,8 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	read_task_ns(CURRENT_TASK(), bpf_get_current_cgroup_id(), &pi->peer_ns);
 	/* names of the writer (this record's socket) and of the reader */
 	read_sock_names(BPF_CORE_READ((struct unix_sock *)sk, peer), sk, &s->info);
-	emit_sockinfo(s, wino);
+	emit_sockinfo(s, state, wino);
+	ev->task_gen = s->info.task_gen;
 	/* user space now holds this identity for the writer's socket: its
 	 * next message (if any) tells it again */
 	state->info_sent = 0;

@@ -81,18 +81,19 @@ static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino
 	return st;
 }
 
-/* Who did it: the current task. */
-static __always_inline void fill_identity(struct uds_event *ev, struct sock_state *me, __u64 pid_tgid,
-					  __u64 uid_gid)
+/* Who did it: the current task, which touch_state() has just made the
+ * socket's last. */
+static __always_inline void fill_task_ident(struct uds_task_ident *t, const struct sock_state *me, __u64 uid_gid)
 {
-	ev->pid = pid_tgid >> 32;
-	ev->tid = (__u32)pid_tgid;
-	ev->uid = (__u32)uid_gid;
-	ev->gid = uid_gid >> 32;
-	/* touch_state() has just made the current task this socket's last */
-	ev->task_start_ns = me->last.start_ns;
-	__builtin_memcpy(ev->comm, me->last.comm, UDS_COMM_LEN);
-	ev->ns = me->last.ns;
+	t->pid = me->last.pid;
+	t->uid = (__u32)uid_gid;
+	t->gid = uid_gid >> 32;
+	t->ns_pid = me->last.ns.ns_pid;
+	t->start_ns = me->last.start_ns;
+	__builtin_memcpy(t->comm, me->last.comm, UDS_COMM_LEN);
+	t->cgroup_id = me->last.ns.cgroup_id;
+	t->pid_ns = me->last.ns.pid_ns;
+	t->mnt_ns = me->last.ns.mnt_ns;
 }
 
 /* Who is at the other end of socket sk (state me): what SO_PEERCRED says,
@@ -141,26 +142,34 @@ static __always_inline void fill_peer_ident(struct uds_peer_ident *pi, struct so
 	}
 }
 
-/* Is the identity the same as the one user space holds? Word by word:
- * every byte of it is set by fill_peer_ident(), padding included. */
-static __always_inline bool peer_ident_same(const struct uds_peer_ident *a, const struct uds_peer_ident *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 diff = 0;
+/* Is an identity the same as the one user space holds? Word by word:
+ * every byte of it is set by its fill_*(), padding included. */
+#define IDENT_SAME(a, b)                                                        \
+	({                                                                      \
+		const __u64 *__x = (const __u64 *)(a), *__y = (const __u64 *)(b); \
+		__u64 __diff = 0;                                               \
+		_Pragma("unroll") for (int __i = 0; __i < (int)(sizeof(*(a)) / 8); __i++) \
+			__diff |= __x[__i] ^ __y[__i];                           \
+		__diff == 0;                                                    \
+	})
 
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(*a) / 8); i++)
-		diff |= x[i] ^ y[i];
-	return diff == 0;
-}
-
-/* Hand user space the socket's names (s->info); false if the ring was full. */
-static __always_inline bool emit_sockinfo(struct data_scratch *s, __u64 ino)
+/* Hand user space the socket's names, its task and its peer (s->info, the
+ * task under a new task_gen if user space holds another one for the
+ * socket); false if the ring was full. */
+static __always_inline bool emit_sockinfo(struct data_scratch *s, struct sock_state *state, __u64 ino)
 {
+	/* (a generation of its own even when two CPUs change the socket's
+	 * task at the same moment: each one's events name only its own) */
+	if (!IDENT_SAME(&s->info.task, &state->task_sent))
+		s->info.task_gen = (__u8)(FETCH_ADD(&state->task_gen, 1) + 1);
+	else
+		s->info.task_gen = (__u8)state->task_gen;
 	s->info.kind = UDS_RING_SOCKINFO;
 	s->info.sock_ino = ino;
-	if (bpf_ringbuf_output(&events, &s->info, sizeof(s->info), wakeup_flags()) == 0)
+	if (bpf_ringbuf_output(&events, &s->info, sizeof(s->info), wakeup_flags()) == 0) {
+		state->task_sent = s->info.task;
 		return true;
+	}
 	struct uds_kernel_stats *st = get_stats();
 	if (st)
 		COUNT_ADD(&st->info_lost, 1);

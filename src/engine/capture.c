@@ -249,9 +249,12 @@ static void account(struct capture *c, const struct uds_event *ev, const struct 
 		s->path = names->peer;
 	else if (dest && dest->kind != UDS_ADDR_UNNAMED)
 		s->path = *dest;
+	const struct uds_task_ident *task = uds_sock_names_task_of(names, ev);
 	if (ev->event == UDS_EV_DATA) {
-		s->pid = ev->pid;
-		memcpy(s->comm, ev->comm, UDS_COMM_LEN);
+		if (task) {
+			s->pid = task->pid;
+			memcpy(s->comm, task->comm, UDS_COMM_LEN);
+		}
 		s->bytes += ev->data_len;
 		s->records++;
 	}
@@ -340,7 +343,8 @@ static void keep_names(struct capture *c, const struct uds_sockinfo_event *e)
 static void write_cgroup_records(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names)
 {
 	const struct uds_peer_ident *pi = names ? &names->ident : NULL;
-	uint64_t ids[2] = { ev->pid ? ev->ns.cgroup_id : 0, pi && pi->peer_pid ? pi->peer_ns.cgroup_id : 0 };
+	const struct uds_task_ident *task = uds_sock_names_task_of(names, ev);
+	uint64_t ids[2] = { task ? task->cgroup_id : 0, pi && pi->peer_pid ? pi->peer_ns.cgroup_id : 0 };
 	struct uds_cgroup_facts f;
 
 	for (int i = 0; i < 2; i++) {
@@ -409,7 +413,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->data_len > size - sizeof(*ev)) {
 		/* cannot happen with our BPF object; never trust it anyway */
 		copy = *ev;
-		copy.data_len = (uint32_t)(size - sizeof(*ev));
+		copy.data_len = (uint16_t)(size - sizeof(*ev));
 		ev = &copy;
 	}
 	if ((ev->flags & UDS_F_FIRST_SEEN)) {
@@ -440,7 +444,8 @@ static int on_event(void *ctx, void *data, size_t size)
 						   extra, space, c->rec_cap)
 			   : 0;
 	g_free(cm);
-	struct pcapng_task task = { .pid = ev->pid, .tid = ev->tid };
+	const struct uds_task_ident *who = uds_sock_names_task_of(names, ev);
+	struct pcapng_task task = { .pid = who ? who->pid : 0, .tid = ev->tid };
 	write_record(c, ev->ts_boot_ns, len,
 		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
 		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND

@@ -89,6 +89,8 @@ bool sock_names_keep(struct sock_names *t, const struct uds_sockinfo_event *e, i
 	n->peer = e->peer_addr;
 	n->ns = e->ns;
 	n->ident = e->ident;
+	n->task = e->task;
+	n->task_gen = e->task_gen;
 	uds_sock_names_encode(n);
 	g_hash_table_replace(t->now, k, n); /* frees what the memo may hold */
 	t->memo[inode_memo_slot(e->sock_ino)].ino = e->sock_ino;

@@ -201,17 +201,17 @@ static void put_socket(struct out *o, const struct uds_event *ev)
 	set_u16(v + UDS_SOCKET_OFF_SOCK_TYPE, ev->sock_type);
 }
 
-static void put_task(struct out *o, const struct uds_event *ev)
+static void put_task(struct out *o, const struct uds_task_ident *t, uint32_t tid)
 {
 	uint8_t *v = tlv_value(o, UDS_TLV_TASK, UDS_TLV_TASK_LEN);
 	if (!v)
 		return;
-	set_u32(v + UDS_TASK_OFF_PID, ev->pid);
-	set_u32(v + UDS_TASK_OFF_TID, ev->tid);
-	set_u32(v + UDS_TASK_OFF_UID, ev->uid);
-	set_u32(v + UDS_TASK_OFF_GID, ev->gid);
-	set_u64(v + UDS_TASK_OFF_START_NS, ev->task_start_ns);
-	set_comm(v + UDS_TASK_OFF_COMM, ev->comm);
+	set_u32(v + UDS_TASK_OFF_PID, t->pid);
+	set_u32(v + UDS_TASK_OFF_TID, tid);
+	set_u32(v + UDS_TASK_OFF_UID, t->uid);
+	set_u32(v + UDS_TASK_OFF_GID, t->gid);
+	set_u64(v + UDS_TASK_OFF_START_NS, t->start_ns);
+	set_comm(v + UDS_TASK_OFF_COMM, t->comm);
 }
 
 static void put_peer_cred(struct out *o, const struct uds_peer_ident *pi)
@@ -335,9 +335,15 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 	begin(&o, (uint8_t)ev->event, flags);
 
 	put_socket(&o, ev);
-	if (ev->pid) {
-		put_task(&o, ev);
-		put_task_ns(&o, UDS_TLV_TASK_NS, &ev->ns);
+	const struct uds_task_ident *task = uds_sock_names_task_of(names, ev);
+	if (task) {
+		const struct uds_task_ns ns = { .cgroup_id = task->cgroup_id,
+						.ns_pid = task->ns_pid,
+						.ns_tid = ev->ns_tid,
+						.pid_ns = task->pid_ns,
+						.mnt_ns = task->mnt_ns };
+		put_task(&o, task, ev->tid);
+		put_task_ns(&o, UDS_TLV_TASK_NS, &ns);
 	}
 	if (names)
 		put(&o, names->peer_tlv, names->peer_tlv_len);

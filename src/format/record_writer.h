@@ -29,6 +29,8 @@ struct uds_sock_names {
 	struct uds_addr peer;
 	struct uds_sock_ns ns;
 	struct uds_peer_ident ident;
+	struct uds_task_ident task; /* the process of the socket's events of task_gen */
+	uint8_t task_gen;
 	uint16_t tlv_len;
 	uint16_t peer_tlv_len;
 	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX) + UDS_TLV_HDR_LEN + UDS_TLV_SOCK_NS_LEN];
@@ -38,6 +40,15 @@ struct uds_sock_names {
 
 /* Fill n->tlv/tlv_len and n->peer_tlv/peer_tlv_len from the rest of n. */
 void uds_sock_names_encode(struct uds_sock_names *n);
+
+/* The process that made ev, as the socket's names hold it, or NULL: the
+ * kernel names it once per socket and again (with the next task_gen) when
+ * it changes, so a capture that lost that SOCKINFO does not know it. */
+static inline const struct uds_task_ident *uds_sock_names_task_of(const struct uds_sock_names *names,
+								  const struct uds_event *ev)
+{
+	return names && names->task.pid && names->task_gen == ev->task_gen ? &names->task : NULL;
+}
 
 /* Peer process learned in user space (like ss -p), when the kernel had none. */
 struct uds_peer_hint {

@@ -62,6 +62,20 @@ def test_peer_task_follows_the_other_end(workdir, udsdump_factory):
     # and the reads of the answers name the parent, whose end it is
     for r in recv_of(cap, info["holder_inode"]):
         assert r.task.comm == "pc-holder", r.task
+    # the children's own records name each child in turn: the kernel
+    # names a socket's process only when it changes
+    names = [("pc-child-%d" % i, pid) for i, pid in enumerate(info["children"])]
+    assert [(r.task.comm, r.task.pid) for r in sent_by(cap, info["other_inode"])] == names
+    assert [(r.task.comm, r.task.pid) for r in recv_of(cap, info["other_inode"])] == names
+
+
+def test_threads_taking_turns_on_one_socket(workdir, udsdump_factory):
+    """Each message names its own thread: its tid always, its name when
+    the threads have names of their own."""
+    info, cap = scenario("thread-turns", workdir, udsdump_factory)
+    got = [(r.task.pid, r.task.tid, r.task.comm, r.task_ns.ns_tid if r.task_ns else None)
+           for r in sent_by(cap, info["inode"])]
+    assert got == [(info["pid"], s["tid"], s["comm"], s["tid"]) for s in info["sent"]], got
 
 
 def test_socket_handed_over_scm_rights_reads_by_second_process(

@@ -43,7 +43,8 @@ static uint64_t rd64(const uint8_t *p)
 }
 
 static void check_record(const uint8_t *r, size_t len, const struct uds_event *ev,
-			 const struct uds_peer_ident *pi, const uint8_t *payload, const struct uds_cmsg_event *cm)
+			 const struct uds_peer_ident *pi, const struct uds_task_ident *task,
+			 const uint8_t *payload, const struct uds_cmsg_event *cm)
 {
 	if (len < 16 || memcmp(r, "UDSK", 4) || r[4] != 1)
 		FAIL("bad header");
@@ -60,7 +61,7 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 	uint32_t want_fds = 0, n_fds = 0;
 	if (cm)
 		want_fds = cm->n_fds > UDS_FD_MAX ? UDS_FD_MAX : cm->n_fds;
-	int seen_socket = 0, seen_stream = 0;
+	int seen_socket = 0, seen_stream = 0, seen_task = 0;
 	size_t off = 16;
 	while (off < hl) {
 		if (off + 4 > hl)
@@ -76,8 +77,9 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 			seen_socket++;
 			break;
 		case UDS_TLV_TASK:
-			if (l != UDS_TLV_TASK_LEN || rd32(v) != ev->pid)
+			if (l != UDS_TLV_TASK_LEN || !task || rd32(v) != task->pid || rd32(v + 4) != ev->tid)
 				FAIL("TASK");
+			seen_task++;
 			break;
 		case UDS_TLV_PEER_CRED:
 			if (l != UDS_TLV_PEER_CRED_LEN)
@@ -116,7 +118,8 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 				FAIL("CMSG_RAW");
 			break;
 		case UDS_TLV_TASK_NS:
-			if (l != UDS_TLV_TASK_NS_LEN || !ev->pid || rd64(v) != ev->ns.cgroup_id)
+			if (l != UDS_TLV_TASK_NS_LEN || !task || rd64(v) != task->cgroup_id ||
+			    rd32(v + 12) != ev->ns_tid)
 				FAIL("TASK_NS");
 			break;
 		case UDS_TLV_PEER_TASK_NS:
@@ -141,6 +144,8 @@ static void check_record(const uint8_t *r, size_t len, const struct uds_event *e
 		FAIL("TLVs end at %zu, header_len %zu", off, hl);
 	if (seen_socket != 1 || seen_stream != 1)
 		FAIL("SOCKET x%d, STREAM x%d", seen_socket, seen_stream);
+	if (seen_task != (task != NULL))
+		FAIL("TASK x%d, the socket's task %s", seen_task, task ? "known" : "not known");
 	if (n_fds != want_fds)
 		FAIL("%u SCM_RIGHTS_FD, %u passed", n_fds, want_fds);
 }
@@ -281,14 +286,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		take(&data, &size, &names.peer, sizeof(names.peer));
 		take(&data, &size, &names.ns, sizeof(names.ns));
 		take(&data, &size, &names.ident, sizeof(names.ident));
+		take(&data, &size, &names.task, sizeof(names.task));
+		/* (the task of this event, more often than by chance) */
+		if (ctl[1] & 4)
+			names.task_gen = ev.task_gen;
 		uds_sock_names_encode(&names);
 	}
 	if (ctl[0] & 8)
 		take(&data, &size, &dest, sizeof(dest));
 	/* the payload is what is left (a real event's data_len matches it) */
-	if (size > 65536)
-		size = 65536;
-	ev.data_len = (uint32_t)size;
+	if (size > UDS_CHUNK_MAX)
+		size = UDS_CHUNK_MAX;
+	ev.data_len = (uint16_t)size;
 	/* capacity: roomy, or as small as the fuzzer likes */
 	cap = (ctl[1] & 3) ? sizeof(out) : ((size_t)ctl[2] << 8 | ctl[3]);
 	if (cap > sizeof(out))
@@ -300,12 +309,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > cap)
 		FAIL("wrote %zu bytes into %zu", len, cap);
 	if (len)
-		check_record(out, len, &ev, (ctl[0] & 4) ? &names.ident : NULL, data, (ctl[0] & 1) ? &cm : NULL);
+		check_record(out, len, &ev, (ctl[0] & 4) ? &names.ident : NULL,
+			     uds_sock_names_task_of((ctl[0] & 4) ? &names : NULL, &ev), data,
+			     (ctl[0] & 1) ? &cm : NULL);
 	else if (cap >= UDS_RECORD_META_MAX + (size_t)ev.data_len)
 		FAIL("gave up with room for the largest record (%zu >= %zu)", cap,
 		     (size_t)UDS_RECORD_META_MAX + ev.data_len);
 
-	uint64_t lv[4] = { ev.sock_ino, ev.peer_ino, ev.stream_offset, ev.task_start_ns };
+	uint64_t lv[4] = { ev.sock_ino, ev.peer_ino, ev.stream_offset, (uint64_t)ev.tid << 32 | ev.msg_len };
 	len = uds_record_loss(lv[0], lv[1], lv[2], lv[3], out, cap);
 	if (len) {
 		if (len != 16 + 4 + 32 || rd16(out + 6) != 52 || out[5] != UDS_EV_LOSS || rd32(out + 12) != 0 ||
@@ -318,6 +329,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FAIL("LOSS record not written into %zu bytes", cap);
 	}
 	check_engine(data, size, ctl[2], out, cap);
-	check_cgroup(data, size, ctl[3], ev.ns.cgroup_id, out, cap);
+	check_cgroup(data, size, ctl[3], names.task.cgroup_id, out, cap);
 	return 0;
 }

@@ -14,6 +14,8 @@ describing what really happened (pids, inodes, fd numbers, bytes).
   unread DIR           100 bytes sent, 40 read, both ends closed
   peer-changes DIR     one end of a socketpair used by three children in
                        turn; the other end answers each
+  thread-turns DIR     threads of one process send on one socket in turn,
+                       named in turn tt-0 and tt-1, then unnamed
 """
 import array
 import ctypes
@@ -22,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 PR_SET_NAME = 15
@@ -205,10 +208,35 @@ def peer_changes(d):
         a.sendall(b"answer to %d" % i)
         os.waitpid(pid, 0)
         children.append(pid)
-    print(json.dumps({"holder_inode": ino(a), "children": children}))
+    print(json.dumps({"holder_inode": ino(a), "other_inode": ino(b),
+                      "children": children}))
+
+
+def thread_turns(d):
+    """Six threads in turn send one message each on end b: the first four
+    with names of their own (tt-0, tt-1, tt-0, tt-1), the last two with the
+    name they were born with."""
+    a, b = socket.socketpair()
+    set_comm("tt-main")
+    sent = []
+
+    def turn(i):
+        if i < 4:
+            set_comm("tt-%d" % (i % 2))
+        sent.append({"tid": threading.get_native_id(),
+                     "comm": "tt-%d" % (i % 2) if i < 4 else "tt-main"})
+        b.sendall(b"turn %d" % i)
+
+    for i in range(6):
+        t = threading.Thread(target=turn, args=(i,))
+        t.start()
+        t.join()
+        a.recv(100)
+    print(json.dumps({"inode": ino(b), "pid": os.getpid(), "sent": sent}))
 
 
 if __name__ == "__main__":
     {"fork-server": fork_server, "early-write": early_write, "handoff": handoff, "passcred": passcred,
      "passfd": passfd, "dgram-reader": dgram_reader,
-     "unread": unread, "peer-changes": peer_changes}[sys.argv[1]](sys.argv[2])
+     "unread": unread, "peer-changes": peer_changes,
+     "thread-turns": thread_turns}[sys.argv[1]](sys.argv[2])

@@ -4,11 +4,13 @@
  * any generation still held; a generation ends at its size, not sooner
  * than its period, not while the one two back is still held; the one two
  * back goes only after the drain that follows SOCK_NAMES_RETIRE_NS; what
- * is held stays bounded however many sockets pass.
+ * is held stays bounded however many sockets pass. And the task a socket's
+ * names hold is written into its records only for that task's events.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "record_writer.h"
 #include "sock_names.h"
 
 #include "check.h"
@@ -158,12 +160,61 @@ static void remembered(void)
 	sock_names_free(t);
 }
 
+/* The pid in the TASK of the record of an event of task generation gen
+ * (and tid 77), or 0 if it has none. */
+static uint32_t task_pid_in_record(const struct uds_sock_names *n, uint8_t gen)
+{
+	static uint8_t out[UDS_RECORD_META_MAX];
+	struct uds_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = UDS_RING_DATA;
+	ev.event = UDS_EV_DATA;
+	ev.sock_ino = 7;
+	ev.tid = 77;
+	ev.task_gen = gen;
+	size_t len = uds_record_from_event(&ev, NULL, n, NULL, NULL, NULL, 0, out, sizeof(out));
+	size_t hl = len >= 16 ? (size_t)(out[6] | out[7] << 8) : 0;
+	for (size_t off = 16; off + 4 <= hl; off += 4 + (size_t)(out[off + 2] | out[off + 3] << 8)) {
+		const uint8_t *v = out + off + 4;
+		if ((out[off] | out[off + 1] << 8) == UDS_TLV_TASK && v[4] == 77)
+			return (uint32_t)(v[0] | v[1] << 8 | v[2] << 16 | (uint32_t)v[3] << 24);
+	}
+	return 0;
+}
+
+static void task_of_socket(void)
+{
+	struct sock_names *t = sock_names_new(16, 0);
+	struct uds_sockinfo_event e = named(7, "/task");
+
+	e.task.pid = 1234;
+	e.task.cgroup_id = 99;
+	memcpy(e.task.comm, "worker", 7);
+	e.task_gen = 3;
+	sock_names_keep(t, &e, SEC);
+	const struct uds_sock_names *n = sock_names_lookup(t, 7);
+	CHECK(n && task_pid_in_record(n, 3) == 1234,
+	      "the socket's task is in its record, with the event's tid");
+	CHECK(n && task_pid_in_record(n, 4) == 0,
+	      "an event of the next task generation has no TASK (its SOCKINFO was lost)");
+	CHECK(task_pid_in_record(NULL, 3) == 0, "no names, no TASK");
+	e.task.pid = 4321;
+	e.task_gen = 4;
+	sock_names_keep(t, &e, SEC);
+	n = sock_names_lookup(t, 7);
+	CHECK(n && task_pid_in_record(n, 4) == 4321 && task_pid_in_record(n, 3) == 0,
+	      "the next task of the socket replaces the one before");
+	sock_names_free(t);
+}
+
 int main(void)
 {
 	lookup_and_replace();
 	generations();
 	bounded();
 	remembered();
+	task_of_socket();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
