@@ -80,6 +80,21 @@ def test_redis_overhead():
     assert m and int(m.group(1)) >= 2 * 5000, out
 
 
+def test_pingpong_costs():
+    """Both builds measured in each round, each capture whole: a DATA and
+    a RECV record per message, nothing lost."""
+    out = run_bench("pingpong_costs.py", "--messages", "5000", "--landed", UDSDUMP)
+    rounds = re.findall(r"^round \d+ (this|landed) +send +(\d+) ns +recv +(\d+) ns +"
+                        r"writer +\d+ ns/record +records (\d+) lost 0$", out, re.M)
+    assert sorted(r[0] for r in rounds) == ["landed"] * 3 + ["this"] * 3, out
+    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[3]) == 2 * 5000
+               for r in rounds), out
+    for what in ("BPF per send", "BPF per read", "writer CPU per record"):
+        assert re.search(r"^TARGET pingpong %s this/landed: median [\d.]+, 90%% "
+                         r"interval \[[\d.]+, [\d.]+\] over 3 rounds$" % what,
+                         out, re.M), (what, out)
+
+
 def test_bulk():
     out = run_bench("bulk.py", "--mib", "32")
     r = ratios(out)
