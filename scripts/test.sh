@@ -34,7 +34,9 @@ run engine-syscalls UDSDUMP_EXTRA_ARGS=--hook=syscalls $PY -m pytest -q \
 
 # Everything else in one run (pytest.ini: testpaths, markers; the shared
 # helpers are tests/lib). Arguments go to this run: a directory, -k, -x...
-run suite $PY -m pytest -ra -p no:cacheprovider "$@"
+# (--durations: the slowest tests named in every run's log, for the
+# host suite's 40-minute CI budget)
+run suite $PY -m pytest -ra -p no:cacheprovider --durations=25 "$@"
 
 # One closing line for the whole run.
 $PY - "$results" <<'PYEOF'
