@@ -85,9 +85,9 @@ def test_pingpong_costs():
     a RECV record per message, nothing lost."""
     out = run_bench("pingpong_costs.py", "--messages", "5000", "--landed", UDSDUMP)
     rounds = re.findall(r"^round \d+ (this|landed) +send +(\d+) ns +recv +(\d+) ns +"
-                        r"writer +\d+ ns/record +records (\d+) lost 0$", out, re.M)
+                        r"writer +(\d+) ns/record +records (\d+) lost 0$", out, re.M)
     assert sorted(r[0] for r in rounds) == ["landed"] * 3 + ["this"] * 3, out
-    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[3]) == 2 * 5000
+    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[3]) > 0 and int(r[4]) == 2 * 5000
                for r in rounds), out
     for what in ("BPF per send", "BPF per read", "writer CPU per record"):
         assert re.search(r"^TARGET pingpong %s this/landed: median [\d.]+, 90%% "
