@@ -198,12 +198,20 @@ def peer_changes(d):
     set_comm("pc-holder")
     children = []
     for i in range(3):
+        # The kernel learns who holds b when it sees the child's send
+        # end, and the parent could read the message before that: the
+        # child says on a pipe (its next syscall) that its send is over.
+        sent_r, sent_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             set_comm("pc-child-%d" % i)
             b.sendall(b"turn %d" % i)
+            os.write(sent_w, b"s")
             b.recv(100)
             os._exit(0)
+        os.read(sent_r, 1)
+        os.close(sent_r)
+        os.close(sent_w)
         a.recv(100)
         a.sendall(b"answer to %d" % i)
         os.waitpid(pid, 0)
