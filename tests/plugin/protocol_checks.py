@@ -10,6 +10,7 @@ from what the test gave the program (its SQL, its method names), never
 from tshark.
 """
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -23,14 +24,13 @@ def distinct_rows(ts, pcap, fields, dfilter, extra=()):
     return {tuple(r) for r in ts.fields(pcap, fields, dfilter, extra=list(extra))}
 
 
-def run_checks(ts, pcap, checks, extra=()):
-    for c in checks:
-        got = distinct_rows(ts, pcap, c["fields"], c["filter"], extra)
-        if "rows" in c:
-            assert got == {tuple(r) for r in c["rows"]}, (c, sorted(got))
-        else:
-            missing = {tuple(r) for r in c["includes"]} - got
-            assert not missing, (c, sorted(missing), sorted(got))
+def check_rows(c, got, extra):
+    """A check's rows against what tshark (with options extra) showed."""
+    if "rows" in c:
+        assert got == {tuple(r) for r in c["rows"]}, (c, extra, sorted(got))
+    else:
+        missing = {tuple(r) for r in c["includes"]} - got
+        assert not missing, (c, extra, sorted(missing), sorted(got))
 
 
 def verify(ts, pcap, checks, own, decode_as=()):
@@ -38,18 +38,30 @@ def verify(ts, pcap, checks, own, decode_as=()):
     second pass (-2); with the shipped socket table off, no dissector but
     the program's own (named in own: a start we recognise) claims it; and
     the same checks by Decode As alone (decode_as: [path, protocol] pairs,
-    the table off: a socket not in the table)."""
+    the table off: a socket not in the table).
+
+    Every check is a tshark run of its own (a display filter each) and
+    they do not depend on each other: they run side by side, one per CPU,
+    and are judged in order."""
     assert ts.frames(pcap, "_ws.malformed || _ws.expert.severity == error") == []
-    run_checks(ts, pcap, checks)
-    run_checks(ts, pcap, checks, extra=["-2"])
-    rows = ts.fields(pcap, ["frame.protocols"], extra=["-o", "unix.shipped_sockets:FALSE"])
-    seen = {p for r in rows for p in r[0].split(":")}
-    assert seen <= {"unix", "data"} | set(own), seen
+    passes = [[], ["-2"]]
     if decode_as:
         extra = ["-o", "unix.shipped_sockets:FALSE"]
         for path, proto in decode_as:
             extra += ["-d", "unix.path==%s,%s" % (path, proto)]
-        run_checks(ts, pcap, checks, extra=extra)
+        passes.append(extra)
+    for extra in passes:  # (asked once per pass: is any frame unix)
+        ts.assert_unix(pcap, extra)
+    runs = [(c, extra) for extra in passes for c in checks]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(
+            lambda run: distinct_rows(ts, pcap, run[0]["fields"], run[0]["filter"], run[1]),
+            runs))
+    for (c, extra), got in zip(runs, found):
+        check_rows(c, got, extra)
+    rows = ts.fields(pcap, ["frame.protocols"], extra=["-o", "unix.shipped_sockets:FALSE"])
+    seen = {p for r in rows for p in r[0].split(":")}
+    assert seen <= {"unix", "data"} | set(own), seen
 
 
 def keep(name, pcap, checks, own, decode_as=()):
