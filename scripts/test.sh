@@ -40,12 +40,20 @@ run suite $PY -m pytest -ra -p no:cacheprovider --durations=25 "$@"
 
 # One closing line for the whole run.
 $PY - "$results" <<'PYEOF'
-import glob, sys, xml.etree.ElementTree as ET
+import collections, glob, sys, xml.etree.ElementTree as ET
 t = f = e = s = 0
+per_file = collections.Counter()
 for x in glob.glob(sys.argv[1] + "/*.xml"):
+    name = x.rsplit("/", 1)[1][:-4]
     for ts in ET.parse(x).getroot().iter("testsuite"):
         t += int(ts.get("tests", 0)); f += int(ts.get("failures", 0))
         e += int(ts.get("errors", 0)); s += int(ts.get("skipped", 0))
+        for tc in ts.iter("testcase"):
+            per_file["%s %s" % (name, tc.get("classname"))] += float(tc.get("time", 0))
+# where the host suite's time goes (its CI budget is 40 minutes)
+print("seconds by test file (run, module):")
+for where, secs in per_file.most_common(15):
+    print("%8.1f  %s" % (secs, where))
 print("total: %d passed, %d failed, %d skipped"
       % (t - f - e - s, f + e, s))
 PYEOF
