@@ -49,20 +49,6 @@ def max_prog_id():
     return max([p["id"] for p in json.loads(out)] or [0])
 
 
-def cpu_ns(pid):
-    """CPU time the process's threads have run, in ns (schedstat: the
-    clock ticks of /proc/PID/stat are 10 ms, too coarse for a run of a
-    few thousand records)."""
-    total = 0
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-        return total
-    except (OSError, ValueError, IndexError):
-        return int(common.proc_cpu_s(pid) * 1e9)
-
-
 def one_run(binary, d, n, args):
     """BPF ns per send and per read, writer ns per record."""
     before = max_prog_id()
@@ -72,12 +58,12 @@ def one_run(binary, d, n, args):
     try:
         os.sched_setaffinity(cap.p.pid, {1})
         progs0 = our_progs(before)
-        cpu0 = cpu_ns(cap.p.pid)
+        cpu0 = common.proc_cpu_ns(cap.p.pid)
         subprocess.run([sys.executable, "-c", PINGPONG, str(n)], check=True,
                        preexec_fn=lambda: os.sched_setaffinity(0, {0}))
         progs1 = our_progs(before)
         time.sleep(0.3)  # the writer drains what is left
-        cpu1 = cpu_ns(cap.p.pid)
+        cpu1 = common.proc_cpu_ns(cap.p.pid)
     finally:
         st = cap.stop()
         os.unlink(cap.out)
