@@ -19,6 +19,7 @@ CPUs.
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -91,6 +92,11 @@ def main():
     ap.add_argument("--landed", metavar="BIN", required=True,
                     help="the build to compare with (main's)")
     ap.add_argument("--messages", type=int, default=None)
+    ap.add_argument("--this-args", default="", metavar="ARGS",
+                    help="udsdump options for this build's runs (e.g. "
+                    "'--buffer-size 8': one build, two settings)")
+    ap.add_argument("--landed-args", default="", metavar="ARGS",
+                    help="udsdump options for the --landed build's runs")
     a = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
         print("pingpong_costs needs 2 CPUs (the sender on one, the writer on "
@@ -101,9 +107,12 @@ def main():
     n = a.messages or (50000 if a.quick else 200000)
     rounds = a.rounds or (3 if a.quick else 7)
     builds = {"this": udsdump, "landed": landed}
+    extra = {"this": shlex.split(a.this_args), "landed": shlex.split(a.landed_args)}
     common.header("ping-pong costs (pinned: sender CPU 0, writer CPU 1)",
                   "%d messages of 64 bytes per run, %d rounds, this build "
-                  "and --landed alternating" % (n, rounds))
+                  "and --landed alternating%s" % (
+                      n, rounds, "".join("; %s with %s" % (b, " ".join(x))
+                                         for b, x in extra.items() if x)))
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         old = f.read().strip()
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -113,7 +122,7 @@ def main():
         for r in range(rounds):
             order = list(builds) if r % 2 == 0 else list(builds)[::-1]
             for b in order:
-                x = one_run(builds[b], d, n, [])
+                x = one_run(builds[b], d, n, extra[b])
                 rows[b].append(x)
                 print("round %d %-7s send %5.0f ns  recv %5.0f ns  writer %4.0f "
                       "ns/record  records %s lost %s" % (

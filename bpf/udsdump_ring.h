@@ -194,7 +194,7 @@ struct uds_kernel_stats {
 	__u64 records_emitted; /* events successfully handed over */
 	__u64 records_lost;    /* events the ring buffer had no room for */
 	__u64 bytes_lost;      /* payload bytes in lost events */
-	__u64 sends_seen;      /* AF_UNIX sends that matched the filter */
+	__u64 sends_seen;      /* AF_UNIX sends and reads that matched the filter */
 	__u64 cmsg_lost;       /* control-message events lost (not records:
 				  their data record then lacks its cmsgs) */
 	__u64 info_lost;       /* socket-name or destination events lost

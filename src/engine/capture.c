@@ -702,6 +702,15 @@ static void print_summary(struct capture *c)
 
 	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->kernel_records,
 		(unsigned long long)c->lost_records);
+	/* What the kernel side counted: a capture that wrote nothing says here
+	 * whether its programs saw no matching send or lost every event. */
+	struct uds_kernel_stats st;
+	read_kernel_stats(c, &st);
+	fprintf(stderr,
+		"udsdump: the kernel saw %llu sends and reads that matched the filter and put %llu events "
+		"in the ring (%llu lost, and %llu names or control data)\n",
+		(unsigned long long)st.sends_seen, (unsigned long long)st.records_emitted,
+		(unsigned long long)st.records_lost, (unsigned long long)(st.info_lost + st.cmsg_lost));
 
 	fprintf(stderr, "%-10s %-10s %-9s %-32s %-22s %-22s %8s %10s\n", "inode", "peer", "type", "path",
 		"sender", "peer process", "records", "bytes");

@@ -2,6 +2,7 @@
 and the bad-input cases with their messages and exit codes."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -231,6 +232,16 @@ def test_summary(udsdump_factory, workdir):
     assert u.stop() == 0, u.stderr
     assert p in u.stderr, "summary does not name %s:\n%s" % (p, u.stderr)
     assert str(log["client"]["pid"]) in u.stderr, u.stderr
+    # the kernel's own count: every send and read of bytes the path filter
+    # let through became one record (nothing was lost); the server's read
+    # of the end of file is the third record (SHUTDOWN), not a read of bytes
+    written = re.search(r"udsdump: (\d+) records written, 0 lost", u.stderr)
+    seen = re.search(r"udsdump: the kernel saw (\d+) sends and reads that "
+                     r"matched the filter and put (\d+) events in the ring "
+                     r"\(0 lost", u.stderr)
+    assert written and seen, u.stderr
+    assert int(seen.group(1)) == int(written.group(1)) - 1 >= 2, u.stderr
+    assert int(seen.group(2)) >= int(seen.group(1)), u.stderr
 
 
 def test_help_and_version():
