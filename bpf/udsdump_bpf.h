@@ -54,6 +54,8 @@ struct uds_bpf_config {
 	__u32 snaplen;       /* bytes kept per message, 0 = all */
 	__u32 payload;       /* 0: metadata only */
 	__u32 wakeup_bytes;  /* wake the reader once this much is queued */
+	__u32 spill;         /* a spill ring takes events while the steady
+				ring is full (bpf/lib/maps.h) */
 	__u32 recv_mode;     /* receive side: UDS_RECV_* */
 	/* Per-socket state in socket local storage (sk_storage), found
 	 * through the socket itself, instead of the inode-keyed hash. Only

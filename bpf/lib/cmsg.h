@@ -97,9 +97,7 @@ __noinline int emit_cmsgs(__u64 control, __u64 clen, __u64 ino, __u32 tid, __u32
 	__u32 n = s->ev.n_fd_info;
 	if (n > UDS_FD_INFO_MAX)
 		n = UDS_FD_INFO_MAX;
-	err = bpf_ringbuf_output(&events, &s->ev,
-				 sizeof(struct uds_cmsg_event) - sizeof(s->ev.fds) + n * sizeof(struct uds_fd_info),
-				 wakeup_flags());
+	err = ring_output(&s->ev, sizeof(struct uds_cmsg_event) - sizeof(s->ev.fds) + n * sizeof(struct uds_fd_info));
 	if (err) {
 		struct uds_kernel_stats *st = get_stats();
 		if (st)

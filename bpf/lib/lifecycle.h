@@ -56,7 +56,7 @@ static __always_inline void emit_lifecycle_in_slot(struct sock *sk, __u16 event)
 	ev->tid = (__u32)pid_tgid;
 	ev->ns_tid = state->last.ns.ns_tid;
 	ev->task_gen = s->info.task_gen;
-	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
+	long err = ring_output(ev, sizeof(*ev));
 	count_emit(err == 0, 0);
 }
 

@@ -17,10 +17,29 @@ const volatile struct uds_bpf_config cfg = {};
  * socket's names are sent again with its next message. */
 volatile __u32 names_epoch;
 
+/*
+ * Two rings. The steady one is small (8 MiB), so that the lines an event
+ * is written to are still in the CPUs' caches from the lap before: with
+ * 64 MiB every event lands on lines evicted long ago, and a message's BPF
+ * time is a fifth to a quarter more (bench/README.md, session 14). The
+ * spill ring (--buffer-size) takes the events of a burst that the steady
+ * one has no room for: from the first event that finds it full until user
+ * space has emptied the spill ring again, every event goes there, so each
+ * ring holds one stretch of time and user space reads them in order.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by user space */
+} events SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 20); /* resized by user space */
-} events SEC(".maps");
+} spill SEC(".maps");
+
+/* 1 from the first event the steady ring had no room for; user space
+ * clears it once it has emptied the spill ring. */
+volatile __u32 spilling;
 
 /* Chunking state of the bpf_loop callback. It lives in the per-CPU
  * scratch map, not on the stack: the verifier does not track map contents,
@@ -341,6 +360,46 @@ static __always_inline __u64 wakeup_flags(void)
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
+}
+
+/* While spilling the reader is behind: wake it every 8th record of a CPU. */
+static __always_inline __u64 spill_wakeup_flags(void)
+{
+	struct uds_kernel_stats *st = get_stats();
+	return st && (st->records_emitted & 7) ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+}
+
+/* Copy an event into the ring: the steady one, or the spill ring while
+ * spilling. 0, or the helper's error when neither has room. */
+static __always_inline long ring_output(void *data, __u64 size)
+{
+	if (!cfg.spill || !spilling) {
+		long err = bpf_ringbuf_output(&events, data, size, wakeup_flags());
+		if (!err || !cfg.spill)
+			return err;
+		spilling = 1;
+	}
+	return bpf_ringbuf_output(&spill, data, size, spill_wakeup_flags());
+}
+
+/* Reserve size bytes (a constant) the same way; NULL when neither ring
+ * has room. Submit with ring_submit(). */
+#define ring_reserve(size)                                                     \
+	({                                                                     \
+		void *__rec = NULL;                                            \
+		if (!cfg.spill || !spilling) {                                 \
+			__rec = bpf_ringbuf_reserve(&events, (size), 0);       \
+			if (!__rec && cfg.spill)                               \
+				spilling = 1;                                  \
+		}                                                              \
+		if (!__rec && cfg.spill)                                       \
+			__rec = bpf_ringbuf_reserve(&spill, (size), 0);        \
+		__rec;                                                         \
+	})
+
+static __always_inline void ring_submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, spilling ? spill_wakeup_flags() : wakeup_flags());
 }
 
 #endif /* UDS_BPF_LIB_MAPS_H */

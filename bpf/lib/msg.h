@@ -219,7 +219,7 @@ static __always_inline void emit_side_events(struct data_scratch *s, struct sock
 		s->dest.kind = UDS_RING_DEST;
 		s->dest.tid = tid;
 		s->dest.sock_ino = ino;
-		if (bpf_ringbuf_output(&events, &s->dest, sizeof(s->dest), wakeup_flags())) {
+		if (ring_output(&s->dest, sizeof(s->dest))) {
 			struct uds_kernel_stats *st = get_stats();
 			if (st)
 				COUNT_ADD(&st->info_lost, 1);
@@ -473,7 +473,7 @@ static __always_inline int emit_eof(struct sock *sk, __u64 reader, const bool tr
 	/* user space now holds this identity for the writer's socket: its
 	 * next message (if any) tells it again */
 	state->info_sent = 0;
-	long err = bpf_ringbuf_output(&events, ev, sizeof(*ev), wakeup_flags());
+	long err = ring_output(ev, sizeof(*ev));
 	count_emit(err == 0, 0);
 	return 0;
 }

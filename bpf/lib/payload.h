@@ -36,7 +36,7 @@ static __always_inline void emit_chunk(struct payload_ctx *c, struct data_scratc
 	c->need_record = 0;
 	if (last)
 		c->done = 1;
-	err = bpf_ringbuf_output(&events, &s->ev, sizeof(struct uds_event) + n, wakeup_flags());
+	err = ring_output(&s->ev, sizeof(struct uds_event) + n);
 	count_emit(err == 0, n);
 	c->fill = 0;
 }
@@ -110,7 +110,7 @@ static long payload_step(__u32 i, void *unused)
  * only (the event says how many bytes are payload). */
 #define RESERVE_CLASS(cls)                                                             \
 	do {                                                                           \
-		rec = bpf_ringbuf_reserve(&events, sizeof(struct uds_event) + (cls), 0); \
+		rec = ring_reserve(sizeof(struct uds_event) + (cls));               \
 		if (rec) {                                                             \
 			__builtin_memcpy(rec, &s->ev, sizeof(struct uds_event));       \
 			BOUND_MAX(n, (cls));                                           \
@@ -155,7 +155,7 @@ static long direct_step(__u32 i, void *unused)
 			rec->flags = (rec->flags & ~UDS_F_MORE) | UDS_F_READ_FAULT;
 			last = true;
 		}
-		bpf_ringbuf_submit(rec, wakeup_flags());
+		ring_submit(rec);
 		count_emit(true, n);
 	}
 	c->cur_base += n;

@@ -166,7 +166,7 @@ static __always_inline bool emit_sockinfo(struct data_scratch *s, struct sock_st
 		s->info.task_gen = (__u8)state->task_gen;
 	s->info.kind = UDS_RING_SOCKINFO;
 	s->info.sock_ino = ino;
-	if (bpf_ringbuf_output(&events, &s->info, sizeof(s->info), wakeup_flags()) == 0) {
+	if (ring_output(&s->info, sizeof(s->info)) == 0) {
 		state->task_sent = s->info.task;
 		return true;
 	}

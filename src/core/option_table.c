@@ -25,7 +25,7 @@ static const struct option_choice hook_choices[] = {
 	{ NULL, NULL, false },
 };
 
-/* Powers of two; the default is UDS_DEFAULT_RING_MB's 64. */
+/* Powers of two; the default is CAPTURE_BUFFER_DEFAULT_MB's 64. */
 static const struct option_choice bufsize_choices[] = {
 	{ "1", "1 MiB", false },     { "2", "2 MiB", false },	    { "4", "4 MiB", false },
 	{ "8", "8 MiB", false },     { "16", "16 MiB", false },	    { "32", "32 MiB", false },
@@ -134,15 +134,18 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 		 "Where udsdump's programs attach: auto picks sock_send_length (kernel 6.3 and later) or "
 		 "else the syscall tracepoints, which slow every process a little",
 		 NULL, hook_choices) },
-	{ CLI(OPT_ID_BUFSIZE, "buffer-size", 0, "MB", "kernel ring buffer size (default 64)"),
+	{ CLI(OPT_ID_BUFSIZE, "buffer-size", 0, "MB",
+	      "kernel ring for bursts (default 64; an 8 MiB ring takes the steady flow)"),
 	  EXTCAP("Kernel ring buffer (MiB)", "selector", CAPTURE,
-		 "Size of the kernel ring buffer; a larger one loses fewer records in bursts", NULL,
-		 bufsize_choices) },
+		 "Size of the kernel ring buffer that takes bursts (an 8 MiB one takes the steady flow); "
+		 "a larger one loses fewer records in bursts",
+		 NULL, bufsize_choices) },
 	{ CLI(OPT_ID_BTF, "btf", 0, "FILE",
 	      "the kernel's BTF from FILE, where the kernel shows none\n(/sys/kernel/btf/vmlinux): "
 	      "BTFHub, or the kernel's debug package"),
 	  EXTCAP("Kernel BTF file", "fileselect", CAPTURE,
-		 "Only for a kernel without /sys/kernel/btf/vmlinux (or a container without /sys/kernel/btf): "
+		 "Only for a kernel without /sys/kernel/btf/vmlinux (or a container without "
+		 "/sys/kernel/btf): "
 		 "its BTF, from BTFHub or extracted from the distribution's debug package",
 		 "{mustexist=true}", NULL) },
 	{ CLI(OPT_ID_SUMMARY, "summary", 0, NULL, "print a per-socket summary on stderr at the end") },
@@ -158,7 +161,8 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	      "sock-tracepoints, kfuncs, bpf-loop, ...)"),
 	  EXTCAP("Pretend the kernel lacks", "string", DEBUG,
 		 "Comma-separated kernel features to treat as absent, to force an older engine variant "
-		 "(sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, ringbuf, kernel-btf); udsdump "
+		 "(sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, ringbuf, "
+		 "kernel-btf); udsdump "
 		 "--probe lists them",
 		 "{required=false}", NULL) },
 	{ CLI(OPT_ID_HELP, "help", 'h', NULL, "this help") },

@@ -45,3 +45,20 @@ const char *path_error_text(enum path_error e)
 	}
 	return "";
 }
+
+static uint32_t buffer_mb(const struct capture_options *o)
+{
+	return o->ring_mb ? o->ring_mb : CAPTURE_BUFFER_DEFAULT_MB;
+}
+
+uint32_t capture_ring_mb(const struct capture_options *o)
+{
+	uint32_t mb = buffer_mb(o);
+	return mb < CAPTURE_RING_STEADY_MB ? mb : CAPTURE_RING_STEADY_MB;
+}
+
+uint32_t capture_spill_mb(const struct capture_options *o)
+{
+	uint32_t mb = buffer_mb(o);
+	return mb > CAPTURE_RING_STEADY_MB ? mb : 0;
+}

@@ -28,7 +28,7 @@ struct capture_options {
 	bool verbose;            /* -v: probes, verifier figures, start-up time */
 	unsigned without;        /* --without: features to treat as absent (FEAT_BIT) */
 	double isb_interval;     /* also write an ISB this often (s; 0: only at the end) */
-	uint32_t ring_mb;
+	uint32_t ring_mb;	 /* --buffer-size (MiB, a power of two), 0: the default */
 	const char *btf;         /* --btf: the kernel's BTF from this file, NULL: the kernel's own */
 	/* filters */
 	bool has_pid;
@@ -85,5 +85,18 @@ enum path_error add_path_option(struct capture_options *o, const char *p, bool p
 
 /* What the error says, without naming the front end's option or keyword. */
 const char *path_error_text(enum path_error e);
+
+/*
+ * The kernel's two rings (bpf/lib/maps.h). The steady one takes at most
+ * CAPTURE_RING_STEADY_MB: a ring that stays in the CPUs' caches costs each
+ * message less. --buffer-size is what a burst can fill: above
+ * CAPTURE_RING_STEADY_MB it is the size of the spill ring, which takes
+ * the events the steady ring has no room for; at or below it there is
+ * one ring of that size and no spill ring (0).
+ */
+#define CAPTURE_BUFFER_DEFAULT_MB 64
+#define CAPTURE_RING_STEADY_MB	  8
+uint32_t capture_ring_mb(const struct capture_options *o);
+uint32_t capture_spill_mb(const struct capture_options *o);
 
 #endif

@@ -146,7 +146,8 @@ struct capture {
 	const struct capture_options *o;
 	int out_fd;
 	int64_t start_real, start_mono; /* CLOCK_REALTIME, CLOCK_MONOTONIC ns */
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* the steady ring */
+	struct ring_buffer *rb_spill;	/* the spill ring, NULL if none */
 	struct engine engine;
 	struct udsdump_bpf *skel; /* engine.skel */
 	bool stats_unreadable;    /* said so once */
@@ -169,6 +170,7 @@ struct capture {
 	struct cgroup_records *cgroups; /* which CGROUP records are due */
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
+	uint64_t spilled;	 /* events read from the spill ring */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
 	int write_errno;
 	bool write_said; /* the error is already told */
@@ -463,6 +465,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		}
 	}
 	return 0;
+}
+
+/* An event of the spill ring: counted, so -v can say how much a burst
+ * put there. */
+static int on_spill_event(void *ctx, void *data, size_t size)
+{
+	struct capture *c = ctx;
+
+	c->spilled++;
+	return on_event(ctx, data, size);
 }
 
 static void read_kernel_stats(struct capture *c, struct uds_kernel_stats *out)
@@ -803,10 +815,15 @@ static bool capture_start(struct capture *c)
 		return false;
 	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
-	if (!c->rb) {
+	if (c->rb && capture_spill_mb(c->o))
+		c->rb_spill = ring_buffer__new(bpf_map__fd(c->skel->maps.spill), on_spill_event, c, NULL);
+	if (!c->rb || (capture_spill_mb(c->o) && !c->rb_spill)) {
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
 		return false;
 	}
+	if (c->o->verbose)
+		fprintf(stderr, "udsdump: rings: %u MiB for the steady flow, %u MiB for bursts\n",
+			capture_ring_mb(c->o), capture_spill_mb(c->o));
 	raise_priority();
 	if (privs_drop_all_but_bpf() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
@@ -827,6 +844,47 @@ static void capture_announce(struct capture *c)
 			(double)(clock_ns(CLOCK_MONOTONIC) - c->start_mono) / 1e9);
 }
 
+/* Wait up to ms for events in either ring (without reading them: the
+ * order they are read in is drain_rings()'s). */
+static int wait_for_events(struct capture *c, int ms)
+{
+	if (!c->rb_spill)
+		return ring_buffer__poll(c->rb, ms); /* reads them too */
+	struct pollfd fds[2] = {
+		{ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
+		{ .fd = ring_buffer__epoll_fd(c->rb_spill), .events = POLLIN },
+	};
+	return poll(fds, 2, ms) < 0 ? -errno : 0;
+}
+
+/* Read both rings in the order their events happened. While spilling,
+ * the steady ring holds what came before the spill: it goes first; once
+ * the spill ring is found empty the kernel goes back to the steady ring.
+ * Otherwise the spill ring can only hold what a program put there just
+ * before spilling ended: older than the steady ring's, so first too.
+ * (Programs on two CPUs at the moment of a switch can still land an event
+ * in either ring, out of order by that much.) */
+static int drain_rings(struct capture *c)
+{
+	int err;
+
+	if (!c->rb_spill)
+		return ring_buffer__consume(c->rb);
+	if (!c->skel->bss->spilling) {
+		err = ring_buffer__consume(c->rb_spill);
+		return err < 0 || c->done ? err : ring_buffer__consume(c->rb);
+	}
+	err = ring_buffer__consume(c->rb);
+	if (err < 0 || c->done)
+		return err;
+	err = ring_buffer__consume(c->rb_spill);
+	if (err == 0) {
+		c->skel->bss->spilling = 0;
+		err = ring_buffer__consume(c->rb_spill); /* put there meanwhile */
+	}
+	return err;
+}
+
 /* Drain the ring until asked to stop, the count or duration is reached,
  * the output fails or its reader goes away. Readers that stop reading
  * before they stop us (Wireshark closes the FIFO, then sends SIGTERM)
@@ -837,9 +895,9 @@ static void capture_loop(struct capture *c)
 	int64_t last_isb = c->start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
 
 	while (!stop_requested && !c->done && !c->write_errno) {
-		int err = ring_buffer__poll(c->rb, 10);
+		int err = wait_for_events(c, 10);
 		if (err >= 0 && !c->done)
-			err = ring_buffer__consume(c->rb);
+			err = drain_rings(c);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "udsdump: reading the ring buffer: %s\n", strerror(-err));
 			break;
@@ -874,7 +932,7 @@ static int capture_finish(struct capture *c)
 {
 	udsdump_bpf__detach(c->skel);
 	if (!c->done && !c->write_errno)
-		ring_buffer__consume(c->rb);
+		drain_rings(c);
 	report_loss(c, true);
 	if (c->skipped_runs)
 		fprintf(stderr, "udsdump: %llu sends and reads were not seen: the kernel skipped the capture on a "
@@ -893,6 +951,10 @@ static int capture_finish(struct capture *c)
 			fprintf(stderr, "udsdump: writing %s: %s\n", c->out_name, strerror(c->write_errno));
 		status = 1;
 	}
+	if (c->o->verbose && c->rb_spill)
+		fprintf(stderr,
+			"udsdump: %llu events went through the spill ring (the steady one was full)\n",
+			(unsigned long long)c->spilled);
 	if (c->o->summary)
 		print_summary(c);
 	return status;
@@ -901,6 +963,7 @@ static int capture_finish(struct capture *c)
 static void capture_free(struct capture *c)
 {
 	ring_buffer__free(c->rb);
+	ring_buffer__free(c->rb_spill);
 	engine_destroy(&c->engine);
 	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
 		g_free(c->pending[i]);

@@ -74,9 +74,12 @@ static void configure(struct udsdump_bpf *skel, const struct capture_options *o,
 		a->len = (uint16_t)(strlen(p) > UDS_ADDR_MAX ? UDS_ADDR_MAX : strlen(p));
 		memcpy(a->name, p, a->len);
 	}
-	uint32_t ring = (o->ring_mb ? o->ring_mb : 64) << 20;
+	uint32_t ring = capture_ring_mb(o) << 20, spill = capture_spill_mb(o) << 20;
 	cfg->wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.events, ring);
+	cfg->spill = spill != 0;
+	/* (no spill ring: the least a ring can be, never written) */
+	bpf_map__set_max_entries(skel->maps.spill, spill ? spill : (uint32_t)getpagesize());
 	int ncpu = libbpf_num_possible_cpus();
 	uint32_t scratch = (uint32_t)(ncpu > 0 ? ncpu : 1) * UDS_SCRATCH_SLOTS;
 	bpf_map__set_max_entries(skel->maps.data_scratch, scratch);

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from lib.engine import (PYTHON, SENDERS, UDSDUMP, data_of, start_process,
-                      udsrec, unique, wireshark_check)
+                      stop_process, udsrec, unique, wireshark_check)
 
 
 def start_udsdump(args, stdout=subprocess.DEVNULL):
@@ -53,10 +53,7 @@ def test_loss_accounting_is_exact_under_overload():
         conns = flood(comm, 64, 1 << 20)
         time.sleep(1.0)
     finally:
-        p.send_signal(signal.SIGINT)
-        rc = p.wait(120)
-        rt.join(60)
-        t.join(10)
+        rc = stop_process(p, rt, t)
     assert rc == 0, "".join(lines)
     cap = udsrec.read_capture(bytes(out))
     recs = cap.records

@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import shlex
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -64,6 +65,16 @@ def start_process(cmd, stdout=subprocess.DEVNULL, timeout=START_TIMEOUT):
     its "capturing" line; returns (process, stderr lines, reader thread)."""
     c = Capture(cmd, stdout=stdout).start(timeout)
     return c.proc, c.lines, c._threads[0]
+
+
+def stop_process(p, *threads):
+    """SIGINT to a start_process() capture; its exit status once it and
+    the threads reading its output are done."""
+    p.send_signal(signal.SIGINT)
+    rc = p.wait(120)
+    for t in threads:
+        t.join(60)
+    return rc
 
 
 # ------------------------------------------------------------ checks

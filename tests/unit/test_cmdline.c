@@ -196,8 +196,33 @@ static void file_ring_options(void)
 	CHECK(parse(bad_g, &o, &err) == OPT_ERROR && strstr(err, "bad seconds for -G"), "-G soon");
 }
 
+/* --buffer-size: the steady ring takes up to 8 MiB; above that the
+ * buffer is a spill ring of its own. */
+static void ring_sizes(void)
+{
+	static const struct {
+		const char *arg; /* NULL: the default */
+		uint32_t ring, spill;
+	} cases[] = { { NULL, 8, 64 }, { "1", 1, 0 },	    { "4", 4, 0 },	{ "8", 8, 0 },
+		      { "16", 8, 16 }, { "1024", 8, 1024 }, { "2048", 8, 2048 } };
+	struct capture_options o;
+	const char *err = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *arg = cases[i].arg ? cases[i].arg : "(default)";
+		char *with[] = { "udsdump", "-w", "x", "--buffer-size", (char *)cases[i].arg, NULL };
+		char *without[] = { "udsdump", "-w", "x", NULL };
+		CHECK(parse(cases[i].arg ? with : without, &o, &err) == OPT_OK, "--buffer-size %s", arg);
+		CHECK(capture_ring_mb(&o) == cases[i].ring && capture_spill_mb(&o) == cases[i].spill,
+		      "--buffer-size %s: ring %u, spill %u", arg, capture_ring_mb(&o), capture_spill_mb(&o));
+	}
+	char *odd[] = { "udsdump", "-w", "x", "--buffer-size", "12", NULL };
+	CHECK(parse(odd, &o, &err) == OPT_ERROR && strstr(err, "power of two"), "--buffer-size 12");
+}
+
 int main(void)
 {
+	ring_sizes();
 	file_ring_options();
 	container_options();
 	sock_types();
