@@ -145,8 +145,7 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	      "BTFHub, or the kernel's debug package"),
 	  EXTCAP("Kernel BTF file", "fileselect", CAPTURE,
 		 "Only for a kernel without /sys/kernel/btf/vmlinux (or a container without "
-		 "/sys/kernel/btf): "
-		 "its BTF, from BTFHub or extracted from the distribution's debug package",
+		 "/sys/kernel/btf): its BTF, from BTFHub or extracted from the distribution's debug package",
 		 "{mustexist=true}", NULL) },
 	{ CLI(OPT_ID_SUMMARY, "summary", 0, NULL, "print a per-socket summary on stderr at the end") },
 	{ CLI(OPT_ID_FILTER, "filter", 'f', "EXPR",
@@ -162,8 +161,7 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 	  EXTCAP("Pretend the kernel lacks", "string", DEBUG,
 		 "Comma-separated kernel features to treat as absent, to force an older engine variant "
 		 "(sk-storage, sock-tracepoints, kfuncs, bpf-loop, task-pt-regs, task-btf, ringbuf, "
-		 "kernel-btf); udsdump "
-		 "--probe lists them",
+		 "kernel-btf); udsdump --probe lists them",
 		 "{required=false}", NULL) },
 	{ CLI(OPT_ID_HELP, "help", 'h', NULL, "this help") },
 	{ CLI(OPT_ID_VERSION, "version", 'V', NULL, "print the version") },

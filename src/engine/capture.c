@@ -814,16 +814,17 @@ static bool capture_start(struct capture *c)
 			sock_hook ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
 		return false;
 	}
+	uint32_t spill_mb = capture_spill_mb(c->o);
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
-	if (c->rb && capture_spill_mb(c->o))
+	if (c->rb && spill_mb)
 		c->rb_spill = ring_buffer__new(bpf_map__fd(c->skel->maps.spill), on_spill_event, c, NULL);
-	if (!c->rb || (capture_spill_mb(c->o) && !c->rb_spill)) {
+	if (!c->rb || (spill_mb && !c->rb_spill)) {
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
 		return false;
 	}
 	if (c->o->verbose)
 		fprintf(stderr, "udsdump: rings: %u MiB for the steady flow, %u MiB for bursts\n",
-			capture_ring_mb(c->o), capture_spill_mb(c->o));
+			capture_ring_mb(c->o), spill_mb);
 	raise_priority();
 	if (privs_drop_all_but_bpf() != 0) {
 		fprintf(stderr, "udsdump: cannot drop capabilities: %s\n", strerror(errno));
