@@ -177,6 +177,8 @@ int BPF_PROG(uds_sys_exit, struct pt_regs *regs, long ret)
 	struct sock *sk = NULL;
 	bool recv;
 
+	if (!hook_ran) /* read, not written, by every later run: no line bouncing */
+		hook_ran = 1;
 	if (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg ||
 	    nr == NR_sendfile) {
 		recv = false;

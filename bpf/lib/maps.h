@@ -17,6 +17,11 @@ const volatile struct uds_bpf_config cfg = {};
  * socket's names are sent again with its next message. */
 volatile __u32 names_epoch;
 
+/* Set by the syscall program's first run, cleared by user space before it
+ * attaches: proof that the kernel calls what it accepted (engine_attach.c;
+ * a 5.10 arm64 kernel once attached it and never ran it). */
+volatile __u32 hook_ran;
+
 /*
  * Two rings. The steady one is small (8 MiB), so that the lines an event
  * is written to are still in the CPUs' caches from the lap before: with

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine_attach.h"
 #include "engine_load.h"
 #include "engine_record.h"
 #include "cgroup_records.h"
@@ -790,7 +791,6 @@ static bool resolve_cgroup_filter(struct capture *c)
 static bool capture_start(struct capture *c)
 {
 	const struct capture_options *o = c->o;
-	int err;
 
 	if (o->cgroup && !resolve_cgroup_filter(c))
 		return false;
@@ -807,13 +807,14 @@ static bool capture_start(struct capture *c)
 			return false;
 		}
 	}
-	err = udsdump_bpf__attach(c->skel);
-	if (err) {
-		bool sock_hook = engine_rungs[c->engine.rung].hook == ENGINE_HOOK_SOCK;
-		fprintf(stderr, "udsdump: cannot attach to %s: %s\n",
-			sock_hook ? "sock:sock_send_length" : "raw_syscalls:sys_exit", strerror(-err));
+	int reattached;
+	if (engine_attach(&c->engine, &reattached) != 0)
 		return false;
-	}
+	if (reattached && !o->quiet)
+		fprintf(stderr,
+			"udsdump: the kernel did not run the capture program it had attached; attached it "
+			"again (%d time%s)\n",
+			reattached, reattached == 1 ? "" : "s");
 	uint32_t spill_mb = capture_spill_mb(c->o);
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (c->rb && spill_mb)
