@@ -16,6 +16,11 @@ from lib import capture  # noqa: E402
 
 START_TIMEOUT = 240  # a load under TCG takes seconds; a refused one, 30+
 
+# udsdump's "attached it again" lines of every capture of this guest check
+# (a kernel that accepted the attach and did not run the program):
+# reported in the result, so that the lab shows how often it happens.
+REATTACHED = []
+
 
 class Capture(capture.Capture):
     """(b) and (d): udsdump writing to a file, its stderr collected."""
@@ -67,6 +72,7 @@ class Capture(capture.Capture):
             rc = "killed after SIGINT"
         if self.drainer:
             self.drainer.join(120)
+        REATTACHED.extend(l for l in self.lines if "attached it again" in l)
         return rc
 
     def engine_line(self):

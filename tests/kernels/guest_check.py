@@ -122,6 +122,8 @@ def main():
         result["seconds"]["no_btf"] = round(time.monotonic() - t0, 1)
         if args.keep and os.path.exists(os.path.join(tmp, "lab.pcapng")):
             shutil.copy(os.path.join(tmp, "lab.pcapng"), args.keep)
+    if guest_capture.REATTACHED:
+        result["reattached"] = guest_capture.REATTACHED
     result["seconds"]["total"] = round(time.monotonic() - t, 1)
     return guest_verify.finish(result)
 

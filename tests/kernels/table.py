@@ -72,18 +72,32 @@ def row(line, expect):
 def main(path):
     forced = os.environ.get("KERNEL_LAB_FORCED") == "1"
     expect = {} if forced else expectations()
-    rows, ok = [], True
+    rows, ok, notes = [], True, []
     with open(path) as f:
         for line in f:
             if line.strip():
                 cells, passed = row(line.rstrip("\n"), expect)
                 rows.append(cells)
                 ok = ok and passed
+                notes += reattached(line)
     widths = [max(len(c[i]) for c in rows + [list(COLUMNS)])
               for i in range(len(COLUMNS))]
     for cells in [list(COLUMNS)] + rows:
         print("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+    for n in notes:
+        print(n)
     return 0 if ok else 1
+
+
+def reattached(line):
+    """A kernel that accepted an attach and did not run the program (the
+    capture went on, attached again): one line each, under the table."""
+    kernel, _rc, _secs, *rest = line.split(" ", 3)
+    try:
+        r = json.loads(rest[0]) if rest and rest[0].strip() else {}
+    except ValueError:
+        return []
+    return ["%s: %s" % (kernel, l.split("udsdump: ", 1)[-1]) for l in r.get("reattached", [])]
 
 
 if __name__ == "__main__":

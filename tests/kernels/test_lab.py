@@ -141,6 +141,23 @@ def test_table_counts_and_failures(tmp_path):
     assert "load: no" in p.stdout and "the lab failed (exit 125)" in p.stdout
 
 
+def test_table_names_reattaches(tmp_path):
+    """A kernel that accepted an attach without running the program passes
+    (the capture attached again and was whole), and the table says so."""
+    line = ("udsdump: the kernel did not run the capture program it had "
+            "attached; attached it again (1 time)")
+    ok = {"kernel": "a", "uname": "1", "engine": "udsdump: engine x",
+          "checks": {"load": "pass"}, "passed": 1, "failed": 0, "reattached": [line]}
+    res = tmp_path / "r"
+    res.write_text("a 0 1.0 %s\nb 0 1.0 %s\n" % (json.dumps(ok), json.dumps(
+        dict(ok, kernel="b", reattached=[]))))
+    p = subprocess.run(["/usr/bin/python3", str(LAB_DIR / "table.py"),
+                        str(res)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout
+    notes = [l for l in p.stdout.splitlines() if "attached it again" in l]
+    assert notes == ["a: " + line.split("udsdump: ", 1)[1]], p.stdout
+
+
 def test_table_expectations():
     """A kernel listed in tests/kernels/expect passes only with the engine
     variant it names (or refused with the reason it names)."""
