@@ -274,11 +274,12 @@ class Udsdump:
         self.cmd = [binary, "-w", out, "--summary"] + list(args)
         self.log = log
         self.out = out
+        self.env = None
 
     def start(self):
         # tests/lib/capture.py: the test suite's capture runner
         self.capture = Capture(self.cmd, log=self.log, ready=self.READY,
-                               merge_stdout=self.STDOUT_TO_LOG)
+                               merge_stdout=self.STDOUT_TO_LOG, env=self.env)
         try:
             self.capture.start(60)
         except CaptureError as e:
@@ -322,7 +323,8 @@ def snapshot_floor(path, into):
 
 
 class Floor(Udsdump):
-    """bench/floor's program in mode "empty", "copy" or "write" (to out):
+    """bench/floor's program in mode "empty", "copy" or "write" (to out),
+    with a ring of ring_mb MiB if given (else the floor's 64):
     the least any eBPF capture of the same sends costs. stop() returns the
     same keys as Udsdump.stop() (records: what the ring carried, lost 0)."""
 
@@ -331,10 +333,13 @@ class Floor(Udsdump):
     NAME = "udsdump-floor"
     STDOUT_TO_LOG = True  # its result line
 
-    def __init__(self, binary, mode, log, out=None):
+    def __init__(self, binary, mode, log, out=None, ring_mb=None):
         self.cmd = [binary, mode] + ([out] if mode == "write" else [])
         self.log = log
         self.out = out if mode == "write" else None
+        # ring_mb: the ring's size in place of the floor's 64 MiB
+        self.env = (dict(os.environ, UDSDUMP_FLOOR_RING_MB=str(ring_mb))
+                    if ring_mb else None)
 
     def lost(self, m):
         return 0

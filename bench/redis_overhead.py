@@ -21,6 +21,10 @@ clients, without and with pipelining (-P 16), in three modes:
             udsdump cannot cost less than floor-copy: if floor-copy misses
             the target, the kernel's hook and ring costs on this machine
             stand in its way; floor-write adds what storing the bytes costs.
+  floor-write8
+            floor-write with an 8 MiB ring in place of its 64 MiB: the size
+            of udsdump's steady ring, and a ring's size sets what its writes
+            cost. The targets are printed against both references.
 
   landed-sends, landed-all
             (--landed BIN) the same two modes with another udsdump, the
@@ -103,7 +107,7 @@ def parse_args():
     ap.add_argument("--requests", type=int, default=None,
                     help="redis-benchmark -n (default 200000)")
     ap.add_argument("--no-floor", action="store_true",
-                    help="skip the floor-empty/floor-copy/floor-write modes")
+                    help="skip the floor-* modes")
     ap.add_argument("--only", default=None,
                     help="comma-separated modes to run (bare is always run)")
     ap.add_argument("--configs", default="c50,c50-P16",
@@ -122,7 +126,7 @@ def parse_args():
 def choose_modes(a, udsdump, floor):
     modes = modes_for(udsdump)
     if floor:
-        modes = modes + ("floor-empty", "floor-copy", "floor-write")
+        modes = modes + tuple(FLOOR_MODES)
     if a.landed:
         modes = modes + ("landed-sends", "landed-all")
     if a.only:
@@ -137,13 +141,21 @@ def capture_modes(modes):
             and not m.startswith("floor")]
 
 
+# floor mode -> (udsdump-floor's mode, its ring in MiB: None for its 64)
+FLOOR_MODES = {"floor-empty": ("empty", None), "floor-copy": ("copy", None),
+               "floor-write": ("write", None), "floor-write8": ("write", 8)}
+# the references issue 17's targets are measured against
+FLOOR_REFERENCES = ("floor-write", "floor-write8")
+
+
 def start_capture(mode, ctx):
     """The capture a mode runs beside the benchmark (None for bare)."""
     d = ctx["dir"]
-    if mode.startswith("floor"):
-        cap = common.Floor(ctx["floor"], mode.split("-")[1],
+    if mode in FLOOR_MODES:
+        floor_mode, ring_mb = FLOOR_MODES[mode]
+        cap = common.Floor(ctx["floor"], floor_mode,
                            os.path.join(d, "floor.log"),
-                           os.path.join(d, "floor.out"))
+                           os.path.join(d, "floor.out"), ring_mb)
     elif mode != "bare":
         landed = mode.startswith("landed-")
         args = {"all": [], "sends": ["--recv", "none"],
@@ -232,33 +244,33 @@ def print_table(a, modes, results, caps):
 
 
 def print_targets(a, modes, results, caps):
-    """Issue 17's targets against floor-write in the same rounds."""
-    if "floor-write" not in modes:
-        return
+    """Issue 17's targets against each floor reference in the same rounds."""
     goals = {"sends": 0.98, "all": 0.95}
     compared = [m for m in ("sends", "all", "landed-sends", "landed-all") if m in modes]
-    for name, _, _ in a.config_list:
-        fw = results[name]["floor-write"]
-        for mode in compared:
-            per_round = [m["SET+GET"] / f["SET+GET"]
-                         for m, f in zip(results[name][mode], fw)]
-            common.target_line("redis %s %s/floor-write" % (name, mode),
-                               per_round, goals.get(mode))
-        for mode in compared:
-            cpu_per_record(name, mode, caps[name][mode], caps[name]["floor-write"])
+    for ref in (r for r in FLOOR_REFERENCES if r in modes):
+        for name, _, _ in a.config_list:
+            fw = results[name][ref]
+            for mode in compared:
+                per_round = [m["SET+GET"] / f["SET+GET"]
+                             for m, f in zip(results[name][mode], fw)]
+                common.target_line("redis %s %s/%s" % (name, mode, ref),
+                                   per_round, goals.get(mode))
+            for mode in compared:
+                cpu_per_record(name, mode, ref, caps[name][mode], caps[name][ref])
 
 
-def cpu_per_record(name, mode, cs, fcs):
-    """udsdump's CPU per record against floor-write's, each from when it
-    was capturing (run_cpu_s), per round."""
+def cpu_per_record(name, mode, ref, cs, fcs):
+    """udsdump's CPU per record against the floor reference's, each from
+    when it was capturing (run_cpu_s), per round."""
     us = [c["run_cpu_s"] / max(c["records"], 1) * 1e6 for c in cs]
     fus = [f["run_cpu_s"] / max(f["records"], 1) * 1e6 for f in fcs]
-    print("cpu per record, %s %s: %.3f us; floor-write %.3f us (medians, "
-          "from 'capturing' on)" % (name, mode, common.median(us), common.median(fus)))
+    print("cpu per record, %s %s: %.3f us; %s %.3f us (medians, "
+          "from 'capturing' on)" % (name, mode, common.median(us), ref,
+                                    common.median(fus)))
     if min(fus) <= 0:
-        print("  (floor-write spent no measurable CPU in a round: no ratio)")
+        print("  (%s spent no measurable CPU in a round: no ratio)" % ref)
         return
-    common.target_line("redis %s %s cpu per record/floor-write's" % (name, mode),
+    common.target_line("redis %s %s cpu per record/%s's" % (name, mode, ref),
                        [u / f for u, f in zip(us, fus)],
                        1.25 if mode == "sends" else None, higher_is_better=False)
 

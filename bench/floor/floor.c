@@ -6,6 +6,9 @@
  * 1 MiB buffer, the least a capture to a file can do) and drain the ring
  * on a 10 ms timer, as udsdump does, counting records, until
  * SIGINT/SIGTERM. Prints "floor: N records, B bytes" at the end.
+ * UDSDUMP_FLOOR_RING_MB=N gives the ring N MiB in place of its 64: a ring's
+ * size sets what a ring write costs (bench/README.md, session 14), and
+ * udsdump's steady ring is 8 MiB.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
 #include "floor.h"
@@ -42,6 +46,28 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* UDSDUMP_FLOOR_RING_MB: the ring's size in MiB (a power of two), else
+ * the object's 64 MiB. */
+static int set_ring_size(struct floor_bpf *skel)
+{
+	const char *mb = getenv("UDSDUMP_FLOOR_RING_MB");
+	char *end;
+
+	if (!mb)
+		return 0;
+	unsigned long n = strtoul(mb, &end, 10);
+	if (*end || n == 0 || n > 1024 || (n & (n - 1))) {
+		fprintf(stderr,
+			"udsdump-floor: UDSDUMP_FLOOR_RING_MB=%s: not a power of two from 1 to 1024\n", mb);
+		return -1;
+	}
+	if (bpf_map__set_max_entries(skel->maps.floor_events, (__u32)(n << 20))) {
+		fprintf(stderr, "udsdump-floor: cannot size the ring: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool write_mode = argc == 3 && strcmp(argv[1], "write") == 0;
@@ -62,6 +88,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->copy_payload = strcmp(argv[1], "empty") != 0;
+	if (set_ring_size(skel)) {
+		floor_bpf__destroy(skel);
+		return 1;
+	}
 	int err = floor_bpf__load(skel);
 	if (!err)
 		err = floor_bpf__attach(skel);
@@ -78,7 +108,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "udsdump-floor: attached (%s)\n", argv[1]);
+	fprintf(stderr, "udsdump-floor: attached (%s, %u MiB ring)\n", argv[1],
+		bpf_map__max_entries(skel->maps.floor_events) >> 20);
 	while (!stop) {
 		/* the programs never wake us (BPF_RB_NO_WAKEUP): drain on the timer */
 		err = ring_buffer__poll(rb, 10);

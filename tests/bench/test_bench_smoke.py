@@ -6,6 +6,7 @@ says nothing about them.
 Needs root and eBPF (like tests/engine); skips without them unless CI=true.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -48,6 +49,48 @@ def ratios(out):
             re.finditer(r"^RATIO (.*?): ([\d.]+)", out, re.M)}
 
 
+FLOOR = os.path.join(REPO, "build", "bench-floor", "udsdump-floor")
+
+
+def floor_ring_sizes(env_value):
+    """Start udsdump-floor with UDSDUMP_FLOOR_RING_MB=env_value (None: not
+    set); return what it said, the size of the newest ring map named
+    floor_events while it ran (a list: empty if none), and its exit status."""
+    env = dict(os.environ)
+    env.pop("UDSDUMP_FLOOR_RING_MB", None)
+    if env_value is not None:
+        env["UDSDUMP_FLOOR_RING_MB"] = env_value
+    p = subprocess.Popen([FLOOR, "empty"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    said = p.stderr.readline()
+    maps = []
+    if "attached" in said:
+        show = subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True,
+                              text=True, check=True).stdout
+        # the newest only (map ids only grow): an earlier floor's map may
+        # not be freed yet
+        rings = [m for m in json.loads(show)
+                 if m.get("name") == "floor_events" and m.get("type") == "ringbuf"]
+        maps = [max(rings, key=lambda m: m["id"])["max_entries"]] if rings else []
+        p.terminate()
+    p.communicate(timeout=30)
+    return said, maps, p.returncode
+
+
+def test_floor_ring_size():
+    """floor-write8's reference really has an 8 MiB ring, the default is
+    still the floor's 64 MiB, and a bad size is one line and exit 1."""
+    if not os.path.exists(FLOOR):
+        pytest.fail("udsdump-floor not built at %s (-DUDSDUMP_BENCH=ON)" % FLOOR)
+    said, maps, _ = floor_ring_sizes(None)
+    assert "attached (empty, 64 MiB ring)" in said and maps == [64 << 20], (said, maps)
+    said, maps, _ = floor_ring_sizes("8")
+    assert "attached (empty, 8 MiB ring)" in said and maps == [8 << 20], (said, maps)
+    said, maps, code = floor_ring_sizes("12")
+    assert code == 1 and maps == [], (said, code)
+    assert said.startswith("udsdump-floor: UDSDUMP_FLOOR_RING_MB=12: not a power of two"), said
+
+
 def test_redis_overhead():
     # (the same build as "the last landed": the landed modes' path runs)
     out = run_bench("redis_overhead.py", "--requests", "5000", "--landed", UDSDUMP)
@@ -59,16 +102,17 @@ def test_redis_overhead():
     assert re.search(r"^CHECK redis c50 all records: .* OK$", out, re.M)
     # the floor programs ran beside udsdump, and the copy floor really
     # carried the sends (a record per redis write)
-    for mode in ("floor-empty", "floor-copy", "floor-write"):
+    for mode in ("floor-empty", "floor-copy", "floor-write", "floor-write8"):
         assert r["redis c50 %s/bare" % mode] > 0, out
     m = re.search(r"^round 1 c50 +floor-copy .* udsdump: (\d+) records", out, re.M)
     assert m and int(m.group(1)) >= 2 * 2 * 5000, out
     assert re.search(r"^FLOOR redis c50: .* keeps [\d.]+ of bare", out, re.M), out
-    # issue 17's targets, against floor-write in the same rounds, each with
-    # its interval and verdict; the landed build beside them
-    for cfg in ("c50", "c50-P16"):
-        for what in ("sends/floor-write", "all/floor-write", "landed-sends/floor-write",
-                     "sends cpu per record/floor-write's"):
+    # issue 17's targets, against both floor references in the same
+    # rounds, each with its interval and verdict; the landed build beside
+    for cfg, ref in ((c, r) for c in ("c50", "c50-P16")
+                     for r in ("floor-write", "floor-write8")):
+        for what in ("sends/" + ref, "all/" + ref, "landed-sends/" + ref,
+                     "sends cpu per record/%s's" % ref):
             m = re.search(r"^TARGET redis %s %s: median ([\d.]+), 90%% interval "
                           r"\[([\d.]+), ([\d.]+)\] over 1 rounds" % (cfg, re.escape(what)),
                           out, re.M)
