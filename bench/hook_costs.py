@@ -14,6 +14,12 @@ ns/run is the robust figure. These figures depend much less on the machine's loa
 'est. ratio' = workload CPU per request bare / (workload CPU per request
 captured + udsdump CPU per request) is what the throughput ratio would be
 on an otherwise idle machine where the workload is CPU-bound.
+
+Issue 17's BPF target (a send at most 1.5x the floor's copy program) is
+printed per round, uds_send's ns per run over floor_send's in the same
+round, with a 90% bootstrap interval (TARGET lines). --landed BIN adds the
+modes landed-sends and landed-all (another udsdump, the last one landed)
+and the per-round ratios this/landed of each program's ns per run.
 """
 
 import argparse
@@ -47,12 +53,64 @@ def workload(sock, n, redis_pid):
     return common.proc_cpu_s(redis_pid) - c0 + ru.ru_utime + ru.ru_stime
 
 
+def ns_per_run(row, prog):
+    """A program's ns per run in one round's row, or None if it did not run."""
+    p = row["progs"].get(prog)
+    if not p or not p.get("run_cnt"):
+        return None
+    return p.get("run_time_ns", 0) / p["run_cnt"]
+
+
+def paired(rows, mode_a, prog_a, mode_b, prog_b):
+    """Per round: prog_a's ns per run in mode_a over prog_b's in mode_b."""
+    out = []
+    for ra, rb in zip(rows[mode_a], rows[mode_b]):
+        a, b = ns_per_run(ra, prog_a), ns_per_run(rb, prog_b)
+        if a and b:
+            out.append(a / b)
+    return out
+
+
+def print_per_round(rows, modes):
+    """Issue 17's BPF target against the floor's copy program, and this
+    build against the landed one, each a median of per-round ratios."""
+    print()
+    if "floor-copy" in modes:
+        for mode in (m for m in ("sends", "all", "landed-sends", "landed-all") if m in modes):
+            r = paired(rows, mode, "uds_send", "floor-copy", "floor_send")
+            if r:
+                common.target_line("hooks %s uds_send/floor_send ns per run" % mode, r, 1.5,
+                                   higher_is_better=False)
+    for mode in (m for m in ("sends", "all") if "landed-" + m in modes):
+        for prog in ("uds_send", "uds_recv"):
+            r = paired(rows, mode, prog, "landed-" + mode, prog)
+            if r:
+                common.target_line("hooks %s %s ns per run this/landed" % (mode, prog), r, None)
+
+
+def check_runs(rows, modes, reqs):
+    """Each capture's send and read programs ran at least once per write
+    of the run (a request and its reply each: 2 per request), in every
+    round: the figures above are of programs that saw the traffic."""
+    for mode in modes:
+        if mode in ("bare", "filtered"):
+            continue
+        prefix = "floor" if mode.startswith("floor") else "uds"
+        for prog in (prefix + "_send", prefix + "_recv"):
+            least = min((x["progs"].get(prog, {}).get("run_cnt", 0) for x in rows[mode]),
+                        default=0)
+            common.check_line("hooks %s %s runs" % (mode, prog), least >= 2 * reqs,
+                              "fewest runs in a round %d >= writes %d" % (least, 2 * reqs))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--requests", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--udsdump", default=None)
+    ap.add_argument("--landed", metavar="BIN", default=None,
+                    help="the last landed udsdump: modes landed-sends and landed-all")
     a = ap.parse_args()
     common.need_root()
     n = a.requests or (10000 if a.quick else 100000)
@@ -63,6 +121,10 @@ def main():
     floor = common.snapshot_floor(None, d)
     if floor:  # the least any capture costs, for comparison (redis_overhead.py)
         modes = modes + ("floor-copy", "floor-write")
+    landed = (common.snapshot_udsdump(a.landed, d, "udsdump-landed")
+              if a.landed else None)
+    if landed:
+        modes = modes + ("landed-sends", "landed-all")
     common.header("hook costs (BPF run-time stats, redis c50)",
                   "redis-benchmark -t set,get -d 256 -n %d -c 50, %d "
                   "round(s), modes %s" % (n, rounds, "/".join(modes)))
@@ -94,8 +156,8 @@ def main():
                                        os.path.join(d, "f.out")).start()
                 else:
                     args = {"all": [], "sends": ["--recv", "none"],
-                            "filtered": ["--path", other]}[mode]
-                    cap = common.Udsdump(udsdump,
+                            "filtered": ["--path", other]}[mode.split("-")[-1]]
+                    cap = common.Udsdump(landed if mode.startswith("landed-") else udsdump,
                                          os.path.join(d, "c.pcapng"), args,
                                          os.path.join(d, "u.log")).start()
                 try:
@@ -137,6 +199,8 @@ def main():
                                 for x in rows[mode] if nm in x["progs"]])
             print("%-9s %-10s %10d %12.1f %10.0f %11.0f"
                   % (mode, nm, cnt, rt / 1e6, rt / max(cnt, 1), rt / reqs))
+    print_per_round(rows, modes)
+    check_runs(rows, modes, reqs)
     print()
     print("%-9s %14s %14s %11s" % ("mode", "workload ns/req",
                                    "udsdump ns/req", "est. ratio"))

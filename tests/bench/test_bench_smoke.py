@@ -134,6 +134,33 @@ def test_redis_overhead():
     assert m and int(m.group(1)) >= 2 * 5000, out
 
 
+def test_hook_costs():
+    """Each program of each mode ran once per send or read of the run
+    (and more: the host's other traffic), the landed build's too; the
+    BPF target against the floor's copy program and this/landed are
+    printed per round with their intervals."""
+    out = run_bench("hook_costs.py", "--landed", UDSDUMP)
+    m = re.search(r"^per request \(SET\+GET, (\d+) requests per run", out, re.M)
+    assert m, out
+    requests = int(m.group(1))
+    rows = {(r[0], r[1]): int(r[2]) for r in re.findall(
+        r"^(\S+) +(uds_send|uds_recv|floor_send|floor_recv) +(\d+) ", out, re.M)}
+    for mode in ("sends", "all", "landed-sends", "landed-all", "floor-copy"):
+        prefix = "floor" if mode.startswith("floor") else "uds"
+        for prog in (prefix + "_send", prefix + "_recv"):
+            # a write per request and per reply
+            assert rows.get((mode, prog), 0) >= requests, (mode, prog, out)
+    for what in ("sends uds_send/floor_send", "all uds_send/floor_send",
+                 "landed-sends uds_send/floor_send", "sends uds_send ns per run this/landed",
+                 "all uds_recv ns per run this/landed"):
+        m = re.search(r"^TARGET hooks %s( ns per run)?: median ([\d.]+), 90%% interval "
+                      r"\[([\d.]+), ([\d.]+)\] over 1 rounds" % re.escape(what), out, re.M)
+        assert m and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), (what, out)
+    assert re.search(r"^TARGET hooks sends uds_send/floor_send ns per run: .*\(target <= 1.50: "
+                     r"(met|MISSED by [\d.]+% at the median|not shown: the interval spans it)\)$",
+                     out, re.M), out
+
+
 def test_pingpong_costs():
     """Both builds measured in each round, each capture whole: a DATA and
     a RECV record per message, nothing lost."""
