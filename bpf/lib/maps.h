@@ -78,17 +78,28 @@ struct task_ident {
 	struct uds_task_ns ns; /* read again when the task or its cgroup changes */
 };
 
-/* Everything kept per socket: one lookup per message. */
+/* Everything kept per socket: one lookup per message.
+ *
+ * Laid out by who touches what. The programs of the peer's messages, on
+ * the peer's CPU, read this state on every message of theirs: the map's
+ * key beside its start, and last. The counters that every message of this
+ * socket writes sit at the end, more than a cache line away from both, so
+ * no line moves between the two ends' CPUs on each message (measured:
+ * bench/README.md, session 16). Between them, the fields only this
+ * socket's own messages use; after them a pad, for whatever the kernel
+ * keeps next (another socket's map element). */
 struct sock_state {
+	/* read by the peer's programs; written only when they change */
 	__u64 ino; /* of the socket this state belongs to */
-	__u64 bytes_sent;
-	__u64 bytes_read;
-	__u64 peer_ino;
 	__u32 eof_reported;
 	__u32 seen; /* SEEN_SEND / SEEN_RECV: FIRST_SEEN is per direction */
-	/* What user space was last told of the socket's names (a
-	 * SOCKINFO event), and what the path filter said of them: while
-	 * these pointers stay the same, the names are not read again. */
+	/* The last task seen using the socket: "who holds the other end"
+	 * for the peer's records, and the start time of the current task
+	 * without reading it again. */
+	struct task_ident last;
+	/* this socket's own. What user space was last told of the socket's
+	 * names (a SOCKINFO event), and what the path filter said of them:
+	 * while these pointers stay the same, the names are not read again. */
 	__u64 local_addr_ptr;
 	__u64 peer_sk_ptr;
 	__u64 peer_addr_ptr;
@@ -97,10 +108,6 @@ struct sock_state {
 	__u32 path_ok;
 	__u32 netns_ok;
 	__u32 info_epoch; /* names_epoch when user space was told them */
-	/* The last task seen using the socket: "who holds the other end"
-	 * for the peer's records, and the start time of the current task
-	 * without reading it again. */
-	struct task_ident last;
 	/* SO_PEERCRED as last read, by the kernel objects it came from */
 	__u64 peercred_pid_ptr;
 	__u64 peercred_cred_ptr;
@@ -114,7 +121,18 @@ struct sock_state {
 	 * it, and the generation of that (uds_event.task_gen) */
 	struct uds_task_ident task_sent;
 	__u64 task_gen; /* (64 bits: the atomics of -mcpu=v1) */
+	/* written by every message of this socket */
+	__u64 bytes_sent;
+	__u64 bytes_read;
+	__u64 peer_ino;
+	__u8 pad_end[64]; /* never touched */
 };
+/* (a field added in the wrong place moves a line between CPUs again) */
+_Static_assert(__builtin_offsetof(struct sock_state, bytes_sent) -
+			       (__builtin_offsetof(struct sock_state, last) + sizeof(struct task_ident)) >= 64,
+	       "the per-message counters share a cache line with what the peer reads");
+_Static_assert(sizeof(struct sock_state) - __builtin_offsetof(struct sock_state, pad_end) >= 64,
+	       "the per-message counters share a cache line with the next map element");
 
 /* sendmmsg fires once per message with no index: keep one per thread. */
 struct mmsg_cursor {
