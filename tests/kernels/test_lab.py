@@ -261,6 +261,38 @@ def test_boot_oldest_kernel(tmp_path):
     assert "linux-image-5.10." in p.stderr
 
 
+# A kernel log line as a guest whose CPU has stalled prints it (5.10 under
+# TCG, seen as a syscall tracepoint was attached), written by the command.
+STALL = ('echo "<2>watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [lab-test]" '
+         '>/dev/kmsg; sleep 3000')
+
+
+def test_stalled_guest_is_booted_once_more(tmp_path):
+    """A guest whose CPUs stall does not sit out the timeout: the boot is
+    ended at once and made again, loudly, and the second boot's result
+    counts."""
+    share = tmp_path / "share"
+    share.mkdir()
+    p = lab("run", "trixie-6.12", "--share", str(share), "--", "sh", "-c",
+            'if [ -e "$0/stalled" ]; then echo second; exit 5; fi; '
+            ': >"$0/stalled"; ' + STALL, str(share), timeout=600,
+            env={"KERNEL_LAB_TIMEOUT": "240"})
+    assert p.returncode == 5, p.stderr
+    assert p.stdout == "second\n", p.stdout
+    assert p.stderr.count("RETRY: the guest's CPUs stalled before the command finished") == 1, \
+        p.stderr
+    assert "soft lockup - CPU#0 stuck for 22s! [lab-test]" in p.stderr, p.stderr
+
+
+def test_guest_that_stalls_twice_fails():
+    p = lab("run", "trixie-6.12", "--", "sh", "-c", STALL, timeout=600,
+            env={"KERNEL_LAB_TIMEOUT": "240"})
+    # 123, not the timeout's 124: each boot was ended when it stalled
+    assert p.returncode == 123, p.stderr
+    assert p.stderr.count("RETRY: the guest's CPUs stalled") == 1, p.stderr
+    assert "the guest's CPUs stalled again" in p.stderr, p.stderr
+
+
 # ------------------------------------------------------------ pins
 
 BUSYBOX = "busybox bookworm busybox-static %s %s\n"

@@ -47,10 +47,30 @@ qemu_for() {
 	esac
 }
 
+# What a guest kernel prints when its CPUs have stalled: seen under TCG in
+# 5.10, a CPU held on a just-patched jump label as a syscall tracepoint
+# was attached, the guest hung until the boot timed out.
+LAB_STALL_RE='soft lockup - CPU|detected stalls on CPUs'
+
+# stall_watch LOG PID: while PID (the boot's flock) runs, end the boot as
+# soon as the kernel LOG shows stalled CPUs, leaving LOG.stalled: the
+# guest will not recover, and the timeout is minutes away. (flock does
+# not pass signals on; timeout, its child, passes them to qemu.)
+stall_watch() {
+	while kill -0 "$2" 2>/dev/null; do
+		if grep -qE "$LAB_STALL_RE" "$1" 2>/dev/null; then
+			: >"$1.stalled"
+			pkill -TERM -P "$2"
+			return 0
+		fi
+		sleep 1
+	done
+}
+
 # boot_kernel IMAGE INITRD LABDIR LOG SHARES: runs qemu (one at a time on
 # this machine, niced so it disturbs other work less) with the kernel log
 # on the first serial port to LOG and (amd64) ttyS1 on stdout; its exit
-# status, 124 on timeout.
+# status, 124 on timeout, 123 when the guest's CPUs stalled (stall_watch).
 boot_kernel() {
 	image=$1 initrd=$2 labdir=$3 log=$4 shares=$5
 	append="panic=-1 rdinit=/init${KERNEL_LAB_APPEND:+ $KERNEL_LAB_APPEND}"
@@ -82,6 +102,16 @@ boot_kernel() {
 		n=$((n + 1))
 	done
 	mkdir -p "$LAB_CACHE"
+	rm -f "$log.stalled"
 	flock "$LAB_CACHE/qemu.lock" timeout -k 10 "$LAB_TIMEOUT" \
-		nice -n 10 "$(qemu_for "$LAB_GUEST_ARCH")" "$@" </dev/null
+		nice -n 10 "$(qemu_for "$LAB_GUEST_ARCH")" "$@" </dev/null &
+	boot_pid=$!
+	stall_watch "$log" "$boot_pid" &
+	watch_pid=$!
+	boot_rc=0
+	wait "$boot_pid" || boot_rc=$?
+	kill "$watch_pid" 2>/dev/null || true
+	wait "$watch_pid" 2>/dev/null || true
+	[ -e "$log.stalled" ] && return 123
+	return "$boot_rc"
 }

@@ -53,7 +53,8 @@ report_boot() {
 }
 
 # run_in_kernel NAME SHARES CMD...: boots NAME, runs CMD; CMD's exit status
-# (124: timeout, 125: the guest never reported one).
+# (123: the guest's CPUs stalled twice, 124: timeout, 125: the guest never
+# reported one).
 run_in_kernel() {
 	name=$1 shares=$2
 	shift 2
@@ -79,11 +80,22 @@ run_in_kernel() {
 		# (an arm64 guest leaves the command's output in the lab share)
 		cat "$work/lab/out" 2>/dev/null || true
 		report_boot "$name" "$work" "$(elapsed "$t")"
+		[ "$attempt" -eq 1 ] || break
+		if [ "$rc" -eq 123 ] && [ ! -e "$work/lab/rc" ]; then
+			# The guest's CPUs stalled (TCG, 5.10: see LAB_STALL_RE)
+			# before the command finished, and it never will: boot
+			# once more, loudly. A second stall fails the run.
+			say "$name: RETRY: the guest's CPUs stalled before the command finished:"
+			grep -m2 -E "$LAB_STALL_RE" "$work/kernel.log" >&2
+			mv "$work/kernel.log" "$work/kernel.log.stalled"
+			rm -f "$work/lab/rc" "$work/lab/out" "$work/lab/uptime" "$work/lab/uname"
+			continue
+		fi
 		# A guest kernel that panics while booting, before our command
 		# starts, under TCG (seen once in 6.12's rcu_gp_kthread at 1.9 s)
 		# is qemu's or the kernel's, not udsdump's: boot it once more,
 		# loudly. A panic after the command started is never retried.
-		[ "$attempt" -eq 1 ] && [ ! -e "$work/lab/uptime" ] && [ "$rc" -ne 124 ] &&
+		[ ! -e "$work/lab/uptime" ] && [ "$rc" -ne 124 ] &&
 			grep -q "Kernel panic" "$work/kernel.log" 2>/dev/null || break
 		say "$name: RETRY: the kernel panicked while booting, before the command started:"
 		grep -m1 -B2 "Kernel panic" "$work/kernel.log" >&2
@@ -94,6 +106,8 @@ run_in_kernel() {
 	else
 		if [ "$rc" -eq 124 ]; then
 			say "$name: timed out after ${LAB_TIMEOUT}s"
+		elif [ "$rc" -eq 123 ]; then
+			say "$name: the guest's CPUs stalled again"
 		else
 			rc=125
 		fi
