@@ -276,7 +276,12 @@ static __always_inline void emit_payload(int ret, bool recv, __u32 flags, __u64 
 	if (buf) {
 		/* one chunk per step, each copied once, straight into the ring */
 		c->cur_base = buf;
-		LOOP(c->remaining / UDS_CHUNK_MAX + 1, LEGACY_DIRECT_STEPS, direct_step);
+#if !UDS_LEGACY
+		if (c->remaining <= UDS_CHUNK_MAX)
+			direct_step(0, NULL); /* one chunk: no loop to set up */
+		else
+#endif
+			LOOP(c->remaining / UDS_CHUNK_MAX + 1, LEGACY_DIRECT_STEPS, direct_step);
 	} else {
 		/* one step per iovec load and one per copy, chunk boundaries
 		 * included */
