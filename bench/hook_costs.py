@@ -33,7 +33,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from redis_overhead import start_redis, modes_for  # noqa: E402
+from redis_overhead import start_capture, start_redis, modes_for  # noqa: E402
 
 def progs():
     out = subprocess.run(["bpftool", "prog", "show", "-j"],
@@ -138,6 +138,9 @@ def main():
     o.bind(other)
     o.listen(1)
     redis = start_redis(d, sock)
+    # (redis_overhead.py's captures: the same modes, the same settings)
+    ctx = {"dir": d, "udsdump": udsdump, "floor": floor, "other": other,
+           "landed": landed}
     reqs = 2 * n
     rows = {m: [] for m in modes}
     try:
@@ -150,16 +153,7 @@ def main():
                     rows[mode].append({"cpu": cpu, "progs": {}, "ucpu": 0})
                     continue
                 before = max([p["id"] for p in progs()] or [0])
-                if mode.startswith("floor"):
-                    cap = common.Floor(floor, mode.split("-")[1],
-                                       os.path.join(d, "f.log"),
-                                       os.path.join(d, "f.out")).start()
-                else:
-                    args = {"all": [], "sends": ["--recv", "none"],
-                            "filtered": ["--path", other]}[mode.split("-")[-1]]
-                    cap = common.Udsdump(landed if mode.startswith("landed-") else udsdump,
-                                         os.path.join(d, "c.pcapng"), args,
-                                         os.path.join(d, "u.log")).start()
+                cap = start_capture(mode, ctx)
                 try:
                     cpu = workload(sock, n, redis.pid)
                     # ours: the first programs loaded after 'before' (other

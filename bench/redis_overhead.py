@@ -261,11 +261,17 @@ def print_targets(a, modes, results, caps):
                 cpu_per_record(name, mode, ref, caps[name][mode], caps[name][ref])
 
 
+def writes_per_run(a, pipe):
+    """The writes redis makes in a run: a request and its reply each, one
+    write per -P of them."""
+    return 2 * 2 * a.n // pipe
+
+
 def floor_carried_all(a, name, pipe, ref, fcs):
     """A floor reference counts only where its ring carried every write:
     the floor drops what does not fit and counts nothing (an 8 MiB ring
     fills at -P 16), and a floor that dropped records did less work."""
-    expect = 2 * 2 * a.n // pipe  # requests and replies, a write per -P of them
+    expect = writes_per_run(a, pipe)
     short = [f["records"] for f in fcs if f["records"] < expect]
     if short:
         print("REFERENCE redis %s %s: carried fewer than the %d writes in %d "
@@ -326,7 +332,7 @@ def check_records(a, modes, caps):
             # 2 * n requests and their replies, one write each (a write
             # carries up to -P of them): at least that many records (others'
             # traffic on the host is captured too)
-            expect = 2 * 2 * a.n * len(cs) // pipe
+            expect = writes_per_run(a, pipe) * len(cs)
             common.check_line(
                 "redis %s %s records" % (name, mode), recs + lost >= expect,
                 "records written %d + lost %d >= requests and replies sent "
