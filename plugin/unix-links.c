@@ -9,8 +9,30 @@
 typedef struct {
 	guint64 start, end; /* stream offsets covered */
 	guint32 frame;
+	nstime_t ts;
 	void *fr;           /* its unix_frame_t */
 } unix_sent_t;
+
+/*
+ * A read recorded before the send it returned. The sender's record is made
+ * when its sendmsg() has returned, after the message was queued, so a reader
+ * on another CPU can read it and be recorded first; the read waits here for
+ * that send (first pass).
+ */
+typedef struct {
+	guint64 start, end; /* the offsets read that no send seen so far covered */
+	nstime_t ts;
+	unix_reader_t reader; /* who read, for the send's list */
+	unix_frame_t *fr;     /* the read's unix_frame_t */
+} unix_early_read_t;
+
+/* How long after a read its send's record may still come: the sender was
+ * between queueing the message and its record, at most a preemption. */
+#define UNIX_EARLY_READ_MAX_SECS 1.0
+/* Reads waiting per socket at most: each sending thread holds back at most
+ * its one message, so more are reads whose sends are not in the capture
+ * (filtered out, or sent before it began). */
+#define UNIX_EARLY_READS_MAX 64
 
 /* Per writer socket: its sends, and how far readers read. */
 typedef struct {
@@ -18,6 +40,7 @@ typedef struct {
 	guint cursor;     /* first send not wholly read */
 	guint64 read_end; /* highest offset read */
 	gboolean read_any;
+	GArray *early;    /* unix_early_read_t, in offset (datagrams: read) order */
 } unix_writer_t;
 
 static GHashTable *unix_writers;     /* writer inode -> unix_writer_t */
@@ -28,6 +51,7 @@ unix_writer_free(gpointer p)
 {
 	unix_writer_t *w = (unix_writer_t *)p;
 	g_array_free(w->sent, TRUE);
+	g_array_free(w->early, TRUE);
 	g_free(w);
 }
 
@@ -40,9 +64,83 @@ unix_get_writer(guint64 inode, gboolean create)
 		*k = inode;
 		w = g_new0(unix_writer_t, 1);
 		w->sent = g_array_new(FALSE, FALSE, sizeof(unix_sent_t));
+		w->early = g_array_new(FALSE, FALSE, sizeof(unix_early_read_t));
 		g_hash_table_insert(unix_writers, k, w);
 	}
 	return w;
+}
+
+/* The send e was read by the read who made (frame rfr): each names the other. */
+static void
+unix_link(const unix_sent_t *e, unix_frame_t *rfr, const unix_reader_t *who)
+{
+	unix_frame_t *sfr = (unix_frame_t *)e->fr;
+	unix_reader_t *rd, **pp;
+
+	if (!rfr->sent1) {
+		rfr->sent1 = e->frame;
+	} else {
+		if (!rfr->sent_in)
+			rfr->sent_in = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+		wmem_array_append_one(rfr->sent_in, e->frame);
+	}
+	rd = wmem_new(wmem_file_scope(), unix_reader_t);
+	*rd = *who;
+	rd->next = NULL;
+	for (pp = &sfr->readers; *pp; pp = &(*pp)->next)
+		;
+	*pp = rd;
+}
+
+/* A read waiting for its send, if the send's record came soon enough. */
+static gboolean
+unix_early_read_fits(const unix_early_read_t *r, const nstime_t *send_ts)
+{
+	nstime_t gap;
+
+	nstime_delta(&gap, send_ts, &r->ts);
+	return nstime_to_sec(&gap) <= UNIX_EARLY_READ_MAX_SECS;
+}
+
+/* A stream's new send e: link the reads of its bytes recorded before it. */
+static void
+unix_match_early_stream(unix_writer_t *w, const unix_sent_t *e)
+{
+	guint i = 0;
+
+	while (i < w->early->len) {
+		unix_early_read_t *r = &g_array_index(w->early, unix_early_read_t, i);
+		if (r->start >= e->end)
+			break;
+		if (r->end > e->start && unix_early_read_fits(r, &e->ts)) {
+			unix_link(e, r->fr, &r->reader);
+			}
+		if (r->end > e->end) {
+			r->start = e->end; /* the rest waits for the next send */
+			i++;
+		} else {
+			/* wholly sent (sends come in offset order: bytes below
+			 * this send that no send covered never will be) */
+			g_array_remove_index(w->early, i);
+		}
+	}
+}
+
+/* A datagram queued at a socket with a read waiting: the oldest read took it. */
+static gboolean
+unix_match_early_dgram(unix_writer_t *q, const unix_sent_t *e)
+{
+	while (q->early->len) {
+		unix_early_read_t r = g_array_index(q->early, unix_early_read_t, 0);
+		g_array_remove_index(q->early, 0);
+		/* (a read of a message queued before the capture waits in vain:
+		 * it is dropped when too old, or too long for this message) */
+		if (unix_early_read_fits(&r, &e->ts) && r.end - r.start <= e->end - e->start) {
+			unix_link(e, r.fr, &r.reader);
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 /* First pass: remember a send's byte range. */
@@ -76,13 +174,38 @@ unix_note_send(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 	e.start = rec->stream_offset;
 	e.end = rec->stream_offset + covered;
 	e.frame = pinfo->num;
+	e.ts = pinfo->abs_ts;
 	e.fr = fr;
 	g_array_append_val(w->sent, e);
-	if (rec->sock_type != 1 && rec->peer_inode && !(rec->flags & UDS_F_MORE)) {
+	if (rec->sock_type == 1) {
+		unix_match_early_stream(w, &e);
+		while (w->cursor < w->sent->len && g_array_index(w->sent, unix_sent_t, w->cursor).end <= w->read_end)
+			w->cursor++;
+	} else if (rec->peer_inode && !(rec->flags & UDS_F_MORE)) {
 		/* Datagrams also queue at the receiving socket, in order. */
 		unix_writer_t *q = unix_get_writer(rec->peer_inode | UNIX_DIR_RECV, TRUE);
 		g_array_append_val(q->sent, e);
+		if (unix_match_early_dgram(q, &e))
+			q->cursor = q->sent->len;
 	}
+}
+
+/* A read whose send is not seen yet waits for it. */
+static void
+unix_wait_for_send(unix_writer_t *w, packet_info *pinfo, unix_frame_t *fr, const unix_reader_t *who,
+    guint64 start, guint64 end)
+{
+	unix_early_read_t r;
+
+	r.start = start;
+	r.end = end;
+	r.ts = pinfo->abs_ts;
+	r.reader = *who;
+	r.fr = fr;
+	while (w->early->len && (w->early->len >= UNIX_EARLY_READS_MAX ||
+	    !unix_early_read_fits(&g_array_index(w->early, unix_early_read_t, 0), &r.ts)))
+		g_array_remove_index(w->early, 0);
+	g_array_append_val(w->early, r);
 }
 
 /*
@@ -94,19 +217,26 @@ void
 unix_note_recv(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 {
 	unix_writer_t *w;
-	guint64 r0, r1;
+	unix_reader_t who = { 0 };
+	guint64 r0, r1, sent_end;
 
 	unix_seen_recv = TRUE;
 	if (!rec->has_socket || !rec->has_stream || rec->msg_len == 0)
 		return;
+	who.frame = pinfo->num;
+	who.pid = rec->has_task ? rec->pid : 0;
+	who.comm = !rec->has_task ? "?" : rec->comm_fs ? rec->comm_fs
+	    : rec->comm ? wmem_strdup(wmem_file_scope(), rec->comm) : "?";
 	if (rec->sock_type != 1) {
 		/* Datagrams: a read takes the oldest message queued at this socket. */
-		w = unix_get_writer(rec->inode | UNIX_DIR_RECV, FALSE);
-		if (!w || w->cursor >= w->sent->len)
+		w = unix_get_writer(rec->inode | UNIX_DIR_RECV, TRUE);
+		if (w->cursor >= w->sent->len) {
+			unix_wait_for_send(w, pinfo, fr, &who, 0, rec->msg_len);
 			return;
-		r0 = g_array_index(w->sent, unix_sent_t, w->cursor).start;
-		r1 = g_array_index(w->sent, unix_sent_t, w->cursor).end;
-		goto link;
+		}
+		unix_link(&g_array_index(w->sent, unix_sent_t, w->cursor), fr, &who);
+		w->cursor++;
+		return;
 	}
 	if (rec->peer_inode == 0)
 		return;
@@ -121,35 +251,21 @@ unix_note_recv(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 	r0 = rec->stream_offset;
 	r1 = r0 + rec->msg_len;
 	w->read_any = TRUE;
-	if (r1 > w->read_end)
-		w->read_end = r1;
-link:
 	for (guint i = w->cursor; i < w->sent->len; i++) {
 		unix_sent_t *e = &g_array_index(w->sent, unix_sent_t, i);
-		unix_frame_t *sfr = (unix_frame_t *)e->fr;
-		unix_reader_t *rd, **pp;
 		if (e->start >= r1)
 			break;
 		if (e->end <= r0)
 			continue;
-		if (!fr->sent1) {
-			fr->sent1 = e->frame;
-		} else {
-			if (!fr->sent_in)
-				fr->sent_in = wmem_array_new(wmem_file_scope(), sizeof(guint32));
-			wmem_array_append_one(fr->sent_in, e->frame);
-		}
-		rd = wmem_new0(wmem_file_scope(), unix_reader_t);
-		rd->frame = pinfo->num;
-		rd->pid = rec->has_task ? rec->pid : 0;
-		rd->comm = !rec->has_task ? "?" : rec->comm_fs ? rec->comm_fs
-		    : rec->comm ? wmem_strdup(wmem_file_scope(), rec->comm) : "?";
-		for (pp = &sfr->readers; *pp; pp = &(*pp)->next)
-			;
-		*pp = rd;
-		if (e->end <= r1 && i == w->cursor)
-			w->cursor = i + 1;
+		unix_link(e, fr, &who);
 	}
+	sent_end = w->sent->len ? g_array_index(w->sent, unix_sent_t, w->sent->len - 1).end : 0;
+	if (r1 > sent_end)
+		unix_wait_for_send(w, pinfo, fr, &who, MAX(r0, sent_end), r1);
+	if (r1 > w->read_end)
+		w->read_end = r1;
+	while (w->cursor < w->sent->len && g_array_index(w->sent, unix_sent_t, w->cursor).end <= w->read_end)
+		w->cursor++;
 }
 
 void

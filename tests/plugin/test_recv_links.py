@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 import synth as S
+from lib.pcapng import START_TS_US
 from test_live import workdir
 from lib.capture import udsdump_capture
 
@@ -48,6 +49,70 @@ def check_link(data, recvs):
     assert data["unix.reader.frame"].split(",") == [r["frame.number"] for r in reads]
     assert data["unix.reader.pid"].split(",") == [r["unix.task.pid"] for r in reads]
     return reads
+
+
+# ------------------------------------------------- reads recorded before sends
+# A sender's record is made when its sendmsg() has returned; a reader on
+# another CPU can read the bytes and be recorded first.
+
+W, R = 51001, 51002  # the writer's and the reader's socket
+
+
+def sent(ino, peer, payload, offset, sock_type=S.SOCK_STREAM):
+    r = S.Record(S.EV_DATA, payload=payload).socket(ino, peer, sock_type).task(100, comm="writer")
+    return r.stream(offset, len(payload)).build()
+
+
+def read(ino, peer, n, offset, sock_type=S.SOCK_STREAM):
+    r = S.Record(S.EV_RECV).socket(ino, peer, sock_type).task(200, comm="reader")
+    return r.stream(offset, n, syscall=S.SYSCALL_NUMBERS["read"]).build()
+
+
+def links(ts, records):
+    """frame -> (its reader frames, its send frames), as tshark -2 shows them."""
+    pcap = ts.capture(records)
+    rows = ts.fields(pcap, ["frame.number", "unix.reader.frame", "unix.sent_in"], extra=["-2"])
+    return {int(f): (rd, sn) for f, rd, sn in rows}
+
+
+def test_stream_read_recorded_before_its_send(ts):
+    got = links(ts, [read(R, W, 5, 0), sent(W, R, b"hello", 0),
+                     sent(W, R, b"world", 5), read(R, W, 5, 5)])
+    assert got == {1: ("", "2"), 2: ("1", ""), 3: ("4", ""), 4: ("", "3")}
+
+
+def test_one_read_before_the_two_sends_it_returned(ts):
+    got = links(ts, [sent(W, R, b"ab", 0), read(R, W, 10, 0), sent(W, R, b"cdef", 2),
+                     sent(W, R, b"ghij", 6), read(R, W, 3, 10), sent(W, R, b"klm", 10)])
+    assert got == {1: ("2", ""), 2: ("", "1,3,4"), 3: ("2", ""), 4: ("2", ""),
+                   5: ("", "6"), 6: ("5", "")}
+
+
+def test_datagram_read_before_its_send(ts):
+    d = S.SOCK_DGRAM
+    got = links(ts, [read(R, 0, 4, 0, d), sent(W, R, b"one.", 0, d),
+                     sent(W, R, b"two.", 4, d), read(R, 0, 4, 0, d)])
+    assert got == {1: ("", "2"), 2: ("1", ""), 3: ("4", ""), 4: ("", "3")}
+
+
+def test_early_read_waits_a_second_at_most(ts):
+    """A read whose send never came (sent before the capture, or filtered out)
+    is not given a later send: past a second, or longer than the datagram."""
+    d = S.SOCK_DGRAM
+    t = START_TS_US
+    got = links(ts, [(read(R, W, 5, 0), t), (sent(W, R, b"hello", 0), t + 1500000),
+                     (read(51003, 0, 9, 0, d), t + 1500001),
+                     (sent(51004, 51003, b"short", 0, d), t + 1500002)])
+    assert got == {1: ("", ""), 2: ("", ""), 3: ("", ""), 4: ("", "")}
+
+
+def test_reads_without_sends_are_forgotten(ts):
+    """A reader captured alone: thousands of reads wait for sends that never
+    come, and the capture still dissects in both passes."""
+    recs = [read(R, W, 10, 10 * i) for i in range(3000)] + [sent(W, R, b"x" * 10, 29990)]
+    got = links(ts, recs)
+    assert got[3001] == ("3000", "") and got[3000] == ("", "3001")
+    assert all(v == ("", "") for f, v in got.items() if f < 3000)
 
 
 @pytest.mark.live
