@@ -21,6 +21,8 @@
  *    writer's final stream offset.
  *  - Kernels without those tracepoints (before 6.3) use tp_btf/sys_exit,
  *    and user space picks which programs load (src/engine/engine_rungs.c).
+ *  - tp_btf/cgroup_mkdir names each new cgroup v2 while it exists, for
+ *    the records' cgroup paths and containers.
  */
 #include "lib/msg.h"
 #include "lib/lifecycle.h"
@@ -239,6 +241,16 @@ int BPF_PROG(uds_life_exit, struct pt_regs *regs, long ret)
 		if ((sk = fd_unix_sock(sv[1])))
 			emit_lifecycle(sk, UDS_EV_SOCKETPAIR);
 	}
+	return 0;
+}
+
+/* A cgroup made: its path for user space while the cgroup exists (a
+ * container can send once, exit and have its cgroup removed before user
+ * space would look for it). Rare: once per container or service started. */
+TRACEPOINT("cgroup_mkdir")
+int BPF_PROG(uds_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	emit_cgroup_made(cgrp, path);
 	return 0;
 }
 

@@ -30,6 +30,7 @@ enum uds_ring_kind {
 	UDS_RING_SOCKINFO = 3, /* struct uds_sockinfo_event: a socket's names */
 	UDS_RING_DEST = 4, /* struct uds_dest_event: sendto/sendmsg address of
 			      the next DATA event of the same tid and socket */
+	UDS_RING_CGROUP = 5, /* struct uds_cgroup_event: a cgroup v2 made */
 };
 
 struct uds_addr {
@@ -187,6 +188,23 @@ struct uds_cmsg_event {
 	} raw[2];
 	__s32 all_fds[UDS_FD_MAX]; /* every fd number passed */
 	struct uds_fd_info fds[UDS_FD_INFO_MAX];
+};
+
+#define UDS_CGROUP_PATH_MAX 512
+
+/*
+ * A cgroup v2 directory made (a container starting), with its path from the
+ * hierarchy's root, as the kernel names it while it exists. The records of
+ * its tasks come later in the ring; a container that sends once and exits
+ * can have its cgroup removed before user space would find it by walking
+ * the cgroup file system.
+ */
+struct uds_cgroup_event {
+	__u16 kind;     /* UDS_RING_CGROUP */
+	__u16 path_len; /* bytes in path, without its NUL; UDS_CGROUP_PATH_MAX: cut */
+	__u32 pad;
+	__u64 cgroup_id;
+	char path[UDS_CGROUP_PATH_MAX];
 };
 
 /* Counters in the BPF program's global data, read by user space. */

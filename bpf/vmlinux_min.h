@@ -171,8 +171,11 @@ struct kernfs_node___v615 {
 	struct kernfs_node *__parent;
 } __attribute__((preserve_access_index));
 
+struct cgroup_root;
+
 struct cgroup {
 	struct kernfs_node *kn;
+	struct cgroup_root *root;
 } __attribute__((preserve_access_index));
 
 struct css_set {

@@ -89,6 +89,30 @@ static __always_inline bool cgroup_filtered_out(__u64 cgroup_id)
 	return verdict != VERDICT_MATCH;
 }
 
+/*
+ * The cgroup cgrp was made, at path: tell user space, if it is a cgroup v2
+ * one (the hierarchy of the current task's own cgroup v2). Not counted as
+ * lost when the ring is full: user space then walks the cgroup file system.
+ */
+static __always_inline void emit_cgroup_made(struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct uds_cgroup_event *ev;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
+		return;
+	ev = ring_reserve(sizeof(*ev));
+	if (!ev)
+		return;
+	ev->kind = UDS_RING_CGROUP;
+	ev->pad = 0;
+	ev->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	n = bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
+	ev->path_len = n > 0 && n < (long)sizeof(ev->path) ? (__u16)(n - 1) : UDS_CGROUP_PATH_MAX;
+	ring_submit(ev);
+}
+
 /* The netns filter on a socket whose names (and namespaces) are in info. */
 static __always_inline bool netns_ok(const struct uds_sockinfo_event *info)
 {

@@ -359,6 +359,18 @@ static void write_cgroup_records(struct capture *c, const struct uds_event *ev, 
 	}
 }
 
+/* A cgroup made: its path, for the records of its tasks. */
+static void learn_cgroup(struct capture *c, const struct uds_cgroup_event *ev)
+{
+	char path[UDS_CGROUP_PATH_MAX + 1];
+
+	if (ev->path_len >= UDS_CGROUP_PATH_MAX)
+		return; /* cut: the walk of the cgroup file system names it */
+	memcpy(path, ev->path, ev->path_len);
+	path[ev->path_len] = 0;
+	cgroup_records_learn(c->cgroups, ev->cgroup_id, path);
+}
+
 static void next_file_if_full(struct capture *c, size_t event_size);
 
 /* The kernel has just written the event on another CPU: each of its cache
@@ -398,6 +410,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (kind == UDS_RING_DEST) {
 		if (size >= sizeof(struct uds_dest_event))
 			keep_dest(c, data);
+		return 0;
+	}
+	if (kind == UDS_RING_CGROUP) {
+		if (size >= sizeof(struct uds_cgroup_event))
+			learn_cgroup(c, data);
 		return 0;
 	}
 	if (kind != UDS_RING_DATA || size < sizeof(struct uds_event))

@@ -48,6 +48,11 @@ void cgroup_records_new_file(struct cgroup_records *cr)
 	memset(cr->recent, 0, sizeof(cr->recent));
 }
 
+void cgroup_records_learn(struct cgroup_records *cr, uint64_t id, const char *path)
+{
+	uds_cgroup_paths_learn(cr->paths, id, path);
+}
+
 bool cgroup_records_own_socket(const struct cgroup_records *cr, uint64_t ino)
 {
 	return runtime_names_own_socket(cr->names, ino);

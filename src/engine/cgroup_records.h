@@ -32,6 +32,8 @@ bool cgroup_record_due(struct cgroup_records *cr, uint64_t id, int64_t now_ns,
  * (what went over it is udsdump's traffic, not the user's) */
 bool cgroup_records_own_socket(const struct cgroup_records *cr, uint64_t ino);
 
+/* The kernel made cgroup id at path (a UDS_RING_CGROUP event). */
+void cgroup_records_learn(struct cgroup_records *cr, uint64_t id, const char *path);
 /* A new file begins: every cgroup is due again before its next record. */
 void cgroup_records_new_file(struct cgroup_records *cr);
 

@@ -3,6 +3,7 @@
 #include "cgroup_paths.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <glib.h>
 #include <stdio.h>
@@ -12,11 +13,17 @@
 
 #define REWALK_NS  1000000000LL /* at most one walk a second for ids not found */
 #define MISSED_MAX 4096
+#define LEARNED_MAX 4096
+/* The inode of a cgroup2 hierarchy's root directory (kernfs numbers its
+ * root first). */
+#define CGROUP2_ROOT_INO 1
 
 struct uds_cgroup_paths {
 	char *root;
 	GHashTable *by_id;  /* guint64 id -> path (from the root) */
 	GHashTable *missed; /* ids a walk did not find: walked for again only after REWALK_NS */
+	GHashTable *learned; /* guint64 id -> path, as the kernel named them when made */
+	bool can_learn;	     /* the mount is the hierarchy's root: the kernel's paths are ours */
 	int64_t last_walk_ns;
 };
 
@@ -73,7 +80,10 @@ struct uds_cgroup_paths *uds_cgroup_paths_new(const char *root)
 	p->root = root ? g_strdup(root) : find_cgroup2_mount();
 	p->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	p->missed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	p->learned = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	p->last_walk_ns = now_ns() - REWALK_NS;
+	struct stat st;
+	p->can_learn = p->root && stat(p->root, &st) == 0 && st.st_ino == CGROUP2_ROOT_INO;
 	return p;
 }
 
@@ -83,6 +93,7 @@ void uds_cgroup_paths_free(struct uds_cgroup_paths *p)
 		return;
 	g_hash_table_destroy(p->by_id);
 	g_hash_table_destroy(p->missed);
+	g_hash_table_destroy(p->learned);
 	g_free(p->root);
 	g_free(p);
 }
@@ -100,6 +111,8 @@ const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id)
 	if (!p->root || !id)
 		return NULL;
 	path = g_hash_table_lookup(p->by_id, &key);
+	if (!path)
+		path = g_hash_table_lookup(p->learned, &key);
 	/* A new cgroup (a container just started) walks at once; an id the
 	 * walk did not find (a cgroup gone) at most once a second. */
 	if (!path && (!g_hash_table_contains(p->missed, &key) || now_ns() - p->last_walk_ns >= REWALK_NS)) {
@@ -112,6 +125,22 @@ const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id)
 		}
 	}
 	return path;
+}
+
+void uds_cgroup_paths_learn(struct uds_cgroup_paths *p, uint64_t id, const char *path)
+{
+	guint64 *key;
+
+	if (!p->can_learn || !id || path[0] != '/')
+		return;
+	/* (a cgroup is made once per container or service: the table grows
+	 * only as fast as they start, and is forgotten whole when full) */
+	if (g_hash_table_size(p->learned) >= LEARNED_MAX)
+		g_hash_table_remove_all(p->learned);
+	key = g_new(guint64, 1);
+	*key = id;
+	g_hash_table_replace(p->learned, key, g_strdup(path));
+	g_hash_table_remove(p->missed, key);
 }
 
 int uds_cgroup_id_of(const struct uds_cgroup_paths *p, const char *path, uint64_t *id, char *err,

@@ -5,7 +5,9 @@
  * walk is cached; an id not found walks again: at once the first time (a
  * container started during the capture is named from its first record),
  * at most once a second for an id a walk did not find (a cgroup already
- * gone), so a storm of those costs one walk a second.
+ * gone), so a storm of those costs one walk a second. The kernel also
+ * names each cgroup as it is made (uds_cgroup_paths_learn): a cgroup gone
+ * before its first record is then still named, and a new one costs no walk.
  */
 #ifndef UDSDUMP_CGROUP_PATHS_H
 #define UDSDUMP_CGROUP_PATHS_H
@@ -24,6 +26,10 @@ void uds_cgroup_paths_free(struct uds_cgroup_paths *p);
  * or NULL when it cannot be found. Valid until the next call. */
 const char *uds_cgroup_path(struct uds_cgroup_paths *p, uint64_t id);
 
+/* The kernel made cgroup id at path (from the hierarchy's root). Ignored
+ * when the cgroup2 mount is not the hierarchy's root (a cgroup namespace's
+ * or a bind mount's paths start below it, where the kernel's do not). */
+void uds_cgroup_paths_learn(struct uds_cgroup_paths *p, uint64_t id, const char *path);
 /* The cgroup2 mount in use, or NULL. */
 const char *uds_cgroup_root(const struct uds_cgroup_paths *p);
 

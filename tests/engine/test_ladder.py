@@ -102,7 +102,7 @@ def test_probe_without_hides_a_feature():
     feats, progs, engine = parse_probe(p.stdout)
     assert feats["sock-tracepoints"] == "off"
     assert engine == "syscalls+hash"
-    assert set(progs) == {"uds_sys_exit"}
+    assert set(progs) == {"uds_sys_exit", "uds_cgroup_mkdir"}
     assert "io_uring" in p.stdout  # what that rung does not see
 
 

@@ -2,7 +2,9 @@
 "cgroup PATH" filter follows a cgroup made below PATH after the capture
 started (the kernel walks kernfs parents: "parent" up to 6.14,
 "__parent" since), and the records say where each end lives (TASK_NS)
-and name its cgroup (a CGROUP record with its path).
+and name its cgroup (a CGROUP record with its path), also a cgroup made,
+used and removed while udsdump was stopped: its path then comes only from
+the kernel (cgroup_mkdir), not from the cgroup file system.
 
 Run by guest_check.py after the main capture. A guest has no cgroup v2
 mounted: it mounts one (and unmounts it after); the host's is used as is.
@@ -10,6 +12,7 @@ mounted: it mounts one (and unmounts it after); the host's is used as is.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -20,17 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NS_PAIR = os.path.join(os.path.dirname(HERE), "senders", "ns_pair.py")
 sys.path.insert(0, os.path.dirname(HERE))
 import udsrec  # noqa: E402
+from lib import cgroups  # noqa: E402
 
 UNKNOWN_OPTION = ("unknown option", "unrecognized option", "invalid option")
-
-
-def cgroup2_mount():
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            _dev, mnt, fstype = line.split()[:3]
-            if fstype == "cgroup2":
-                return mnt
-    return None
 
 
 def pair_in(cgroup_dir, addr, text):
@@ -43,15 +38,30 @@ def pair_in(cgroup_dir, addr, text):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def pair_gone_before_named(cap, gone, addr):
+    """ns_pair in a cgroup made, used and removed while udsdump is stopped;
+    the cgroup's id."""
+    os.kill(cap.proc.pid, signal.SIGSTOP)
+    try:
+        os.makedirs(gone)
+        cgroup_id = os.stat(gone).st_ino
+        pair_in(gone, addr, "gone")
+        cgroups.rmdir_when_empty(gone)
+    finally:
+        os.kill(cap.proc.pid, signal.SIGCONT)
+    return cgroup_id
+
+
 def check(udsdump, extra, tmp, result):
     mounted = None
-    root = cgroup2_mount()
+    root = cgroups.cgroup2_mount()
     if not root:
         mounted = root = os.path.join(tmp, "cgroup2")
         os.makedirs(root)
         subprocess.run(["mount", "-t", "cgroup2", "none", root], check=True)
     base = os.path.join(root, "udsdump-lab-%d" % os.getpid())
     inside, beside = os.path.join(base, "a", "b", "c"), os.path.join(base, "z")
+    gone = os.path.join(base, "a", "gone")
     try:
         os.makedirs(os.path.join(base, "a"))
         out = os.path.join(tmp, "containers.pcapng")
@@ -69,25 +79,33 @@ def check(udsdump, extra, tmp, result):
         os.makedirs(beside)
         log = pair_in(inside, addr + "-in", "inside")
         pair_in(beside, addr + "-out", "beside")
+        gone_id = pair_gone_before_named(cap, gone, addr + "-gone")
         cap.stop()
-        verify(out, log, inside[len(root):], os.stat(inside).st_ino, result)
+        verify(out, log, inside[len(root):], os.stat(inside).st_ino, result,
+               want=(b"ack:inside", b"inside", b"ack:gone", b"gone"))
+        named = {r.cgroup.cgroup_id: r.cgroup.path for r in udsrec.read_capture(out).records
+                 if r.event == udsrec.EV_CGROUP}
+        result["checks"]["cgroup_made_record"] = guest_verify.verdict(
+            named.get(gone_id) == gone[len(root):],
+            "CGROUP records: %r, want %d %s" % (named, gone_id, gone[len(root):]))
     finally:
-        for d in (inside, os.path.dirname(inside), os.path.join(base, "a"), beside, base):
+        for d in (gone, inside, os.path.dirname(inside), os.path.join(base, "a"), beside, base):
             if os.path.isdir(d):
                 os.rmdir(d)
         if mounted:
             subprocess.run(["umount", mounted])
 
 
-def verify(out, log, path, cgroup_id, result):
+def verify(out, log, path, cgroup_id, result, want=(b"ack:inside", b"inside")):
+    """want: every payload the filter lets through (the pair's inside, and
+    any other pair's in a cgroup below it)."""
     recs = udsrec.read_capture(out).records
-    data = [r for r in recs if r.event == udsrec.EV_DATA]
-    got = sorted(r.payload for r in data)
-    # Exactly the two messages inside the cgroup, or fewer with as many
+    data = [r for r in recs if r.event == udsrec.EV_DATA and r.task_ns and r.task_ns.cgroup_id == cgroup_id]
+    got = sorted(r.payload for r in recs if r.event == udsrec.EV_DATA)
+    # Exactly the messages of want, or fewer with as many
     # records declared lost in-band: on a preemptible kernel (sid's 7.x) the
     # kernel may skip a program run that finds another one preempted on its
     # CPU, and udsdump's LOSS records count it (doc/FORMAT.md).
-    want = [b"ack:inside", b"inside"]
     lost_records, _ = udsrec.loss_totals(recs)
     missing = [w for w in want if w not in got]
     result["checks"]["cgroup_filter.bytes"] = guest_verify.verdict(

@@ -11,12 +11,14 @@ pair that shares a name is told apart, byte-exact, in the records
 
 import json
 import os
+import signal
 import socket
 import subprocess
 
 import pytest
 
 import udsrec
+from lib import cgroups
 from lib.capture import udsdump_capture
 from lib.paths import PYTHON, sender
 
@@ -164,12 +166,7 @@ def test_pid_namespace_numbers(ts):
 def cgroup2_mount():
     """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a
     hybrid host)."""
-    with open("/proc/mounts") as f:
-        for line in f:
-            dev, mnt, fstype = line.split()[:3]
-            if fstype == "cgroup2":
-                return mnt
-    pytest.fail("no cgroup2 mount: the kernel's cgroup ids need one")
+    return cgroups.cgroup2_mount() or pytest.fail("no cgroup2 mount: the kernel's cgroup ids need one")
 
 
 def test_cgroups_named_like_runtimes(ts, tmp_path):
@@ -246,6 +243,38 @@ def sent(pcap):
     """The payloads of the capture's DATA records, as text."""
     return sorted(r.payload.decode() for r in udsrec.read_capture(pcap).records
                   if r.event == udsrec.EV_DATA)
+
+
+def test_cgroup_gone_before_its_record(ts, cgroup_root):
+    """A container that sends once and exits: its cgroup is made, used and
+    removed while udsdump is stopped (SIGSTOP), so the cgroup is gone when
+    the records are written. The CGROUP record still names its path and
+    container: the kernel told udsdump the path when the cgroup was made."""
+    name = "@udsdump-cgone-%d" % os.getpid()
+    cid = "9a" * 32
+    d = os.path.join(cgroup_root, "system.slice", "docker-%s.scope" % cid)
+    os.makedirs(os.path.dirname(d))
+    out = os.path.join(ts.captures, "cgroup-gone.pcapng")
+    with udsdump_capture(out, ["--path-prefix", name]).start() as cap:
+        os.kill(cap.proc.pid, signal.SIGSTOP)
+        try:
+            os.mkdir(d)
+            cg = os.stat(d).st_ino
+            p = subprocess.Popen(in_cgroup(d, name, "gone soon"), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+            log = json.loads(p.stdout.readline())
+            p.stdin.close()
+            assert p.wait(timeout=30) == 0
+            cgroups.rmdir_when_empty(d)
+        finally:
+            os.kill(cap.proc.pid, signal.SIGCONT)
+    records = udsrec.read_capture(out).records
+    assert {r.task_ns.cgroup_id for r in records if r.event == udsrec.EV_DATA} == {cg}
+    named = [r.cgroup for r in records if r.event == udsrec.EV_CGROUP and r.cgroup.cgroup_id == cg]
+    assert [(c.path, udsrec.RUNTIMES[c.runtime], c.container) for c in named] == \
+        [(d[len(cgroup2_mount()):], "docker", cid)]
+    rows = ts.fields(out, ["unix.container"], "unix.cgroup == %d && data" % cg)
+    assert rows and all(r == [cid] for r in rows), (rows, log)
 
 
 def test_filter_cgroup_and_below_made_after_the_start(ts, cgroup_root):
