@@ -10,7 +10,6 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +39,7 @@
 #include "proc_sockets.h"
 #include "record_writer.h"
 #include "sock_names.h"
+#include "sock_summary.h"
 #include "udsdump.skel.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -73,52 +73,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_INFO && !getenv("UDSDUMP_LIBBPF_VERBOSE"))
 		return 0;
 	return vfprintf(stderr, fmt, args);
-}
-
-/* ---- per-socket summary --------------------------------------------- */
-
-struct sock_summary {
-	uint64_t ino, peer_ino;
-	uint16_t type;
-	struct uds_addr path;
-	uint32_t pid, peer_pid;
-	char comm[UDS_COMM_LEN], peer_comm[UDS_COMM_LEN];
-	uint64_t records, bytes;
-};
-
-static const char *type_name(uint16_t t)
-{
-	switch (t) {
-	case 1:
-		return "stream";
-	case 2:
-		return "dgram";
-	case 5:
-		return "seqpacket";
-	default:
-		return "?";
-	}
-}
-
-static void format_addr(const struct uds_addr *a, char *out, size_t cap)
-{
-	size_t o = 0;
-	size_t n = a->len > UDS_ADDR_MAX ? UDS_ADDR_MAX : a->len;
-
-	if (a->kind == UDS_ADDR_UNNAMED) {
-		snprintf(out, cap, "(unnamed)");
-		return;
-	}
-	if (a->kind == UDS_ADDR_ABSTRACT && o + 1 < cap)
-		out[o++] = '@';
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)a->name[i];
-		if (isprint(c) && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-	}
-	out[o] = 0;
 }
 
 /* ---- the capture ----------------------------------------------------- */
@@ -162,8 +116,7 @@ struct capture {
 	size_t rec_cap; /* the largest record: the room asked of the writer */
 	int64_t boot_to_real_ns;
 	GHashTable *existing;
-	GHashTable *summary; /* inode -> struct sock_summary */
-	struct sock_summary *summary_memo[INODE_MEMO_SLOTS]; /* the last of each slot: no hashing per record */
+	struct sock_summaries *summary; /* --summary's table */
 	struct peer_cache peers;
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
@@ -227,44 +180,6 @@ static void write_record(struct capture *c, uint64_t ts_boot, size_t len, uint32
 		return;
 	pcapng_commit_packet(&c->w, (uint64_t)((int64_t)ts_boot + c->boot_to_real_ns), (uint32_t)len,
 			     (uint32_t)len, dir, task);
-}
-
-static void account(struct capture *c, const struct uds_event *ev, const struct uds_sock_names *names,
-		    const struct uds_addr *dest)
-{
-	gint64 key = (gint64)ev->sock_ino;
-	struct sock_summary **memo = &c->summary_memo[inode_memo_slot(ev->sock_ino)];
-	struct sock_summary *s = *memo && (*memo)->ino == ev->sock_ino ? *memo : g_hash_table_lookup(c->summary, &key);
-
-	if (!s) {
-		gint64 *k = g_new(gint64, 1);
-		*k = key;
-		s = g_new0(struct sock_summary, 1);
-		s->ino = ev->sock_ino;
-		s->type = ev->sock_type;
-		g_hash_table_insert(c->summary, k, s);
-	}
-	*memo = s; /* held by c->summary until the capture ends */
-	s->peer_ino = ev->peer_ino;
-	if (names && names->local.kind != UDS_ADDR_UNNAMED)
-		s->path = names->local;
-	else if (names && names->peer.kind != UDS_ADDR_UNNAMED)
-		s->path = names->peer;
-	else if (dest && dest->kind != UDS_ADDR_UNNAMED)
-		s->path = *dest;
-	const struct uds_task_ident *task = uds_sock_names_task_of(names, ev);
-	if (ev->event == UDS_EV_DATA) {
-		if (task) {
-			s->pid = task->pid;
-			memcpy(s->comm, task->comm, UDS_COMM_LEN);
-		}
-		s->bytes += ev->data_len;
-		s->records++;
-	}
-	if (names && names->ident.peer_pid) {
-		s->peer_pid = names->ident.peer_pid;
-		memcpy(s->peer_comm, names->ident.peer_comm, UDS_COMM_LEN);
-	}
 }
 
 static struct uds_cmsg_event *take_pending(struct capture *c, uint32_t tid, uint64_t ino)
@@ -474,7 +389,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	c->kernel_records++;
 	c->file_holds_records = true;
 	if (c->o->summary)
-		account(c, ev, names, dest);
+		sock_summaries_account(c->summary, ev, names, dest);
 	if (ev->event == UDS_EV_DATA) {
 		c->data_records++;
 		if (c->o->count && c->data_records >= c->o->count && !(ev->flags & UDS_F_MORE)) {
@@ -727,9 +642,6 @@ static int add_path_filter(struct capture *c, const char *p)
 
 static void print_summary(struct capture *c)
 {
-	GHashTableIter it;
-	gpointer k, v;
-
 	fprintf(stderr, "udsdump: %llu records written, %llu lost\n", (unsigned long long)c->kernel_records,
 		(unsigned long long)c->lost_records);
 	/* What the kernel side counted: a capture that wrote nothing says here
@@ -742,22 +654,7 @@ static void print_summary(struct capture *c)
 		(unsigned long long)st.sends_seen, (unsigned long long)st.records_emitted,
 		(unsigned long long)st.records_lost, (unsigned long long)(st.info_lost + st.cmsg_lost));
 
-	fprintf(stderr, "%-10s %-10s %-9s %-32s %-22s %-22s %8s %10s\n", "inode", "peer", "type", "path",
-		"sender", "peer process", "records", "bytes");
-	g_hash_table_iter_init(&it, c->summary);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		struct sock_summary *s = v;
-		char path[512], who[48], peer[48];
-		format_addr(&s->path, path, sizeof(path));
-		snprintf(who, sizeof(who), "%.16s[%u]", s->comm, s->pid);
-		if (s->peer_pid)
-			snprintf(peer, sizeof(peer), "%.16s[%u]", s->peer_comm, s->peer_pid);
-		else
-			snprintf(peer, sizeof(peer), "-");
-		fprintf(stderr, "%-10llu %-10llu %-9s %-32s %-22s %-22s %8llu %10llu\n",
-			(unsigned long long)s->ino, (unsigned long long)s->peer_ino, type_name(s->type), path,
-			who, peer, (unsigned long long)s->records, (unsigned long long)s->bytes);
-	}
+	sock_summaries_print(c->summary, stderr);
 }
 
 /* The tables and the writer of a capture; false (said) if out of memory. */
@@ -772,7 +669,7 @@ static bool capture_init(struct capture *c, const struct capture_options *o, int
 	c->start_mono = clock_ns(CLOCK_MONOTONIC);
 	libbpf_set_print(libbpf_print);
 	c->existing = read_existing_sockets();
-	c->summary = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	c->summary = sock_summaries_new();
 	/* UDSDUMP_NAMES_MAX: smaller generations, at once (for the tests) */
 	const char *names_max = getenv("UDSDUMP_NAMES_MAX");
 	if (names_max && atoi(names_max) >= 2)
@@ -992,7 +889,7 @@ static void capture_free(struct capture *c)
 	cgroup_records_free(c->cgroups);
 	pcapng_free(&c->w);
 	g_hash_table_destroy(c->existing);
-	g_hash_table_destroy(c->summary);
+	sock_summaries_free(c->summary);
 	g_hash_table_destroy(c->peers.owner);
 	if (c->ring && c->out_fd >= 0)
 		close(c->out_fd); /* the ring's files are the capture's own */
