@@ -102,6 +102,14 @@ unix_early_read_fits(const unix_early_read_t *r, const nstime_t *send_ts)
 	return nstime_to_sec(&gap) <= UNIX_EARLY_READ_MAX_SECS;
 }
 
+/* Move a stream writer's cursor past the sends its reader has read whole. */
+static void
+unix_skip_wholly_read(unix_writer_t *w)
+{
+	while (w->cursor < w->sent->len && g_array_index(w->sent, unix_sent_t, w->cursor).end <= w->read_end)
+		w->cursor++;
+}
+
 /* A stream's new send e: link the reads of its bytes recorded before it. */
 static void
 unix_match_early_stream(unix_writer_t *w, const unix_sent_t *e)
@@ -112,9 +120,8 @@ unix_match_early_stream(unix_writer_t *w, const unix_sent_t *e)
 		unix_early_read_t *r = &g_array_index(w->early, unix_early_read_t, i);
 		if (r->start >= e->end)
 			break;
-		if (r->end > e->start && unix_early_read_fits(r, &e->ts)) {
+		if (r->end > e->start && unix_early_read_fits(r, &e->ts))
 			unix_link(e, r->fr, &r->reader);
-			}
 		if (r->end > e->end) {
 			r->start = e->end; /* the rest waits for the next send */
 			i++;
@@ -179,8 +186,7 @@ unix_note_send(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 	g_array_append_val(w->sent, e);
 	if (rec->sock_type == 1) {
 		unix_match_early_stream(w, &e);
-		while (w->cursor < w->sent->len && g_array_index(w->sent, unix_sent_t, w->cursor).end <= w->read_end)
-			w->cursor++;
+		unix_skip_wholly_read(w);
 	} else if (rec->peer_inode && !(rec->flags & UDS_F_MORE)) {
 		/* Datagrams also queue at the receiving socket, in order. */
 		unix_writer_t *q = unix_get_writer(rec->peer_inode | UNIX_DIR_RECV, TRUE);
@@ -264,8 +270,7 @@ unix_note_recv(packet_info *pinfo, const unix_record_t *rec, unix_frame_t *fr)
 		unix_wait_for_send(w, pinfo, fr, &who, MAX(r0, sent_end), r1);
 	if (r1 > w->read_end)
 		w->read_end = r1;
-	while (w->cursor < w->sent->len && g_array_index(w->sent, unix_sent_t, w->cursor).end <= w->read_end)
-		w->cursor++;
+	unix_skip_wholly_read(w);
 }
 
 void
