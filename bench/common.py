@@ -307,7 +307,7 @@ class Udsdump:
         }
 
 
-def snapshot_floor(path, into):
+def snapshot_floor(path, into, name="udsdump-floor"):
     """Copy bench/floor's udsdump-floor (built with -DUDSDUMP_BENCH=ON), or
     None, said in one line: the floor rows are then left out."""
     if not path:
@@ -317,14 +317,15 @@ def snapshot_floor(path, into):
         print("bench: no %s (configure with -DUDSDUMP_BENCH=ON): no floor rows"
               % path, file=sys.stderr)
         return None
-    dst = os.path.join(into, "udsdump-floor")
+    dst = os.path.join(into, name)
     shutil.copy2(path, dst)
     return dst
 
 
 class Floor(Udsdump):
-    """bench/floor's program in mode "empty", "copy" or "write" (to out),
-    with a ring of ring_mb MiB if given (else the floor's 64):
+    """bench/floor's program in mode "empty", "copy", "write" or
+    "write-reads" (to out), with a ring of ring_mb MiB if given (else the
+    floor's 64) and its records padded by pads=(send, read) bytes:
     the least any eBPF capture of the same sends costs. stop() returns the
     same keys as Udsdump.stop() (records: what the ring carried, lost 0)."""
 
@@ -333,13 +334,19 @@ class Floor(Udsdump):
     NAME = "udsdump-floor"
     STDOUT_TO_LOG = True  # its result line
 
-    def __init__(self, binary, mode, log, out=None, ring_mb=None):
-        self.cmd = [binary, mode] + ([out] if mode == "write" else [])
+    def __init__(self, binary, mode, log, out=None, ring_mb=None, pads=None):
+        writes = mode in ("write", "write-reads")
+        self.cmd = [binary, mode] + ([out] if writes else [])
         self.log = log
-        self.out = out if mode == "write" else None
-        # ring_mb: the ring's size in place of the floor's 64 MiB
-        self.env = (dict(os.environ, UDSDUMP_FLOOR_RING_MB=str(ring_mb))
-                    if ring_mb else None)
+        self.out = out if writes else None
+        # ring_mb: the ring's size in place of the floor's 64 MiB; pads:
+        # (bytes added to each send's record, to each read's)
+        env = {}
+        if ring_mb:
+            env["UDSDUMP_FLOOR_RING_MB"] = str(ring_mb)
+        if pads:
+            env["UDSDUMP_FLOOR_PAD"] = "%d,%d" % pads
+        self.env = dict(os.environ, **env) if env else None
 
     def lost(self, m):
         return 0

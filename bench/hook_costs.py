@@ -15,6 +15,10 @@ ns/run is the robust figure. These figures depend much less on the machine's loa
 captured + udsdump CPU per request) is what the throughput ratio would be
 on an otherwise idle machine where the workload is CPU-bound.
 
+floor-reads (bench/floor's write-reads) records every read too: an
+EXPLAIN line gives uds_recv's ns per run at the defaults over its
+floor_recv's, what a read costs beyond the least recording of it.
+
 Issue 17's BPF target (a send at most 1.5x the floor's copy program) is
 printed per round, uds_send's ns per run over floor_send's in the same
 round, with a 90% bootstrap interval (TARGET lines). --landed BIN adds the
@@ -81,6 +85,12 @@ def print_per_round(rows, modes):
             if r:
                 common.target_line("hooks %s uds_send/floor_send ns per run" % mode, r, 1.5,
                                    higher_is_better=False)
+    if "floor-reads" in modes and "all" in modes:
+        # what a read costs the defaults beyond the least recording of it
+        # (a timestamp and a 64-byte event: bench/floor's write-reads)
+        r = paired(rows, "all", "uds_recv", "floor-reads", "floor_recv")
+        if r:
+            common.target_line("EXPLAIN hooks all uds_recv/floor-reads floor_recv ns per run", r, None)
     for mode in (m for m in ("sends", "all") if "landed-" + m in modes):
         for prog in ("uds_send", "uds_recv"):
             r = paired(rows, mode, prog, "landed-" + mode, prog)
@@ -120,7 +130,7 @@ def main():
     modes = modes_for(udsdump)
     floor = common.snapshot_floor(None, d)
     if floor:  # the least any capture costs, for comparison (redis_overhead.py)
-        modes = modes + ("floor-copy", "floor-write")
+        modes = modes + ("floor-copy", "floor-write", "floor-reads")
     landed = (common.snapshot_udsdump(a.landed, d, "udsdump-landed")
               if a.landed else None)
     if landed:

@@ -26,9 +26,24 @@ clients, without and with pipelining (-P 16), in three modes:
             of udsdump's steady ring, and a ring's size sets what its writes
             cost. The targets are printed against both references.
 
+  floor-reads
+            floor-write that also records every read (a 64-byte event in
+            the ring, a 24-byte record in the file), as udsdump's defaults
+            do: what recording reads costs a capture that does nothing else.
+  floor-sized, floor-sized-reads
+            floor-write and floor-reads with each record padded in the file
+            to what udsdump writes for it (SIZED_PADS): a capture that
+            stores udsdump's bytes and does none of its work. 'sends' and
+            'all' are compared with them in EXPLAIN lines: a ratio near 1
+            says the gap to floor-write is the bytes the records hold.
+
   landed-sends, landed-all
             (--landed BIN) the same two modes with another udsdump, the
             last one landed on main: a gain is a gain in the same rounds.
+  landed-floor-write
+            (--landed-floor BIN) floor-write with another udsdump-floor:
+            a change to bench/floor shows the old and the new floor-write
+            in the same rounds (decisions.md: at most 1% apart).
 
 Rounds alternate the modes (the order rotates each round); the figures are
 medians over the rounds and the ratios are median(mode) / median(bare).
@@ -115,6 +130,9 @@ def parse_args():
     ap.add_argument("--landed", metavar="BIN", default=None,
                     help="the last landed udsdump: modes landed-sends and "
                     "landed-all run it")
+    ap.add_argument("--landed-floor", metavar="BIN", default=None,
+                    help="another udsdump-floor (the one before a change to "
+                    "bench/floor): mode landed-floor-write runs it")
     a = ap.parse_args()
     a.rounds = a.rounds or (1 if a.quick else 9)
     a.n = a.requests or (20000 if a.quick else 200000)
@@ -129,6 +147,8 @@ def choose_modes(a, udsdump, floor):
         modes = modes + tuple(FLOOR_MODES)
     if a.landed:
         modes = modes + ("landed-sends", "landed-all")
+    if a.landed_floor:
+        modes = modes + ("landed-floor-write",)
     if a.only:
         modes = ("bare",) + tuple(m for m in modes
                                   if m in a.only.split(",") and m != "bare")
@@ -138,12 +158,24 @@ def choose_modes(a, udsdump, floor):
 def capture_modes(modes):
     """The modes that capture the traffic (their loss must be 0)."""
     return [m for m in modes if m not in ("bare", "filtered")
-            and not m.startswith("floor")]
+            and not m.startswith(("floor", "landed-floor"))]
 
 
-# floor mode -> (udsdump-floor's mode, its ring in MiB: None for its 64)
-FLOOR_MODES = {"floor-empty": ("empty", None), "floor-copy": ("copy", None),
-               "floor-write": ("write", None), "floor-write8": ("write", 8)}
+# What udsdump's records hold beyond the floor's, in bytes of file per
+# record, measured on this benchmark (-d 256, c50): a DATA record is 527
+# bytes against the floor's 175 (its header, TLVs and pcapng block around
+# the same payload), a RECV record 375 against the floor's 24-byte read
+# record (bench/README.md, session 18).
+SIZED_PADS = (527 - 175, 375 - 24)
+# floor mode -> (udsdump-floor's mode, its ring in MiB: None for its 64,
+# its records' pads: None for none)
+FLOOR_MODES = {"floor-empty": ("empty", None, None),
+               "floor-copy": ("copy", None, None),
+               "floor-write": ("write", None, None),
+               "floor-write8": ("write", 8, None),
+               "floor-reads": ("write-reads", None, None),
+               "floor-sized": ("write", None, SIZED_PADS),
+               "floor-sized-reads": ("write-reads", None, SIZED_PADS)}
 # the references issue 17's targets are measured against
 FLOOR_REFERENCES = ("floor-write", "floor-write8")
 
@@ -151,11 +183,15 @@ FLOOR_REFERENCES = ("floor-write", "floor-write8")
 def start_capture(mode, ctx):
     """The capture a mode runs beside the benchmark (None for bare)."""
     d = ctx["dir"]
-    if mode in FLOOR_MODES:
-        floor_mode, ring_mb = FLOOR_MODES[mode]
+    if mode == "landed-floor-write":
+        cap = common.Floor(ctx["landed_floor"], "write",
+                           os.path.join(d, "floor.log"),
+                           os.path.join(d, "floor.out"))
+    elif mode in FLOOR_MODES:
+        floor_mode, ring_mb, pads = FLOOR_MODES[mode]
         cap = common.Floor(ctx["floor"], floor_mode,
                            os.path.join(d, "floor.log"),
-                           os.path.join(d, "floor.out"), ring_mb)
+                           os.path.join(d, "floor.out"), ring_mb, pads)
     elif mode != "bare":
         landed = mode.startswith("landed-")
         args = {"all": [], "sends": ["--recv", "none"],
@@ -261,6 +297,37 @@ def print_targets(a, modes, results, caps):
                 cpu_per_record(name, mode, ref, caps[name][mode], caps[name][ref])
 
 
+# the capture mode -> the floor that stores as many bytes as it does
+SIZED_REFERENCES = {"sends": "floor-sized", "all": "floor-sized-reads"}
+
+
+def print_explained(a, modes, results, caps):
+    """What the bytes explain: each capture mode against the floor that
+    stores as many bytes, and what recording reads costs the floor."""
+    for name, _, pipe in a.config_list:
+        pairs = [(m, r) for m, r in SIZED_REFERENCES.items()
+                 if m in modes and r in modes]
+        pairs += [(r, "floor-write") for r in ("floor-reads", "floor-sized",
+                                               "floor-sized-reads",
+                                               "landed-floor-write")
+                  if r in modes and "floor-write" in modes]
+        for mode, ref in pairs:
+            if not floor_carried_all(a, name, pipe, ref, caps[name][ref]):
+                continue
+            per_round = [m["SET+GET"] / f["SET+GET"] for m, f in
+                         zip(results[name][mode], results[name][ref])]
+            common.target_line("EXPLAIN redis %s %s/%s" % (name, mode, ref),
+                               per_round, None)
+            us = [c["run_cpu_s"] / max(c["records"], 1)
+                  for c in caps[name][mode]]
+            fus = [f["run_cpu_s"] / max(f["records"], 1)
+                   for f in caps[name][ref]]
+            if min(fus) > 0:
+                common.target_line(
+                    "EXPLAIN redis %s %s cpu per record/%s's" % (name, mode, ref),
+                    [u / f for u, f in zip(us, fus)], None)
+
+
 def writes_per_run(a, pipe):
     """The writes redis makes in a run: a request and its reply each, one
     write per -P of them."""
@@ -272,6 +339,8 @@ def floor_carried_all(a, name, pipe, ref, fcs):
     the floor drops what does not fit and counts nothing (an 8 MiB ring
     fills at -P 16), and a floor that dropped records did less work."""
     expect = writes_per_run(a, pipe)
+    if ref in ("floor-reads", "floor-sized-reads"):
+        expect *= 2  # and a read of each write, at least
     short = [f["records"] for f in fcs if f["records"] < expect]
     if short:
         print("REFERENCE redis %s %s: carried fewer than the %d writes in %d "
@@ -351,7 +420,11 @@ def main():
            "sock": os.path.join(d, "redis.sock"),
            "other": os.path.join(d, "other.sock"),
            "landed": common.snapshot_udsdump(a.landed, d, "udsdump-landed")
-           if a.landed else None}
+           if a.landed else None,
+           "landed_floor": common.snapshot_floor(a.landed_floor, d, "udsdump-floor-landed")
+           if a.landed_floor else None}
+    if a.landed_floor and not ctx["landed_floor"]:
+        sys.exit("redis_overhead.py: --landed-floor %s: no such file" % a.landed_floor)
     o = socket.socket(socket.AF_UNIX)  # the socket the filtered mode watches
     o.bind(ctx["other"])
     o.listen(1)
@@ -365,6 +438,7 @@ def main():
     lost_total = print_table(a, modes, results, caps)
     print_ratios(a, modes, results)
     print_targets(a, modes, results, caps)
+    print_explained(a, modes, results, caps)
     check_records(a, modes, caps)
     capmodes = capture_modes(modes)
     print("lost records in %s captures: %d (target 0: %s)"

@@ -17,6 +17,10 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile int copy_payload = 0;
+/* "write-reads": every read also puts an event in the ring, as udsdump's
+ * defaults (--recv meta) do; the reference for what recording reads costs
+ * any capture, not a floor of the targets */
+const volatile int record_reads = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -54,6 +58,10 @@ int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 	ev->ts = bpf_ktime_get_boot_ns();
 	ev->sk = (__u64)sk;
 	ev->len = n;
+	/* the file's kind field, where reads share it (a constant: the
+	 * verifier drops the store in the other modes) */
+	if (record_reads)
+		ev->pad = FLOOR_KIND_SEND;
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	return 0;
 }
@@ -61,5 +69,19 @@ int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(floor_recv, struct sock *sk, int ret, int flags)
 {
+	if (!record_reads)
+		return 0;
+	if (KVIEW(struct sock, sk)->__sk_common.skc_family != AF_UNIX || ret <= 0)
+		return 0;
+	struct floor_event *ev = bpf_ringbuf_reserve(&floor_events, FLOOR_READ_EVENT, 0);
+	if (!ev)
+		return 0;
+	ev->ts = bpf_ktime_get_boot_ns();
+	ev->sk = (__u64)sk;
+	ev->len = 0;
+	ev->pad = FLOOR_KIND_READ;
+	/* the rest of the event written too, as udsdump writes all of its own */
+	__builtin_memset(ev->data, 0, FLOOR_READ_EVENT - sizeof(*ev) + FLOOR_MAX);
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	return 0;
 }

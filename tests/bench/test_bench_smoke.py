@@ -9,6 +9,9 @@ Needs root and eBPF (like tests/engine); skips without them unless CI=true.
 import json
 import os
 import re
+import signal
+import socket
+import struct
 import subprocess
 
 import pytest
@@ -91,9 +94,61 @@ def test_floor_ring_size():
     assert said.startswith("udsdump-floor: UDSDUMP_FLOOR_RING_MB=12: not a power of two"), said
 
 
+def floor_records(path, pads):
+    """The records of a floor's file, as (kind, payload) pairs: a 24-byte
+    header (u64 ts, u64 sk, u32 len, u32 kind), len payload bytes, then
+    pads[kind] zero bytes. Fails unless they tile the file exactly."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, off = [], 0
+    while off < len(data):
+        assert off + 24 <= len(data), "a cut header at %d" % off
+        n, kind = struct.unpack_from("<II", data, off + 16)
+        assert kind in (0, 1), "kind %d at %d" % (kind, off)
+        end = off + 24 + n + pads[kind]
+        assert end <= len(data) and data[off + 24 + n:end] == bytes(pads[kind]), off
+        out.append((kind, data[off + 24:off + 24 + n]))
+        off = end
+    return out
+
+
+def test_floor_records_reads_and_pads(tmp_path):
+    """floor-reads' reference really records every read, and the sized
+    references' records really are as long as their pads say: each kind
+    of record padded by its own count, so the file tiles exactly."""
+    if not os.path.exists(FLOOR):
+        pytest.fail("udsdump-floor not built at %s (-DUDSDUMP_BENCH=ON)" % FLOOR)
+    out = str(tmp_path / "floor.out")
+    env = dict(os.environ, UDSDUMP_FLOOR_PAD="100,37")
+    p = subprocess.Popen([FLOOR, "write-reads", out], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said = p.stderr.readline()
+    assert "attached (write-reads, 64 MiB ring) each send's record 100 bytes longer, " \
+        "each read's 37" in said, said
+    marker = b"floor-pad-%d-" % os.getpid()
+    a, b = socket.socketpair()
+    for i in range(50):
+        a.send(marker + b"%03d" % i)  # send(): the floor copies send/write
+        assert b.recv(100).startswith(marker)
+    a.close()
+    b.close()
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=30)
+    assert p.returncode == 0
+    recs = floor_records(out, {0: 100, 1: 37})
+    ours = [pl for kind, pl in recs if kind == 0 and pl.startswith(marker)]
+    assert sorted(ours) == [marker + b"%03d" % i for i in range(50)]
+    assert sum(1 for kind, pl in recs if kind == 1 and pl == b"") >= 50
+    bad = subprocess.run([FLOOR, "write", out], capture_output=True, text=True,
+                         env=dict(os.environ, UDSDUMP_FLOOR_PAD="1x"))
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("udsdump-floor: UDSDUMP_FLOOR_PAD=1x: not D,R bytes"), bad.stderr
+
+
 def test_redis_overhead():
     # (the same build as "the last landed": the landed modes' path runs)
-    out = run_bench("redis_overhead.py", "--requests", "5000", "--landed", UDSDUMP)
+    out = run_bench("redis_overhead.py", "--requests", "5000", "--landed", UDSDUMP,
+                    "--landed-floor", FLOOR)
     r = ratios(out)
     for cfg in ("c50", "c50-P16"):
         for mode in ("all", "filtered"):
@@ -102,8 +157,19 @@ def test_redis_overhead():
     assert re.search(r"^CHECK redis c50 all records: .* OK$", out, re.M)
     # the floor programs ran beside udsdump, and the copy floor really
     # carried the sends (a record per redis write)
-    for mode in ("floor-empty", "floor-copy", "floor-write", "floor-write8"):
+    for mode in ("floor-empty", "floor-copy", "floor-write", "floor-write8",
+                 "floor-reads", "floor-sized", "floor-sized-reads"):
         assert r["redis c50 %s/bare" % mode] > 0, out
+    # the read-recording floors carried a read for each write too, and
+    # each capture mode is explained against the floor as long as it
+    for mode in ("floor-reads", "floor-sized-reads"):
+        m = re.search(r"^round 1 c50 +%s .* udsdump: (\d+) records" % mode, out, re.M)
+        assert m and int(m.group(1)) >= 2 * 2 * 2 * 5000, out
+    for what in ("sends/floor-sized", "all/floor-sized-reads", "floor-reads/floor-write",
+                 "landed-floor-write/floor-write",
+                 "sends cpu per record/floor-sized's"):
+        assert re.search(r"^TARGET EXPLAIN redis c50 %s: median [\d.]+, 90%% interval"
+                         % re.escape(what), out, re.M), (what, out)
     m = re.search(r"^round 1 c50 +floor-copy .* udsdump: (\d+) records", out, re.M)
     assert m and int(m.group(1)) >= 2 * 2 * 5000, out
     assert re.search(r"^FLOOR redis c50: .* keeps [\d.]+ of bare", out, re.M), out
@@ -145,15 +211,16 @@ def test_hook_costs():
     requests = int(m.group(1))
     rows = {(r[0], r[1]): int(r[2]) for r in re.findall(
         r"^(\S+) +(uds_send|uds_recv|floor_send|floor_recv) +(\d+) ", out, re.M)}
-    for mode in ("sends", "all", "landed-sends", "landed-all", "floor-copy"):
+    for mode in ("sends", "all", "landed-sends", "landed-all", "floor-copy", "floor-reads"):
         prefix = "floor" if mode.startswith("floor") else "uds"
         for prog in (prefix + "_send", prefix + "_recv"):
             # a write per request and per reply
             assert rows.get((mode, prog), 0) >= requests, (mode, prog, out)
     for what in ("sends uds_send/floor_send", "all uds_send/floor_send",
                  "landed-sends uds_send/floor_send", "sends uds_send ns per run this/landed",
-                 "all uds_recv ns per run this/landed"):
-        m = re.search(r"^TARGET hooks %s( ns per run)?: median ([\d.]+), 90%% interval "
+                 "all uds_recv ns per run this/landed",
+                 "EXPLAIN hooks all uds_recv/floor-reads floor_recv"):
+        m = re.search(r"^TARGET (?:hooks )?%s( ns per run)?: median ([\d.]+), 90%% interval "
                       r"\[([\d.]+), ([\d.]+)\] over 1 rounds" % re.escape(what), out, re.M)
         assert m and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), (what, out)
     assert re.search(r"^TARGET hooks sends uds_send/floor_send ns per run: .*\(target <= 1.50: "
