@@ -53,6 +53,7 @@ int hf_unix_flags_inferred = -1;
 int hf_unix_flags_cmsg_truncated = -1;
 int hf_unix_flags_read_fault = -1;
 int hf_unix_flags_metadata_only = -1;
+int hf_unix_flags_peer_as_before = -1;
 int hf_unix_payload_len = -1;
 
 /* Generated summary */
@@ -441,6 +442,10 @@ unix_register_record_fields(void)
 		    UDS_F_READ_FAULT, "The sender's memory could not be read", HFILL } },
 		{ &hf_unix_flags_metadata_only, { "Metadata only", "unix.flags.metadata_only",
 		    FT_BOOLEAN, 32, NULL, UDS_F_METADATA_ONLY, "Payload not captured by choice", HFILL } },
+		{ &hf_unix_flags_peer_as_before, { "Peer as before", "unix.flags.peer_as_before",
+		    FT_BOOLEAN, 32, NULL, UDS_F_PEER_AS_BEFORE,
+		    "The peer's identity is not repeated: it is as in this socket's last record "
+		    "without this flag", HFILL } },
 		{ &hf_unix_payload_len, { "Payload length", "unix.payload_len", FT_UINT32, BASE_DEC, NULL, 0x0,
 		    NULL, HFILL } },
 
@@ -767,6 +772,7 @@ proto_register_unix(void)
 	unix_socket_table_register(unix_module);
 	unix_dbus_register();
 	unix_ns_register(proto_unix);
+	unix_peer_register(proto_unix);
 	unix_cgroup_register(proto_unix);
 
 	unix_path_table = register_dissector_table("unix.path", "UNIX socket path", proto_unix,

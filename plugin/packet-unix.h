@@ -93,6 +93,7 @@ extern int hf_unix_flags_inferred;
 extern int hf_unix_flags_cmsg_truncated;
 extern int hf_unix_flags_read_fault;
 extern int hf_unix_flags_metadata_only;
+extern int hf_unix_flags_peer_as_before;
 extern int hf_unix_payload_len;
 
 /* Generated summary */
@@ -336,6 +337,7 @@ typedef struct {
 	 * it must run even without a tree. */
 	gboolean needs_build;
 	int comm_off, pt_comm_off; /* where TASK's and PEER_TASK's comm[16] are */
+	tvbuff_t *pt_tvb;    /* PEER_TASK's tvb, if not the record's (unix-peer.c) */
 	const char *comm_fs; /* comm, file scope (set by unix_analyse) */
 	struct unix_sock *sock; /* its socket's cache (first pass, set by unix_analyse) */
 } unix_record_t;
@@ -564,6 +566,16 @@ void unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *
     const unix_record_t *rec, const unix_addr_t *conn);
 const char *unix_ns_column_path(packet_info *pinfo, const unix_record_t *rec,
     const unix_addr_t *conn, const char *path);
+
+/* unix-peer.c: the peer's identity of records that say "as before" */
+typedef struct {
+	tvbuff_t *tvb;      /* the peer TLVs given (NULL: none) */
+	guint32 frame;      /* the record they came from */
+	unix_record_t rec;  /* what they say */
+} unix_peer_carried_t;
+void unix_peer_carry(tvbuff_t *tvb, packet_info *pinfo, unix_record_t *rec, unix_peer_carried_t *out);
+void unix_peer_carried_tree(packet_info *pinfo, proto_tree *unix_tree, unix_peer_carried_t *carried);
+void unix_peer_register(int proto);
 
 /* unix-engine.c: ENGINE records */
 int dissect_unix_engine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *unix_tree,

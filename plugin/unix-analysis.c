@@ -240,7 +240,7 @@ unix_peer_end(tvbuff_t *tvb, const unix_record_t *rec, unix_sock_t *sk, unix_soc
 	*peer_out = peer;
 	*peer_key_out = peer_key;
 	if (rec->has_peer_task) {
-		peer_label = unix_cached_task_label(tvb, rec->pt_comm_off, rec->pt_pid,
+		peer_label = unix_cached_task_label(rec->pt_tvb ? rec->pt_tvb : tvb, rec->pt_comm_off, rec->pt_pid,
 		    unix_cgroup_of(rec->pt_cgroup_id), rec->pt_ns_pid, sk->pt_raw, &sk->pt_pid,
 		    &sk->pt_cg, &sk->pt_comm, &sk->pt_label);
 	} else if (peer && peer->sender_label) {

@@ -33,6 +33,7 @@ unix_add_header(proto_tree *tree, tvbuff_t *tvb, proto_item **hl_item, proto_ite
 		&hf_unix_flags_cmsg_truncated,
 		&hf_unix_flags_read_fault,
 		&hf_unix_flags_metadata_only,
+		&hf_unix_flags_peer_as_before,
 		NULL
 	};
 	proto_tree_add_item(tree, hf_unix_event, tvb, UDS_HDR_OFF_EVENT, 1, ENC_NA);
@@ -385,6 +386,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	/* Info column text in parts (LOSS records: none of them). */
 	unix_info_t info;
 	const unix_frame_extra_t *fx;
+	unix_peer_carried_t carried;
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, "UNIX");
 	col_clear(pinfo->cinfo, COL_INFO);
@@ -405,6 +407,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 
 	/* First walk: collect the fields. */
 	unix_walk_tlvs(tvb, pinfo, NULL, &rec, FALSE);
+	unix_peer_carry(tvb, pinfo, &rec, &carried);
 	fr = unix_frame_of(pinfo, tvb, &rec);
 
 	conn = unix_conn_addr(&rec);
@@ -421,6 +424,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	 * the first walk met something it reports). */
 	if (unix_tree || rec.needs_build || rec.malformed)
 		unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
+	unix_peer_carried_tree(pinfo, unix_tree, &carried);
 
 	/* Who read what was sent. */
 	if (!PINFO_FD_VISITED(pinfo) && !fr->links_noted) {

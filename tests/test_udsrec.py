@@ -518,3 +518,35 @@ def test_unknown_event_decodes_by_number():
     reader older than ENGINE saw event 9)."""
     r = udsrec.decode_record(record(42, 0, [tlv(99, b"later")], b""))
     assert r.event_name == "event#42" and r.unknown_tlvs == [(99, b"later")]
+
+
+# ------------------------------------------------------ peer as before
+
+def peer_tlvs(pid):
+    return [tlv(3, struct.pack("<III", pid, 0, 0)),
+            tlv(25, struct.pack("<II", pid - 1, 4026531836)),
+            tlv(4, struct.pack("<IIQBBBB", pid, pid, 7, 1, 0, 0, 0)
+                + b"srv".ljust(16, b"\0")),
+            tlv(20, struct.pack("<QIIII", 77, pid - 1, pid - 1, 4026531836, 4026531840))]
+
+
+def test_peer_as_before_carried_per_socket_in_file_order():
+    """doc/FORMAT.md: a PEER_AS_BEFORE record has the peer of the last
+    record of its socket without the flag (none if that had none)."""
+    F = udsrec.F_PEER_AS_BEFORE
+
+    def rec(inode, flags=0, pid=None):
+        return record(1, flags, [socket_tlv(inode, inode + 1, 1)]
+                      + (peer_tlvs(pid) if pid else []), b"x")
+    recs = [rec(10, pid=812), rec(10, F), rec(20, F), rec(10, pid=900), rec(10, F),
+            rec(10), rec(10, F)]
+    data = shb() + idb() + b"".join(epb(r, 1000 + i) for i, r in enumerate(recs))
+    got = udsrec.read_capture(data).records
+    assert [(r.peer_task.pid if r.peer_task else None, r.peer_carried) for r in got] == [
+        (812, False), (812, True), (None, False), (900, False), (900, True),
+        (None, False), (None, False)]
+    assert got[1].peer_cred.pid == 812 and got[1].peer_cred_ns.ns_pid == 811
+    assert got[4].peer_task_ns.ns_pid == 899
+    # one record alone keeps what it has
+    alone = udsrec.decode_record(recs[1])
+    assert alone.has(F) and alone.peer_task is None and not alone.peer_carried

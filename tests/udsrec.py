@@ -248,6 +248,8 @@ class Record:
     tlv_order: List[int] = dataclasses.field(default_factory=list)
     trailing: bytes = b""
     # filled in by the capture reader
+    peer_carried: bool = False  # PEER_AS_BEFORE: the peer TLVs given from
+    #                             the socket's last record without it
     ts_ns: Optional[int] = None
     epb_flags: Optional[int] = None
     epb_task: Optional[Tuple[int, int]] = None  # (pid, tid) of the EPB option
@@ -407,6 +409,26 @@ def _fixed_tlv(rec, t, v):
     return True
 
 
+PeerIdentity = Tuple[Optional[Cred], Optional[PeerCredNs],
+                     Optional[PeerTask], Optional[TaskNs]]
+
+
+def carry_peer(r: Record, last: Dict[int, PeerIdentity]) -> None:
+    """doc/FORMAT.md "TLVs": a record flagged PEER_AS_BEFORE has the peer
+    of the last record of its socket without the flag; last holds those,
+    per socket inode, in file order."""
+    if r.socket is None:
+        return
+    if not r.has(F_PEER_AS_BEFORE):
+        last[r.socket.inode] = (r.peer_cred, r.peer_cred_ns, r.peer_task,
+                                r.peer_task_ns)
+        return
+    known = last.get(r.socket.inode)
+    if known is not None and any(x is not None for x in known):
+        (r.peer_cred, r.peer_cred_ns, r.peer_task, r.peer_task_ns) = known
+        r.peer_carried = True
+
+
 def decode_record(data: bytes) -> Record:
     """Decode one record strictly; raise FormatError (or a subclass)."""
     data = bytes(data)
@@ -556,6 +578,7 @@ class Capture:
 
     def decode(self, strict_linktype: bool = True) -> List[Record]:
         recs = []
+        last_peer: Dict[int, PeerIdentity] = {}
         for p in self.packets:
             itf = self.interfaces[p.interface_id]
             if itf.linktype != LINKTYPE_USER12:
@@ -567,6 +590,7 @@ class Capture:
                                   "udsdump record must be whole"
                                   % (p.block_index, p.caplen, p.origlen))
             r = decode_record(p.data)
+            carry_peer(r, last_peer)
             r.ts_ns = p.ts_ns
             r.epb_flags = p.epb_flags
             r.epb_task = p.epb_task

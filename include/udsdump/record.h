@@ -78,6 +78,7 @@ enum uds_event_kind {
 #define UDS_F_CMSG_TRUNCATED (1u << 8)	/* control data not fully captured */
 #define UDS_F_READ_FAULT (1u << 9)	/* sender memory unreadable: bytes missing */
 #define UDS_F_METADATA_ONLY (1u << 10)	/* payload not captured by choice */
+#define UDS_F_PEER_AS_BEFORE (1u << 11) /* peer identity as in the socket's last record without it */
 
 enum uds_tlv_type {
 	UDS_TLV_SOCKET = 1,      /* u64 inode, u64 peer_inode, u16 sock_type, u16 0 */

@@ -100,6 +100,7 @@ bool capture_output_hung_up(int fd, int timeout_ms)
 struct capture {
 	const struct capture_options *o;
 	int out_fd;
+	uint32_t file_seq;		/* files begun so far (-C, -G: one more each) */
 	int64_t start_real, start_mono; /* CLOCK_REALTIME, CLOCK_MONOTONIC ns */
 	struct ring_buffer *rb;		/* the steady ring */
 	struct ring_buffer *rb_spill;	/* the spill ring, NULL if none */
@@ -303,6 +304,25 @@ static inline void prefetch_event(const void *data, size_t size)
 		__builtin_prefetch(p + off);
 }
 
+/* A socket's peer identity (PEER_CRED, PEER_TASK and their _NS TLVs: 96
+ * of a record's bytes) is written in its first record of each file, after
+ * the kernel tells it again (new or changed), and every
+ * PEER_IDENTITY_EVERY_NS; the socket's records in between say "as before"
+ * (UDS_F_PEER_AS_BEFORE). Only the identity the kernel names (a peer
+ * task): a peer learned from /proc is written every time. */
+#define PEER_IDENTITY_EVERY_NS (10 * 1000000000LL)
+static bool peer_identity_due(struct capture *c, struct uds_sock_names *n, uint64_t ts)
+{
+	if (!n->peer_tlv_len || !n->ident.peer_pid)
+		return true;
+	if (n->peer_file == c->file_seq && ts >= n->peer_written_ns &&
+	    ts - n->peer_written_ns < (uint64_t)PEER_IDENTITY_EVERY_NS)
+		return false;
+	n->peer_file = c->file_seq;
+	n->peer_written_ns = ts;
+	return true;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -358,7 +378,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if ((ev->event == UDS_EV_DATA || ev->event == UDS_EV_RECV) && ev->msg_offset == 0)
 		cm = take_pending(c, ev->tid, ev->sock_ino);
-	const struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
+	struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
 	if (!(names && names->ident.peer_pid) && ev->peer_ino) {
 		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
 		if (po) {
@@ -373,6 +393,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		dest = &dest_buf;
 	if (c->ring)
 		next_file_if_full(c, size);
+	if (names && !peer_identity_due(c, names, ev->ts_boot_ns))
+		extra |= UDS_F_PEER_AS_BEFORE; /* (in the file the record goes to) */
 	write_cgroup_records(c, ev, names);
 	uint8_t *space = record_space(c);
 	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
@@ -509,6 +531,7 @@ static void write_file_start(struct capture *c)
 	struct utsname un;
 	char os[300];
 
+	c->file_seq++;
 	if (uname(&un) == 0)
 		snprintf(os, sizeof(os), "%s %s %s", un.sysname, un.release, un.machine);
 	else

@@ -16,7 +16,7 @@ struct sock_names {
 	 * sock_names_keep() (one inode) and when a generation is dropped. */
 	struct {
 		uint64_t ino;
-		const struct uds_sock_names *n;
+		struct uds_sock_names *n;
 	} memo[INODE_MEMO_SLOTS];
 };
 
@@ -47,11 +47,11 @@ void sock_names_free(struct sock_names *t)
 	g_free(t);
 }
 
-const struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino)
+struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino)
 {
 	unsigned slot = inode_memo_slot(ino);
 	gint64 key = (gint64)ino;
-	const struct uds_sock_names *n;
+	struct uds_sock_names *n;
 
 	if (t->memo[slot].n && t->memo[slot].ino == ino)
 		return t->memo[slot].n;
@@ -91,6 +91,8 @@ bool sock_names_keep(struct sock_names *t, const struct uds_sockinfo_event *e, i
 	n->ident = e->ident;
 	n->task = e->task;
 	n->task_gen = e->task_gen;
+	n->peer_file = 0; /* new or changed: the next record carries it */
+	n->peer_written_ns = 0;
 	uds_sock_names_encode(n);
 	g_hash_table_replace(t->now, k, n); /* frees what the memo may hold */
 	t->memo[inode_memo_slot(e->sock_ino)].ino = e->sock_ino;

@@ -37,8 +37,9 @@ struct sock_names *sock_names_new(unsigned max, int64_t min_period_ns);
 void sock_names_free(struct sock_names *t);
 
 /* The names of socket ino, from the newest generation that has them, or
- * NULL. Valid until the next sock_names_keep() or sock_names_retire(). */
-const struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino);
+ * NULL. Valid until the next sock_names_keep() or sock_names_retire().
+ * The writer marks in it where it last wrote the peer's identity. */
+struct uds_sock_names *sock_names_lookup(struct sock_names *t, uint64_t ino);
 
 /* Keeps e's names (encoded once for every record of the socket). True
  * when that ended the generation: the caller tells the kernel (its

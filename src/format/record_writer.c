@@ -345,7 +345,7 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		put_task(&o, task, ev->tid);
 		put_task_ns(&o, UDS_TLV_TASK_NS, &ns);
 	}
-	if (names)
+	if (names && !(extra_flags & UDS_F_PEER_AS_BEFORE))
 		put(&o, names->peer_tlv, names->peer_tlv_len);
 	if ((!names || !names->ident.peer_pid) && hint && hint->pid)
 		put_peer_task(&o, hint->pid, 0, 0, UDS_PEER_SRC_PROCFS, hint->comm);

@@ -31,6 +31,10 @@ struct uds_sock_names {
 	struct uds_peer_ident ident;
 	struct uds_task_ident task; /* the process of the socket's events of task_gen */
 	uint8_t task_gen;
+	/* where the writer last wrote peer_tlv: the file (capture's count of
+	 * files, 0: not yet) and the record's kernel time */
+	uint32_t peer_file;
+	uint64_t peer_written_ns;
 	uint16_t tlv_len;
 	uint16_t peer_tlv_len;
 	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX) + UDS_TLV_HDR_LEN + UDS_TLV_SOCK_NS_LEN];
@@ -62,7 +66,9 @@ struct uds_peer_hint {
  * peer unknown), the destination of a sendto (NULL: none), the control
  * messages cm (may be NULL) and a user-space peer hint (may be NULL: used
  * when the kernel knows no peer task). extra_flags are ORed into the
- * record's flags. Returns the record length, or 0 if out is too small.
+ * record's flags; with UDS_F_PEER_AS_BEFORE among them, the record leaves
+ * names' peer identity out (doc/FORMAT.md, "Flags"). Returns the record
+ * length, or 0 if out is too small.
  */
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 			     const struct uds_sock_names *names, const struct uds_addr *dest,

@@ -89,7 +89,7 @@ def read_alone(ts, pcap, path):
     decode = ["-d", "unix.path==%s,resp" % path]
     rows = ts.fields(pcap, ["frame.number", "unix.event", "unix.path", "unix.stream",
                             "unix.stream_offset", "unix.payload_len", "unix.role",
-                            "unix.msg_offset"],
+                            "unix.msg_offset", "unix.peer_task.pid"],
                      extra=decode)
     resp = ts.frames(pcap, "resp", extra=decode)
     bad = ts.frames(pcap, "_ws.malformed || _ws.expert.severity >= error", extra=decode)
@@ -140,6 +140,10 @@ def test_size_ring_keeps_newest_files_each_readable_alone(ts, tmp_path):
         assert "10" in events[:first_data], "%s: no CGROUP record before its first record" % f
         data = [r for r in rows if r[1] == "1"]
         assert all(r[2] == path for r in data), "%s: a record without its socket's name" % f
+        # the peer's identity, written once per socket and file (both ends
+        # are this process: the server is a thread of it)
+        assert all(r[8] == str(os.getpid()) for r in data), \
+            "%s: a record without its peer, read alone: %s" % (f, [r for r in data if not r[8]][:3])
         assert bad == [], "%s: malformed or expert errors in frames %s" % (f, bad[:5])
         assert len(resp) >= len(data) // 2, "%s: %d RESP frames of %d" % (f, len(resp), len(data))
         # the client's stream: its part here continues where the last file's ended
