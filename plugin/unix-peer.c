@@ -17,7 +17,7 @@
 
 /* The peer TLVs of one record, after a record header: walkable as a record. */
 typedef struct {
-	guint32 frame; /* the record they came from */
+	guint32 frame; /* the first record of the socket's run that carried them */
 	guint len;     /* UDS_REC_HDR_LEN + the TLVs' bytes */
 	guint8 *rec;
 } unix_peer_copy_t;
@@ -63,6 +63,14 @@ peer_keep(tvbuff_t *tvb, packet_info *pinfo, const unix_record_t *rec)
 		wmem_map_remove(peer_by_inode, &rec->inode);
 		return;
 	}
+	/* The same identity as kept: keep that copy (a capture without the
+	 * flag repeats it in every record; one copy per record would grow
+	 * with the file). */
+	const unix_peer_copy_t *kept = (const unix_peer_copy_t *)wmem_map_lookup(peer_by_inode,
+	    &rec->inode);
+	if (kept && kept->len == len &&
+	    memcmp(kept->rec + UDS_REC_HDR_LEN, buf + UDS_REC_HDR_LEN, len - UDS_REC_HDR_LEN) == 0)
+		return;
 	/* the header of a record that holds only these TLVs */
 	memset(buf, 0, UDS_REC_HDR_LEN);
 	tvb_memcpy(tvb, buf, 0, UDS_HDR_OFF_FLAGS); /* magic, version, event */
