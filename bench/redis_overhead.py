@@ -162,11 +162,12 @@ def capture_modes(modes):
 
 
 # What udsdump's records hold beyond the floor's, in bytes of file per
-# record, measured on this benchmark (-d 256, c50): a DATA record is 527
+# record, measured on this benchmark (-d 256, c50): a DATA record is 377
 # bytes against the floor's 175 (its header, TLVs and pcapng block around
-# the same payload), a RECV record 375 against the floor's 24-byte read
-# record (bench/README.md, session 18).
-SIZED_PADS = (527 - 175, 375 - 24)
+# the same payload), a RECV record 226 against the floor's 24-byte read
+# record (bench/README.md, session 19: the peer's identity and SOCK_NS
+# written once per socket; session 18 measured 527 and 375 before that).
+SIZED_PADS = (377 - 175, 226 - 24)
 # floor mode -> (udsdump-floor's mode, its ring in MiB: None for its 64,
 # its records' pads: None for none)
 FLOOR_MODES = {"floor-empty": ("empty", None, None),

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * unix-peer.c: the peer's identity of records that say "as before"
- * (doc/FORMAT.md, flag PEER_AS_BEFORE). Such a record leaves out PEER_CRED,
- * PEER_CRED_NS, PEER_TASK and PEER_TASK_NS: they are those of the last
- * record of the same socket without the flag. The first pass keeps, per
- * socket inode, those TLVs' bytes as a record of their own; a flagged
- * record is given them (per frame, for the later passes and random
- * access), and they are walked as if it held them, from a tvb of their
- * own: every field, filter, column and label is the same as on the record
- * they came from.
+ * unix-peer.c: the peer's identity and the sockets' namespaces of records
+ * that say "as before" (doc/FORMAT.md, flag PEER_AS_BEFORE). Such a record
+ * leaves out PEER_CRED, PEER_CRED_NS, PEER_TASK, PEER_TASK_NS and SOCK_NS:
+ * they are those of the last record of the same socket without the flag.
+ * The first pass keeps, per socket inode, those TLVs' bytes as a record of
+ * their own; a flagged record is given them (per frame, for the later
+ * passes and random access), and they are walked as if it held them, from
+ * a tvb of their own: every field, filter, column and label is the same as
+ * on the record they came from.
  */
 
 #include "packet-unix.h"
 
 #include <string.h>
 
-/* The peer TLVs of one record, after a record header: walkable as a record. */
+/* The carried TLVs of one record, after a record header: walkable as a record. */
 typedef struct {
 	guint32 frame; /* the first record of the socket's run that carried them */
 	guint len;     /* UDS_REC_HDR_LEN + the TLVs' bytes */
@@ -37,8 +37,15 @@ is_peer_tlv(guint16 type)
 	    type == UDS_TLV_PEER_TASK_NS;
 }
 
-/* A record without the flag: its peer TLVs (none: the peer is not known)
- * become its socket's. The TLVs were checked by the first walk. */
+static gboolean
+is_carried_tlv(guint16 type)
+{
+	return is_peer_tlv(type) || type == UDS_TLV_SOCK_NS;
+}
+
+/* A record without the flag: its carried TLVs (none: the peer is not known
+ * and the sockets' namespaces neither) become its socket's. The TLVs were
+ * checked by the first walk. */
 static void
 peer_keep(tvbuff_t *tvb, packet_info *pinfo, const unix_record_t *rec)
 {
@@ -53,7 +60,7 @@ peer_keep(tvbuff_t *tvb, packet_info *pinfo, const unix_record_t *rec)
 
 		if (off + (int)whole > rec->header_len)
 			break;
-		if (is_peer_tlv(type) && len + whole <= sizeof(buf)) {
+		if (is_carried_tlv(type) && len + whole <= sizeof(buf)) {
 			tvb_memcpy(tvb, buf + len, off, whole);
 			len += whole;
 		}
@@ -104,37 +111,96 @@ peer_copy_of(tvbuff_t *tvb, packet_info *pinfo, const unix_record_t *rec)
 	    UNIX_PEER_KEY);
 }
 
-/* After the first walk: rec gets the peer fields of the copy it is given. */
+/* The copy c without the TLVs the record holds itself (a record flagged
+ * by a writer that carried only the peer's identity holds SOCK_NS), in
+ * pinfo's pool; c itself when the record holds none of them. */
+static const guint8 *
+carried_wanted(packet_info *pinfo, const unix_peer_copy_t *c, gboolean peer, gboolean ns, guint *len)
+{
+	guint8 *buf = NULL;
+	guint out = UDS_REC_HDR_LEN;
+	guint off = UDS_REC_HDR_LEN;
+
+	while (off + UDS_TLV_HDR_LEN <= c->len) {
+		guint16 type = (guint16)(c->rec[off] | c->rec[off + 1] << 8);
+		guint whole = UDS_TLV_HDR_LEN + (c->rec[off + 2] | c->rec[off + 3] << 8);
+		gboolean wanted = is_peer_tlv(type) ? peer : ns;
+
+		if (!wanted && !buf) {
+			buf = (guint8 *)wmem_memdup(pinfo->pool, c->rec, c->len);
+			out = off;
+		} else if (wanted && buf) {
+			memmove(buf + out, c->rec + off, whole);
+			out += whole;
+		} else if (wanted) {
+			out += whole;
+		}
+		off += whole;
+	}
+	*len = out;
+	if (!buf)
+		return c->rec;
+	buf[UDS_HDR_OFF_HEADER_LEN] = (guint8)out;
+	buf[UDS_HDR_OFF_HEADER_LEN + 1] = (guint8)(out >> 8);
+	return buf;
+}
+
+/* The peer's fields of from, or its SOCK_NS's, into rec. */
+static void
+carry_fields(unix_record_t *rec, const unix_record_t *from, tvbuff_t *from_tvb)
+{
+	if (from->has_peer_cred || from->has_peer_task) {
+		rec->has_peer_cred = from->has_peer_cred;
+		rec->pc_pid = from->pc_pid;
+		rec->pc_uid = from->pc_uid;
+		rec->pc_gid = from->pc_gid;
+		rec->has_peer_task = from->has_peer_task;
+		rec->pt_pid = from->pt_pid;
+		rec->pt_tid = from->pt_tid;
+		rec->pt_start_ns = from->pt_start_ns;
+		rec->pt_source = from->pt_source;
+		rec->pt_comm_off = from->pt_comm_off;
+		rec->pt_tvb = from_tvb;
+		rec->pt_cgroup_id = from->pt_cgroup_id;
+		rec->pt_ns_pid = from->pt_ns_pid;
+	}
+	if (from->has_sock_ns) {
+		rec->has_sock_ns = TRUE;
+		rec->net_ns = from->net_ns;
+		rec->peer_net_ns = from->peer_net_ns;
+		rec->file_dev = from->file_dev;
+		rec->peer_file_dev = from->peer_file_dev;
+		rec->file_ino = from->file_ino;
+		rec->peer_file_ino = from->peer_file_ino;
+	}
+}
+
+/* After the first walk: rec gets the carried fields it does not hold from
+ * the copy it is given. */
 void
 unix_peer_carry(tvbuff_t *tvb, packet_info *pinfo, unix_record_t *rec, unix_peer_carried_t *out)
 {
 	const unix_peer_copy_t *c = peer_copy_of(tvb, pinfo, rec);
 	unix_record_t *from = &out->rec;
+	gboolean peer = !rec->has_peer_cred && !rec->has_peer_task;
+	gboolean ns = !rec->has_sock_ns;
+	const guint8 *bytes;
+	guint len;
 
 	out->tvb = NULL;
-	if (!c || rec->has_peer_cred || rec->has_peer_task)
+	if (!c || (!peer && !ns))
 		return;
-	out->tvb = tvb_new_child_real_data(tvb, c->rec, c->len, c->len);
+	bytes = carried_wanted(pinfo, c, peer, ns, &len);
+	if (len == UDS_REC_HDR_LEN)
+		return;
+	out->tvb = tvb_new_child_real_data(tvb, bytes, len, len);
 	out->frame = c->frame;
 	memset(from, 0, sizeof(*from));
 	from->version = UDS_REC_VERSION;
 	from->event = rec->event;
-	from->header_len = (guint16)c->len;
+	from->header_len = (guint16)len;
 	unix_walk_tlvs(out->tvb, pinfo, NULL, from, FALSE);
-
-	rec->has_peer_cred = from->has_peer_cred;
-	rec->pc_pid = from->pc_pid;
-	rec->pc_uid = from->pc_uid;
-	rec->pc_gid = from->pc_gid;
-	rec->has_peer_task = from->has_peer_task;
-	rec->pt_pid = from->pt_pid;
-	rec->pt_tid = from->pt_tid;
-	rec->pt_start_ns = from->pt_start_ns;
-	rec->pt_source = from->pt_source;
-	rec->pt_comm_off = from->pt_comm_off;
-	rec->pt_tvb = out->tvb;
-	rec->pt_cgroup_id = from->pt_cgroup_id;
-	rec->pt_ns_pid = from->pt_ns_pid;
+	carry_fields(rec, from, out->tvb);
 }
 
 /* The carried TLVs in the tree, under one generated item. */
@@ -146,11 +212,14 @@ unix_peer_carried_tree(packet_info *pinfo, proto_tree *unix_tree, unix_peer_carr
 
 	if (!carried->tvb)
 		return;
-	add_new_data_source(pinfo, carried->tvb, "Peer identity (as before)");
+	add_new_data_source(pinfo, carried->tvb, "As before");
 	if (!unix_tree)
 		return;
 	sub = proto_tree_add_subtree_format(unix_tree, carried->tvb, UDS_REC_HDR_LEN, -1,
-	    ett_peer_carried, NULL, "Peer identity, as in frame %u", carried->frame);
+	    ett_peer_carried, NULL, "%s, as in frame %u",
+	    carried->rec.has_peer_cred || carried->rec.has_peer_task ?
+	    (carried->rec.has_sock_ns ? "Peer identity and namespaces" : "Peer identity") :
+	    "Sockets' namespaces", carried->frame);
 	ti = proto_tree_add_uint(sub, hf_peer_carried_from, carried->tvb, 0, 0, carried->frame);
 	proto_item_set_generated(ti);
 	unix_walk_tlvs(carried->tvb, pinfo, sub, &carried->rec, TRUE);
@@ -161,8 +230,9 @@ unix_peer_register(int proto)
 {
 	static hf_register_info hf[] = {
 		{ &hf_peer_carried_from, { "Peer identity from", "unix.peer_from", FT_FRAMENUM,
-		    BASE_NONE, NULL, 0x0, "The record of this socket the peer's identity is as in "
-		    "(flag PEER_AS_BEFORE: this record does not repeat it)", HFILL } },
+		    BASE_NONE, NULL, 0x0, "The record of this socket the peer's identity and the "
+		    "sockets' namespaces are as in (flag PEER_AS_BEFORE: this record does not "
+		    "repeat them)", HFILL } },
 	};
 	static gint *ett[] = { &ett_peer_carried };
 

@@ -550,3 +550,27 @@ def test_peer_as_before_carried_per_socket_in_file_order():
     # one record alone keeps what it has
     alone = udsrec.decode_record(recs[1])
     assert alone.has(F) and alone.peer_task is None and not alone.peer_carried
+
+
+def sock_ns_tlv(net):
+    return tlv(21, struct.pack("<IIIIQQ", net, net + 1, 0, 0, 0, 0))
+
+
+def test_sock_ns_carried_with_the_peer_and_a_record_keeps_its_own():
+    """doc/FORMAT.md: PEER_AS_BEFORE leaves SOCK_NS out too; a flagged
+    record that holds it (a writer that carried only the peer) keeps its
+    own and is given the peer alone."""
+    F = udsrec.F_PEER_AS_BEFORE
+
+    def rec(flags=0, pid=None, net=None):
+        return record(1, flags, [socket_tlv(10, 11, 1)] + (peer_tlvs(pid) if pid else [])
+                      + ([sock_ns_tlv(net)] if net else []), b"x")
+    recs = [rec(pid=812, net=4026531992), rec(F), rec(F, net=4026532100),
+            rec(net=4026532200), rec(F)]
+    data = shb() + idb() + b"".join(epb(r, 1000 + i) for i, r in enumerate(recs))
+    got = udsrec.read_capture(data).records
+    assert [(r.peer_task.pid if r.peer_task else None, r.sock_ns.net_ns, r.peer_carried)
+            for r in got] == [
+        (812, 4026531992, False), (812, 4026531992, True), (812, 4026532100, True),
+        (None, 4026532200, False), (None, 4026532200, True)]
+    assert got[1].sock_ns.peer_net_ns == 4026531993

@@ -248,8 +248,8 @@ class Record:
     tlv_order: List[int] = dataclasses.field(default_factory=list)
     trailing: bytes = b""
     # filled in by the capture reader
-    peer_carried: bool = False  # PEER_AS_BEFORE: the peer TLVs given from
-    #                             the socket's last record without it
+    peer_carried: bool = False  # PEER_AS_BEFORE: the peer TLVs or SOCK_NS
+    #                             given from the socket's last record without it
     ts_ns: Optional[int] = None
     epb_flags: Optional[int] = None
     epb_task: Optional[Tuple[int, int]] = None  # (pid, tid) of the EPB option
@@ -410,22 +410,28 @@ def _fixed_tlv(rec, t, v):
 
 
 PeerIdentity = Tuple[Optional[Cred], Optional[PeerCredNs],
-                     Optional[PeerTask], Optional[TaskNs]]
+                     Optional[PeerTask], Optional[TaskNs], Optional[SockNs]]
 
 
 def carry_peer(r: Record, last: Dict[int, PeerIdentity]) -> None:
     """doc/FORMAT.md "TLVs": a record flagged PEER_AS_BEFORE has the peer
-    of the last record of its socket without the flag; last holds those,
-    per socket inode, in file order."""
+    and SOCK_NS of the last record of its socket without the flag, each
+    part it does not hold itself; last holds those, per socket inode, in
+    file order."""
     if r.socket is None:
         return
     if not r.has(F_PEER_AS_BEFORE):
         last[r.socket.inode] = (r.peer_cred, r.peer_cred_ns, r.peer_task,
-                                r.peer_task_ns)
+                                r.peer_task_ns, r.sock_ns)
         return
     known = last.get(r.socket.inode)
-    if known is not None and any(x is not None for x in known):
-        (r.peer_cred, r.peer_cred_ns, r.peer_task, r.peer_task_ns) = known
+    if known is None:
+        return
+    if r.peer_cred is None and r.peer_task is None and any(x is not None for x in known[:4]):
+        (r.peer_cred, r.peer_cred_ns, r.peer_task, r.peer_task_ns) = known[:4]
+        r.peer_carried = True
+    if r.sock_ns is None and known[4] is not None:
+        r.sock_ns = known[4]
         r.peer_carried = True
 
 

@@ -305,11 +305,12 @@ static inline void prefetch_event(const void *data, size_t size)
 }
 
 /* A socket's peer identity (PEER_CRED, PEER_TASK and their _NS TLVs: 96
- * of a record's bytes) is written in its first record of each file, after
- * the kernel tells it again (new or changed), and every
- * PEER_IDENTITY_EVERY_NS; the socket's records in between say "as before"
- * (UDS_F_PEER_AS_BEFORE). Only the identity the kernel names (a peer
- * task): a peer learned from /proc is written every time. */
+ * of a record's bytes) and SOCK_NS (36 more) are written in its first
+ * record of each file, after the kernel tells them again (new or
+ * changed), and every PEER_IDENTITY_EVERY_NS; the socket's records in
+ * between say "as before" (UDS_F_PEER_AS_BEFORE). Only when the kernel
+ * names a peer task: a peer learned from /proc is written every time,
+ * and SOCK_NS with it. */
 #define PEER_IDENTITY_EVERY_NS (10 * 1000000000LL)
 static bool peer_identity_due(struct capture *c, struct uds_sock_names *n, uint64_t ts)
 {

@@ -2,6 +2,7 @@
 #include "record_writer.h"
 
 #include <endian.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -281,6 +282,7 @@ void uds_sock_names_encode(struct uds_sock_names *n)
 	if (n->local.kind != UDS_ADDR_UNNAMED)
 		put_addr(&o, UDS_TLV_LOCAL_ADDR, &n->local);
 	put_addr(&o, UDS_TLV_PEER_ADDR, &n->peer);
+	n->addr_tlv_len = (uint16_t)o.len;
 	put_sock_ns(&o, &n->ns);
 	n->tlv_len = o.overflow ? 0 : (uint16_t)o.len;
 	put_peer_ident(&p, &n->ident);
@@ -345,13 +347,14 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 		put_task(&o, task, ev->tid);
 		put_task_ns(&o, UDS_TLV_TASK_NS, &ns);
 	}
-	if (names && !(extra_flags & UDS_F_PEER_AS_BEFORE))
+	bool as_before = names && (extra_flags & UDS_F_PEER_AS_BEFORE);
+	if (names && !as_before)
 		put(&o, names->peer_tlv, names->peer_tlv_len);
 	if ((!names || !names->ident.peer_pid) && hint && hint->pid)
 		put_peer_task(&o, hint->pid, 0, 0, UDS_PEER_SRC_PROCFS, hint->comm);
 
 	if (names && names->tlv_len)
-		put(&o, names->tlv, names->tlv_len);
+		put(&o, names->tlv, as_before ? names->addr_tlv_len : names->tlv_len);
 	else
 		put_addr(&o, UDS_TLV_PEER_ADDR, &unnamed);
 	if (dest && dest->kind != UDS_ADDR_UNNAMED)

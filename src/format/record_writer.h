@@ -22,8 +22,8 @@
 /* A socket's names, where it lives and who is at its other end, as the
  * last SOCKINFO event for it said, and their TLVs encoded once
  * (uds_sock_names_encode), since every record of the socket repeats them:
- * PEER_CRED(_NS) and PEER_TASK(_NS) in peer_tlv, LOCAL_ADDR/PEER_ADDR/
- * SOCK_NS in tlv. */
+ * PEER_CRED(_NS) and PEER_TASK(_NS) in peer_tlv, LOCAL_ADDR/PEER_ADDR
+ * (the first addr_tlv_len bytes) then SOCK_NS in tlv. */
 struct uds_sock_names {
 	struct uds_addr local;
 	struct uds_addr peer;
@@ -36,6 +36,7 @@ struct uds_sock_names {
 	uint32_t peer_file;
 	uint64_t peer_written_ns;
 	uint16_t tlv_len;
+	uint16_t addr_tlv_len; /* tlv without SOCK_NS */
 	uint16_t peer_tlv_len;
 	uint8_t tlv[2 * (UDS_TLV_HDR_LEN + 1 + UDS_ADDR_MAX) + UDS_TLV_HDR_LEN + UDS_TLV_SOCK_NS_LEN];
 	uint8_t peer_tlv[4 * UDS_TLV_HDR_LEN + UDS_TLV_PEER_CRED_LEN + UDS_TLV_PEER_CRED_NS_LEN +
@@ -67,7 +68,7 @@ struct uds_peer_hint {
  * messages cm (may be NULL) and a user-space peer hint (may be NULL: used
  * when the kernel knows no peer task). extra_flags are ORed into the
  * record's flags; with UDS_F_PEER_AS_BEFORE among them, the record leaves
- * names' peer identity out (doc/FORMAT.md, "Flags"). Returns the record
+ * names' peer identity and SOCK_NS out (doc/FORMAT.md, "Flags"). Returns the record
  * length, or 0 if out is too small.
  */
 size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,

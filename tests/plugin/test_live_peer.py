@@ -1,8 +1,8 @@
 """The peer's identity is written in a socket's first record of each file,
 again when it changes and every 10 seconds; the socket's records in
-between say PEER_AS_BEFORE and leave it out (doc/FORMAT.md), and both
-readers give them the identity of the socket's last record without the
-flag. (Each file read alone: test_live_file_ring.py.)"""
+between say PEER_AS_BEFORE and leave it out, and SOCK_NS with it
+(doc/FORMAT.md), and both readers give them those of the socket's last
+record without the flag. (Each file read alone: test_live_file_ring.py.)"""
 
 import os
 import time
@@ -15,7 +15,7 @@ import udsrec
 
 pytestmark = pytest.mark.live
 
-PEER_TLVS = ("peer_cred", "peer_cred_ns", "peer_task", "peer_task_ns")
+PEER_TLVS = ("peer_cred", "peer_cred_ns", "peer_task", "peer_task_ns", "sock_ns")
 
 
 def raw_records(pcap):
@@ -35,6 +35,7 @@ def test_peer_identity_once_then_every_10s(ts, tmp_path):
     pcap = os.path.join(ts.captures, "peer.pcapng")
     with udsdump_capture(pcap, ["--path", path]).start():
         pair = RespPair(path)
+        bound = os.stat(path).st_ino
         for i in range(20):
             pair.send(i, 60)
         time.sleep(10.5)
@@ -62,6 +63,7 @@ def test_peer_identity_once_then_every_10s(ts, tmp_path):
             assert all((getattr(r, t) is None) != written for t in PEER_TLVS), (ino, i, r)
             if written:
                 assert r.peer_task.pid == me and r.peer_cred.pid == me, r
+                assert bound in (r.sock_ns.file_ino, r.sock_ns.peer_file_ino), r
         flagged += len(rs) - first - 2
     assert flagged >= 2 * 2 * 20 - 8, flagged
 
@@ -70,12 +72,16 @@ def test_peer_identity_once_then_every_10s(ts, tmp_path):
                if r.event in (udsrec.EV_DATA, udsrec.EV_RECV) and r.has(udsrec.F_PEER_AS_BEFORE)]
     assert len(carried) == flagged
     assert all(r.peer_carried and r.peer_task.pid == me and r.peer_cred.pid == me and
-               r.peer_task_ns is not None for r in carried)
+               r.peer_task_ns is not None and
+               bound in (r.sock_ns.file_ino, r.sock_ns.peer_file_ino) for r in carried)
     # and so does the dissector: every field and filter, and the frame it is from
     rows = ts.fields(pcap, ["frame.number", "unix.peer_task.pid", "unix.peer_cred.pid",
-                            "unix.peer_task.nspid", "unix.peer_from"],
+                            "unix.peer_task.nspid", "unix.peer_from", "unix.file_inode",
+                            "unix.peer_file_inode"],
                      "unix.flags.peer_as_before == 1")
     assert len(rows) == flagged
     assert all(r[1:4] == [str(me)] * 3 and 0 < int(r[4]) < int(r[0]) for r in rows), rows[:5]
+    # the server's end is bound to the path, the client's peer is
+    assert all({int(r[5]), int(r[6])} == {0, bound} for r in rows), rows[:5]
     assert ts.frames(pcap, "(unix.event == 1 || unix.event == 8) && "
                      "unix.flags.peer_as_before == 1 && !unix.peer_task") == []

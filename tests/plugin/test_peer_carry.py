@@ -63,3 +63,41 @@ def test_filters_labels_and_two_passes_agree(ts):
     assert cols[1][1] == cols[0][1] and "srv812" in cols[0][1], cols
     assert cols[4][1] == cols[3][1] and "srv900" in cols[3][1], cols
     assert ts.frames(pcap, "_ws.malformed || _ws.expert.severity >= warning") == []
+
+
+def abstract_send(ino, net, payload, off, flags=0, peer_pid=None, sock_ns=True):
+    """A send to "@foo" in network namespace net; with sock_ns, its SOCK_NS."""
+    r = S.Record(S.EV_DATA, flags=flags, payload=payload)
+    r.socket(ino, ino + 1).task(100, comm="client").peer_addr(S.ADDR_ABSTRACT, b"foo")
+    if peer_pid:
+        r.peer_cred(peer_pid, 999, 998).peer_task(peer_pid, start_ns=555, comm="srv")
+    if sock_ns:
+        r.sock_ns(net, net)
+    return r.stream(off, len(payload)).build()
+
+
+def test_sockets_namespaces_carried_too(ts):
+    """SOCK_NS is left out with the peer: the flagged records have the
+    namespace of the record they are as, in its fields and in the name
+    qualified by it; a flagged record that holds SOCK_NS (a writer that
+    carried only the peer) keeps its own and gets only the peer."""
+    pcap = ts.capture([
+        abstract_send(A, 4026532111, b"one", 0, peer_pid=812),          # 1
+        abstract_send(A, 0, b"two", 3, AS_BEFORE, sock_ns=False),       # 2: as 1
+        abstract_send(C, 4026532222, b"x", 0, peer_pid=813),            # 3
+        abstract_send(C, 0, b"y", 1, AS_BEFORE, sock_ns=False),         # 4: as 3
+        abstract_send(A, 4026532333, b"three", 6, AS_BEFORE),           # 5: its own
+    ])
+    rows = ts.fields(pcap, ["frame.number", "unix.netns", "unix.peer_task.pid",
+                            "unix.path_ns", "unix.peer_from"], extra=["-2"])
+    assert rows == [
+        ["1", "4026532111", "812", "@foo (net:[4026532111])", ""],
+        ["2", "4026532111", "812", "@foo (net:[4026532111])", "1"],
+        ["3", "4026532222", "813", "@foo (net:[4026532222])", ""],
+        ["4", "4026532222", "813", "@foo (net:[4026532222])", "3"],
+        ["5", "4026532333", "812", "@foo (net:[4026532333])", "1"],
+    ], rows
+    assert ts.frames(pcap, "unix.netns == 4026532111") == [1, 2]
+    # frame 5's own SOCK_NS only: the copy it gets holds no second one
+    assert ts.fields(pcap, ["unix.netns"], "frame.number == 5", extra=["-2"]) == [["4026532333"]]
+    assert ts.frames(pcap, "_ws.malformed || _ws.expert.severity >= warning") == []

@@ -5,7 +5,9 @@
  * than its period, not while the one two back is still held; the one two
  * back goes only after the drain that follows SOCK_NAMES_RETIRE_NS; what
  * is held stays bounded however many sockets pass. And the task a socket's
- * names hold is written into its records only for that task's events.
+ * names hold is written into its records only for that task's events; a
+ * record flagged PEER_AS_BEFORE leaves out the peer's identity and SOCK_NS
+ * but keeps the names.
  */
 #include <stdio.h>
 #include <string.h>
@@ -208,6 +210,50 @@ static void task_of_socket(void)
 	sock_names_free(t);
 }
 
+/* Bit t set for each TLV type t (< 32) of the record of a DATA event of
+ * socket 7 with names n and extra_flags. */
+static uint32_t tlv_types_in_record(const struct uds_sock_names *n, uint32_t extra_flags)
+{
+	static uint8_t out[UDS_RECORD_META_MAX];
+	struct uds_event ev;
+	uint32_t types = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = UDS_RING_DATA;
+	ev.event = UDS_EV_DATA;
+	ev.sock_ino = 7;
+	size_t len = uds_record_from_event(&ev, NULL, n, NULL, NULL, NULL, extra_flags, out, sizeof(out));
+	size_t hl = len >= 16 ? (size_t)(out[6] | out[7] << 8) : 0;
+	for (size_t off = 16; off + 4 <= hl; off += 4 + (size_t)(out[off + 2] | out[off + 3] << 8)) {
+		unsigned t = out[off] | out[off + 1] << 8;
+		if (t < 32)
+			types |= 1u << t;
+	}
+	return types;
+}
+
+static void as_before_leaves_out(void)
+{
+	struct sock_names *t = sock_names_new(16, 0);
+	struct uds_sockinfo_event e = named(7, "/as-before");
+	const uint32_t carried = 1u << UDS_TLV_PEER_CRED | 1u << UDS_TLV_PEER_TASK |
+				 1u << UDS_TLV_PEER_TASK_NS | 1u << UDS_TLV_SOCK_NS;
+	const uint32_t names = 1u << UDS_TLV_LOCAL_ADDR | 1u << UDS_TLV_PEER_ADDR;
+
+	e.ident.peercred_pid = 812;
+	e.ident.peer_pid = 812;
+	e.ident.peer_ns.cgroup_id = 5;
+	sock_names_keep(t, &e, SEC);
+	const struct uds_sock_names *n = sock_names_lookup(t, 7);
+	uint32_t whole = tlv_types_in_record(n, 0);
+	uint32_t flagged = tlv_types_in_record(n, UDS_F_PEER_AS_BEFORE);
+	CHECK((whole & carried) == carried && (whole & names) == names,
+	      "a record without the flag holds the peer, SOCK_NS and the names: %#x", whole);
+	CHECK(!(flagged & carried) && (flagged & names) == names,
+	      "a flagged record holds the names only: %#x", flagged);
+	sock_names_free(t);
+}
+
 int main(void)
 {
 	lookup_and_replace();
@@ -215,6 +261,7 @@ int main(void)
 	bounded();
 	remembered();
 	task_of_socket();
+	as_before_leaves_out();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
