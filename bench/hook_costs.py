@@ -21,7 +21,12 @@ floor_recv's, what a read costs beyond the least recording of it.
 
 Issue 17's BPF target (a send at most 1.5x the floor's copy program) is
 printed per round, uds_send's ns per run over floor_send's in the same
-round, with a 90% bootstrap interval (TARGET lines). --landed BIN adds the
+round, with a 90% bootstrap interval (TARGET lines); and, as decisions.md
+counts costs (per redis request, all BPF programs summed, so that moving
+work from one program to another cannot look cheaper), every program's
+run time in the round over the floor's: sends and landed-sends against
+floor-copy (the target), the defaults against floor-reads (EXPLAIN: the
+least capture that also records every read). --landed BIN adds the
 modes landed-sends and landed-all (another udsdump, the last one landed)
 and the per-round ratios this/landed of each program's ns per run.
 """
@@ -75,6 +80,31 @@ def paired(rows, mode_a, prog_a, mode_b, prog_b):
     return out
 
 
+def bpf_ns(row):
+    """All of a capture's programs' run time in one round, ns."""
+    return sum(p.get("run_time_ns", 0) for p in row["progs"].values())
+
+
+def paired_sums(rows, mode_a, mode_b):
+    """Per round: mode_a's BPF run time over mode_b's (the same requests)."""
+    return [bpf_ns(ra) / bpf_ns(rb) for ra, rb in zip(rows[mode_a], rows[mode_b])
+            if bpf_ns(ra) and bpf_ns(rb)]
+
+
+def print_summed(rows, modes):
+    """decisions.md: costs per request, all BPF programs summed."""
+    if "floor-copy" in modes:
+        for mode in (m for m in ("sends", "landed-sends") if m in modes):
+            r = paired_sums(rows, mode, "floor-copy")
+            if r:
+                common.target_line("hooks %s BPF per request/floor-copy's" % mode, r, 1.5,
+                                   higher_is_better=False)
+    if "floor-reads" in modes and "all" in modes:
+        r = paired_sums(rows, "all", "floor-reads")
+        if r:
+            common.target_line("EXPLAIN hooks all BPF per request/floor-reads'", r, None)
+
+
 def print_per_round(rows, modes):
     """Issue 17's BPF target against the floor's copy program, and this
     build against the landed one, each a median of per-round ratios."""
@@ -96,6 +126,7 @@ def print_per_round(rows, modes):
             r = paired(rows, mode, prog, "landed-" + mode, prog)
             if r:
                 common.target_line("hooks %s %s ns per run this/landed" % (mode, prog), r, None)
+    print_summed(rows, modes)
 
 
 def check_runs(rows, modes, reqs):
