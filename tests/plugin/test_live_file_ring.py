@@ -89,7 +89,8 @@ def read_alone(ts, pcap, path):
     decode = ["-d", "unix.path==%s,resp" % path]
     rows = ts.fields(pcap, ["frame.number", "unix.event", "unix.path", "unix.stream",
                             "unix.stream_offset", "unix.payload_len", "unix.role",
-                            "unix.msg_offset", "unix.peer_task.pid"],
+                            "unix.msg_offset", "unix.peer_task.pid", "unix.file_inode",
+                            "unix.peer_file_inode"],
                      extra=decode)
     resp = ts.frames(pcap, "resp", extra=decode)
     bad = ts.frames(pcap, "_ws.malformed || _ws.expert.severity >= error", extra=decode)
@@ -118,6 +119,7 @@ def test_size_ring_keeps_newest_files_each_readable_alone(ts, tmp_path):
     lines = []
     with udsdump_capture(template, ["-C", "1", "-W", "3", "--path", path], lines=lines).start():
         pair = RespPair(path)
+        bound = str(os.stat(path).st_ino)
         for i in range(3000):  # about 6 MB of records: six files or more, three kept
             pair.send(i, 960)
         pair.close()
@@ -144,6 +146,9 @@ def test_size_ring_keeps_newest_files_each_readable_alone(ts, tmp_path):
         # are this process: the server is a thread of it)
         assert all(r[8] == str(os.getpid()) for r in data), \
             "%s: a record without its peer, read alone: %s" % (f, [r for r in data if not r[8]][:3])
+        # and SOCK_NS with it: the file the path is bound to, on each end
+        assert all(bound in r[9:11] for r in data), \
+            "%s: a record without SOCK_NS, read alone: %s" % (f, [r for r in data if bound not in r[9:11]][:3])
         assert bad == [], "%s: malformed or expert errors in frames %s" % (f, bad[:5])
         assert len(resp) >= len(data) // 2, "%s: %d RESP frames of %d" % (f, len(resp), len(data))
         # the client's stream: its part here continues where the last file's ended
