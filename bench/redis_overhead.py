@@ -68,6 +68,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+import cpu_split  # noqa: E402
 
 TARGET = 0.97
 MODES = ("bare", "all", "filtered")
@@ -211,10 +212,14 @@ def measure(a, r, config, mode, ctx, results, caps):
     name, clients, pipe = config
     cap = start_capture(mode, ctx)
     try:
+        before = cpu_split.snapshot(ctx["redis_pid"], cap.p.pid if cap else None)
         rps = redis_bench(ctx["sock"], a.n, clients, pipe)
+        after = cpu_split.snapshot(ctx["redis_pid"], cap.p.pid if cap else None)
     finally:
         st = cap.stop() if cap else None
     results[name][mode].append(rps)
+    ctx["splits"][name].setdefault(mode, []).append(
+        cpu_split.split(before, after, 2 * a.n))
     line = "round %d %-8s %-8s SET %8.0f GET %8.0f req/s" % (
         r + 1, name, mode, rps["SET"], rps["GET"])
     if st:
@@ -329,6 +334,20 @@ def print_explained(a, modes, results, caps):
                     [u / f for u, f in zip(us, fus)], None)
 
 
+def print_cpu_split(a, modes, splits):
+    """Where the machine's CPU went per request in each mode, and what
+    each capture mode adds to floor-write's (and to the floor that stores
+    as many bytes) per request, by who spent it."""
+    for name, _, _ in a.config_list:
+        cpu_split.print_split(name, modes, splits[name])
+        pairs = [(m, "floor-write") for m in ("sends", "all", "floor-sized",
+                                              "floor-reads", "floor-sized-reads")]
+        pairs += list(SIZED_REFERENCES.items())
+        for mode, ref in pairs:
+            if mode in modes and ref in modes:
+                cpu_split.explain_lines(name, mode, ref, splits[name])
+
+
 def writes_per_run(a, pipe):
     """The writes redis makes in a run: a request and its reply each, one
     write per -P of them."""
@@ -430,6 +449,8 @@ def main():
     o.bind(ctx["other"])
     o.listen(1)
     redis = start_redis(d, ctx["sock"])
+    ctx["redis_pid"] = redis.pid
+    ctx["splits"] = {c[0]: {} for c in a.config_list}
     try:
         results, caps = run_rounds(a, modes, ctx)
     finally:
@@ -440,6 +461,7 @@ def main():
     print_ratios(a, modes, results)
     print_targets(a, modes, results, caps)
     print_explained(a, modes, results, caps)
+    print_cpu_split(a, modes, ctx["splits"])
     check_records(a, modes, caps)
     capmodes = capture_modes(modes)
     print("lost records in %s captures: %d (target 0: %s)"

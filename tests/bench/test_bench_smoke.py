@@ -198,6 +198,20 @@ def test_redis_overhead():
                      out, re.M), out
     m = re.search(r"^round 1 c50 +landed-sends .* udsdump: (\d+) records", out, re.M)
     assert m and int(m.group(1)) >= 2 * 5000, out
+    # where the machine's CPU went: the capture's own share is its
+    # process's (none in a bare run), and each capture mode is split
+    # against floor-write by who spent the difference
+    split = dict(re.findall(r"^(bare|sends|floor-write) +([\d. -]+%)$", out, re.M))
+    assert set(split) == {"bare", "sends", "floor-write"}, out
+    cols = {m: [float(x.rstrip("%")) for x in v.split()] for m, v in split.items()}
+    assert cols["bare"][3] == 0.0 and cols["sends"][3] > 0 and cols["floor-write"][3] > 0, out
+    assert all(c[0] > 0 and c[1] > 0 and c[2] > 0 for c in cols.values()), out
+    for what in ("sends", "all", "floor-sized"):
+        assert re.search(r"^TARGET EXPLAIN redis c50 %s machine cpu per request/floor-write's: "
+                         r"median [\d.]+" % what, out, re.M), (what, out)
+        assert re.search(r"^EXPLAIN redis c50 %s minus floor-write, us per request .*: machine "
+                         r"[-+][\d.]+, server [-+][\d.]+, client [-+][\d.]+, capture [-+][\d.]+, "
+                         r"other [-+][\d.]+$" % what, out, re.M), (what, out)
 
 
 def test_hook_costs():
