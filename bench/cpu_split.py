@@ -94,7 +94,9 @@ def explain_lines(name, mode, ref, splits):
                        % (name, mode, ref),
                        [m["machine"] / f["machine"] for m, f in pairs], None,
                        higher_is_better=False)
-    diffs = {p: common.median([m[p] - f[p] for m, f in pairs]) for p in PARTS}
+    parts = []
+    for p in PARTS:
+        med, lo, hi = common.bootstrap_median([m[p] - f[p] for m, f in pairs])
+        parts.append("%s %+.2f [%+.2f, %+.2f]" % (p, med, lo, hi))
     print("EXPLAIN redis %s %s minus %s, us per request (median of per-round "
-          "differences): %s" % (name, mode, ref, ", ".join(
-              "%s %+.2f" % (p, diffs[p]) for p in PARTS)))
+          "differences [90%% interval]): %s" % (name, mode, ref, ", ".join(parts)))
