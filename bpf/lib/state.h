@@ -61,16 +61,12 @@ static __always_inline struct sock_state *peer_state_of(struct sock *sk, __u64 p
 	return bpf_map_lookup_elem(&sock_states, &peer_ino);
 }
 
-/* The state of socket sk (created if new), with the current task
- * remembered as the last one seen using it. */
-static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino, __u32 pid, __u32 tid,
-						      struct task_struct *task, const bool trusted_sk)
+/* The current task remembered as the last one seen using socket state
+ * st (read again only when another task, or a cgroup move, changed it). */
+static __always_inline void remember_task(struct sock_state *st, __u32 pid, __u32 tid, struct task_struct *task)
 {
-	struct sock_state *st = state_of(sk, ino, true, trusted_sk);
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 
-	if (!st)
-		return NULL;
 	if (st->last.pid != pid || st->last.tid != tid || st->last.ns.cgroup_id != cgroup_id) {
 		st->last.pid = pid;
 		st->last.tid = tid;
@@ -78,6 +74,17 @@ static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino
 		bpf_get_current_comm(st->last.comm, sizeof(st->last.comm));
 		read_task_ns(task, cgroup_id, &st->last.ns);
 	}
+}
+
+/* The state of socket sk (created if new: that takes the CPU's scratch
+ * slot), with the current task remembered as the last one seen using it. */
+static __always_inline struct sock_state *touch_state(struct sock *sk, __u64 ino, __u32 pid, __u32 tid,
+						      struct task_struct *task, const bool trusted_sk)
+{
+	struct sock_state *st = state_of(sk, ino, true, trusted_sk);
+
+	if (st)
+		remember_task(st, pid, tid, task);
 	return st;
 }
 

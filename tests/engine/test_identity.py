@@ -2,7 +2,10 @@
 SO_PEERCRED, and the SCM_RIGHTS / SCM_CREDENTIALS ancillary data."""
 
 import os
+import socket
 import stat
+import subprocess
+import sys
 import time
 
 
@@ -274,3 +277,56 @@ def test_preexisting_connection_joined_midstream(udsdump_factory, workdir):
         first = min(recs, key=lambda x: x.stream.stream_offset)
         assert first.stream.stream_offset == 0
         assert first.flags & udsrec.F_JOINED_MIDSTREAM, first.flag_names
+
+
+# A server that only reads (as syslog does): it never sends, so only its
+# reads tell the kernel side which process holds its socket.
+READ_ONLY_SERVER = r'''
+import socket, sys
+path, comm = sys.argv[1], sys.argv[2]
+with open("/proc/self/comm", "w") as f:
+    f.write(comm)
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    print(len(b), flush=True)
+'''
+
+
+def test_reader_that_never_sends_is_the_peer_with_sends_only(udsdump_factory, workdir):
+    """With --recv none no read is recorded, but a read still tells whose
+    the reading socket is: the client's message sent after the server's
+    first read names the server's process as its peer, seen by the kernel
+    (source 1), not found by a /proc scan."""
+    path = "%s/%s.sock" % (workdir, unique("ro"))
+    comm = unique("rd")[:15]
+    u = udsdump_factory(["--recv", "none"])
+    server = subprocess.Popen([sys.executable, "-c", READ_ONLY_SERVER, path, comm],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(path)
+        ino = os.fstat(c.fileno()).st_ino
+        c.sendall(b"a" * 100)
+        assert server.stdout.readline().strip() == "100"  # it has read
+        c.sendall(b"b" * 200)
+        assert server.stdout.readline().strip() == "200"
+        c.close()
+        server.wait(timeout=10)
+    finally:
+        server.kill()
+    time.sleep(0.5)
+    assert u.stop() == 0, u.stderr
+    recs = sorted(data_of(u.read(), ino), key=lambda r: r.stream.stream_offset)
+    assert [r.stream.msg_len for r in recs] == [100, 200], recs
+    second = recs[1]
+    assert second.peer_task is not None, "no PEER_TASK after the server read"
+    assert (second.peer_task.pid, second.peer_task.comm, second.peer_task.source) == \
+        (server.pid, comm, 1), second.peer_task
