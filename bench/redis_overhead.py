@@ -54,6 +54,11 @@ per record) at most 1.25x floor-write's. Each is the median of the per-round rat
 bootstrap interval, met only when the whole interval clears it (TARGET
 lines); zero records lost in every capture mode. The old ratio to bare
 (>= 0.97) is still printed (RATIO lines).
+
+Where the machine's CPU went in each mode, per request (bench/cpu_split.py):
+redis-server, redis-benchmark, the capture's own process and the rest, with
+BPF run time counted in the task it ran in; 'EXPLAIN ... minus floor-write'
+lines say which of them a capture mode adds to, with 90% intervals.
 """
 
 import csv
