@@ -312,16 +312,21 @@ def print_targets(a, modes, results, caps):
 SIZED_REFERENCES = {"sends": "floor-sized", "all": "floor-sized-reads"}
 
 
+def explained_pairs(modes, against_floor_write):
+    """(mode, reference) pairs of the EXPLAIN lines that both ran: each
+    capture mode against the floor that stores as many bytes, and each of
+    against_floor_write against floor-write."""
+    pairs = list(SIZED_REFERENCES.items())
+    pairs += [(m, "floor-write") for m in against_floor_write]
+    return [(m, r) for m, r in pairs if m in modes and r in modes]
+
+
 def print_explained(a, modes, results, caps):
     """What the bytes explain: each capture mode against the floor that
     stores as many bytes, and what recording reads costs the floor."""
     for name, _, pipe in a.config_list:
-        pairs = [(m, r) for m, r in SIZED_REFERENCES.items()
-                 if m in modes and r in modes]
-        pairs += [(r, "floor-write") for r in ("floor-reads", "floor-sized",
-                                               "floor-sized-reads",
-                                               "landed-floor-write")
-                  if r in modes and "floor-write" in modes]
+        pairs = explained_pairs(modes, ("floor-reads", "floor-sized",
+                                        "floor-sized-reads", "landed-floor-write"))
         for mode, ref in pairs:
             if not floor_carried_all(a, name, pipe, ref, caps[name][ref]):
                 continue
@@ -345,12 +350,9 @@ def print_cpu_split(a, modes, splits):
     as many bytes) per request, by who spent it."""
     for name, _, _ in a.config_list:
         cpu_split.print_split(name, modes, splits[name])
-        pairs = [(m, "floor-write") for m in ("sends", "all", "floor-sized",
-                                              "floor-reads", "floor-sized-reads")]
-        pairs += list(SIZED_REFERENCES.items())
-        for mode, ref in pairs:
-            if mode in modes and ref in modes:
-                cpu_split.explain_lines(name, mode, ref, splits[name])
+        for mode, ref in explained_pairs(modes, ("sends", "all", "floor-sized",
+                                                 "floor-reads", "floor-sized-reads")):
+            cpu_split.explain_lines(name, mode, ref, splits[name])
 
 
 def writes_per_run(a, pipe):
