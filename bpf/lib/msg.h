@@ -499,13 +499,14 @@ static __always_inline int on_recv(struct sock *sk, int ret, __u64 sys_regs, con
 		return 0;
 	__u16 type = KREAD(struct socket, sock, type);
 	__u64 reader = socket_ino(sock);
-	if (cfg.recv_mode != UDS_RECV_NONE && (ret > 0 || type != SOCK_STREAM))
+	bool eof = ret == 0 && type == SOCK_STREAM;
+	if (cfg.recv_mode != UDS_RECV_NONE && !eof)
 		return handle_msg_claimed(sk, ret, true, sys_regs, trusted_sk);
 	/* The reader holds this socket: it is "the other end" for the records
 	 * of its peer. A socket that has its state needs no scratch slot for
 	 * that: only making a new state and reporting end of file take one. */
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (ret > 0 || type != SOCK_STREAM) {
+	if (!eof) {
 		struct sock_state *st = state_of(sk, reader, false, trusted_sk);
 		if (st) {
 			remember_task(st, pid_tgid >> 32, (__u32)pid_tgid, CURRENT_TASK());
@@ -516,7 +517,7 @@ static __always_inline int on_recv(struct sock *sk, int ret, __u64 sys_regs, con
 		count_emit(false, 0);
 		return 0;
 	}
-	if (ret == 0 && type == SOCK_STREAM)
+	if (eof)
 		emit_eof(sk, reader, trusted_sk);
 	else
 		touch_state(sk, reader, pid_tgid >> 32, (__u32)pid_tgid, CURRENT_TASK(), trusted_sk);
