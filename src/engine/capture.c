@@ -38,6 +38,7 @@
 #include "privs.h"
 #include "proc_sockets.h"
 #include "record_writer.h"
+#include "ring_wait.h"
 #include "sock_names.h"
 #include "sock_summary.h"
 #include "udsdump.skel.h"
@@ -104,6 +105,7 @@ struct capture {
 	int64_t start_real, start_mono; /* CLOCK_REALTIME, CLOCK_MONOTONIC ns */
 	struct ring_buffer *rb;		/* the steady ring */
 	struct ring_buffer *rb_spill;	/* the spill ring, NULL if none */
+	struct ring_wait wait;		/* for the kernel's wakeups, between drains */
 	struct engine engine;
 	struct udsdump_bpf *skel; /* engine.skel */
 	bool stats_unreadable;    /* said so once */
@@ -126,6 +128,7 @@ struct capture {
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t spilled;	 /* events read from the spill ring */
+	uint64_t drained_bytes;	 /* of events read from either ring */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
 	int write_errno;
 	bool write_said; /* the error is already told */
@@ -329,6 +332,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct capture *c = ctx;
 	uint16_t kind;
 
+	c->drained_bytes += size;
 	if (c->done || size < sizeof(uint16_t))
 		return 0;
 	prefetch_event(data, size);
@@ -757,7 +761,10 @@ static bool capture_start(struct capture *c)
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (c->rb && spill_mb)
 		c->rb_spill = ring_buffer__new(bpf_map__fd(c->skel->maps.spill), on_spill_event, c, NULL);
-	if (!c->rb || (spill_mb && !c->rb_spill)) {
+	if (!c->rb || (spill_mb && !c->rb_spill) ||
+	    ring_wait_open(&c->wait, bpf_map__fd(c->skel->maps.events),
+			   spill_mb ? bpf_map__fd(c->skel->maps.spill) : -1,
+			   (uint64_t)capture_ring_mb(c->o) << 20) != 0) {
 		fprintf(stderr, "udsdump: cannot open the ring buffer: %s\n", strerror(errno));
 		return false;
 	}
@@ -782,19 +789,6 @@ static void capture_announce(struct capture *c)
 	if (c->o->verbose)
 		fprintf(stderr, "udsdump: %.3f s from start to capturing\n",
 			(double)(clock_ns(CLOCK_MONOTONIC) - c->start_mono) / 1e9);
-}
-
-/* Wait up to ms for events in either ring (without reading them: the
- * order they are read in is drain_rings()'s). */
-static int wait_for_events(struct capture *c, int ms)
-{
-	if (!c->rb_spill)
-		return ring_buffer__poll(c->rb, ms); /* reads them too */
-	struct pollfd fds[2] = {
-		{ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
-		{ .fd = ring_buffer__epoll_fd(c->rb_spill), .events = POLLIN },
-	};
-	return poll(fds, 2, ms) < 0 ? -errno : 0;
 }
 
 /* Read both rings in the order their events happened. While spilling,
@@ -834,8 +828,11 @@ static void capture_loop(struct capture *c)
 	const struct capture_options *o = c->o;
 	int64_t last_isb = c->start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
 
+	uint64_t drained_before = 0;
+
 	while (!stop_requested && !c->done && !c->write_errno) {
-		int err = wait_for_events(c, 10);
+		int err = ring_wait(&c->wait, c->drained_bytes - drained_before, 10);
+		drained_before = c->drained_bytes;
 		if (err >= 0 && !c->done)
 			err = drain_rings(c);
 		if (err < 0 && err != -EINTR) {
@@ -895,6 +892,9 @@ static int capture_finish(struct capture *c)
 		fprintf(stderr,
 			"udsdump: %llu events went through the spill ring (the steady one was full)\n",
 			(unsigned long long)c->spilled);
+	if (c->o->verbose)
+		fprintf(stderr, "udsdump: %llu passes over the rings, %llu of them woken by the kernel\n",
+			(unsigned long long)c->wait.passes, (unsigned long long)c->wait.woken);
 	if (c->o->summary)
 		print_summary(c);
 	return status;
@@ -904,6 +904,7 @@ static void capture_free(struct capture *c)
 {
 	ring_buffer__free(c->rb);
 	ring_buffer__free(c->rb_spill);
+	ring_wait_close(&c->wait);
 	engine_destroy(&c->engine);
 	for (int i = 0; i < MAX_PENDING_CMSG; i++) {
 		g_free(c->pending[i]);
@@ -922,7 +923,7 @@ static void capture_free(struct capture *c)
 int capture_run(const struct capture_options *o, int out_fd, const char *out_name,
 		struct file_ring *ring)
 {
-	struct capture c = { 0 };
+	struct capture c = { .wait.epfd = -1 };
 	int status = 1;
 
 	if (capture_init(&c, o, out_fd, out_name, ring) && capture_start(&c)) {
