@@ -128,7 +128,6 @@ struct capture {
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
 	uint64_t spilled;	 /* events read from the spill ring */
-	uint64_t drained_bytes;	 /* of events read from either ring */
 	uint64_t lost_records, lost_bytes; /* as reported in-band so far */
 	int write_errno;
 	bool write_said; /* the error is already told */
@@ -332,7 +331,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct capture *c = ctx;
 	uint16_t kind;
 
-	c->drained_bytes += size;
 	if (c->done || size < sizeof(uint16_t))
 		return 0;
 	prefetch_event(data, size);
@@ -828,11 +826,8 @@ static void capture_loop(struct capture *c)
 	const struct capture_options *o = c->o;
 	int64_t last_isb = c->start_mono, last_engine = clock_ns(CLOCK_MONOTONIC);
 
-	uint64_t drained_before = 0;
-
 	while (!stop_requested && !c->done && !c->write_errno) {
-		int err = ring_wait(&c->wait, c->drained_bytes - drained_before, 10);
-		drained_before = c->drained_bytes;
+		int err = ring_wait(&c->wait, 10);
 		if (err >= 0 && !c->done)
 			err = drain_rings(c);
 		if (err < 0 && err != -EINTR) {
