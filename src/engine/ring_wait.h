@@ -23,6 +23,7 @@
 #ifndef UDSDUMP_RING_WAIT_H
 #define UDSDUMP_RING_WAIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define RING_WAIT_MAX 2
@@ -33,8 +34,8 @@ struct ring_wait {
 	const volatile uint64_t *consumer[RING_WAIT_MAX]; /* each ring's, read-only */
 	uint64_t consumed;     /* the positions' sum at the last wait */
 	uint64_t behind_bytes; /* a pass that read this much: go on at once */
-	int woken_last;	       /* the last wait was ended by the kernel */
-	int behind;	       /* the last wait did not wait: a burst */
+	bool woken_last;       /* the last wait was ended by the kernel */
+	bool behind;	       /* the last wait did not wait: a burst */
 	uint64_t passes;       /* waits that returned */
 	uint64_t woken;	       /* of them, by a wakeup of the kernel's */
 };
