@@ -252,6 +252,7 @@ const value_string unix_tlv_type_vals[] = {
 	{ UDS_TLV_CONTAINER, "Container" },
 	{ UDS_TLV_POD, "Pod" },
 	{ UDS_TLV_CONTAINER_NAME, "Container name" },
+	{ UDS_TLV_READS, "Reads" },
 	{ 0, NULL }
 };
 
@@ -772,6 +773,7 @@ proto_register_unix(void)
 	unix_socket_table_register(unix_module);
 	unix_dbus_register();
 	unix_ns_register(proto_unix);
+	unix_reads_register(proto_unix);
 	unix_peer_register(proto_unix);
 	unix_cgroup_register(proto_unix);
 

@@ -17,6 +17,7 @@
  *   unix-handoff.c       the one function that hands bytes to sub-dissectors
  *   unix-heur.c          protocol heuristics (HTTP/1.x starts, RESP framing)
  *   unix-links.c         receive links: who read what was sent
+ *   unix-reads.c         a RECV record that stands for several reads (READS)
  *   unix-address.c       the address type of socket ends, keys, labels
  *   unix-conversation.c  conversation and endpoint tables, filter, follow
  *   unix-ns.c            where each end lives: cgroup, namespaces, bound files
@@ -325,6 +326,8 @@ typedef struct {
 	guint32 msg_len, msg_offset, requested_len;
 	guint16 syscall;
 
+	guint32 n_reads; /* READS' count (0: none, a record of one read) */
+
 	gboolean has_loss;
 	guint64 loss_records, loss_bytes, loss_total_records, loss_total_bytes;
 
@@ -562,6 +565,13 @@ int unix_ns_tlv_hf(guint16 type);
 void unix_walk_ns(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti,
     guint16 type, int voff, guint16 len, gboolean build, unix_record_t *rec);
 void unix_ns_register(int proto);
+
+/* unix-reads.c: READS, the reads one RECV record stands for */
+int unix_reads_tlv_hf(void);
+void unix_walk_reads(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *ti, int voff,
+    guint16 len, gboolean build, unix_record_t *rec);
+void unix_reads_add_one(tvbuff_t *tvb, proto_tree *unix_tree, const unix_record_t *rec);
+void unix_reads_register(int proto);
 void unix_ns_add_qualified(packet_info *pinfo, proto_tree *unix_tree, tvbuff_t *tvb,
     const unix_record_t *rec, const unix_addr_t *conn);
 const char *unix_ns_column_path(packet_info *pinfo, const unix_record_t *rec,

@@ -425,6 +425,7 @@ dissect_unix(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
 	if (unix_tree || rec.needs_build || rec.malformed)
 		unix_walk_tlvs(tvb, pinfo, unix_tree, &rec, TRUE);
 	unix_peer_carried_tree(pinfo, unix_tree, &carried);
+	unix_reads_add_one(tvb, unix_tree, &rec);
 
 	/* Who read what was sent. */
 	if (!PINFO_FD_VISITED(pinfo) && !fr->links_noted) {

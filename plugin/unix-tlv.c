@@ -167,6 +167,7 @@ unix_tlv_hf(guint16 type)
 	case UDS_TLV_SCM_CREDS: return hf_unix_tlv_scm_creds;
 	case UDS_TLV_CMSG_RAW: return hf_unix_tlv_cmsg;
 	case UDS_TLV_LOSS: return hf_unix_tlv_loss;
+	case UDS_TLV_READS: return unix_reads_tlv_hf();
 	default: return unix_ns_tlv_hf(type) >= 0 ? unix_ns_tlv_hf(type) : hf_unix_tlv_value;
 	}
 }
@@ -597,6 +598,11 @@ unix_walk_value(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *
 	case UDS_TLV_SOCK_NS:
 	case UDS_TLV_PEER_CRED_NS:
 		unix_walk_ns(tvb, pinfo, sub, ti, type, voff, len, build, rec);
+		break;
+	case UDS_TLV_READS:
+		/* (the second walk checks them against STREAM, wherever it is) */
+		rec->needs_build = TRUE;
+		unix_walk_reads(tvb, pinfo, sub, ti, voff, len, build, rec);
 		break;
 
 	default:

@@ -574,3 +574,41 @@ def test_sock_ns_carried_with_the_peer_and_a_record_keeps_its_own():
         (812, 4026531992, False), (812, 4026531992, True), (812, 4026532100, True),
         (None, 4026532200, False), (None, 4026532200, True)]
     assert got[1].sock_ns.peer_net_ns == 4026531993
+
+
+# ------------------------------------------------------ READS (merged reads)
+
+def reads_tlv(count, entries):
+    """READS (type 27): u32 count, u32 reserved, then 12 bytes per read:
+    u32 ns_before, u32 msg_len, u32 requested_len."""
+    return tlv(27, struct.pack("<II", count, 0) + b"".join(
+        struct.pack("<III", *e) for e in entries))
+
+
+def recv_with_reads(count, entries, total):
+    return record(8, 1 << 10, [socket_tlv(7, 8, 1), stream_tlv(100, total, 0, 0, 6),
+                               reads_tlv(count, entries)], b"")
+
+
+def test_merged_read_decodes_each_read():
+    r = udsrec.decode_record(recv_with_reads(2, [(900, 3, 16), (0, 4, 32)], 7))
+    assert r.read_count == 2
+    assert [(x.ns_before, x.msg_len, x.requested_len, x.stream_offset) for x in r.reads] == \
+        [(900, 3, 16, 100), (0, 4, 32, 103)]
+
+
+def test_one_read_counts_one_and_a_send_none():
+    one = udsrec.decode_record(record(8, 0, [socket_tlv(7, 8, 1), stream_tlv(0, 5, 0, 5, 6)], b""))
+    assert one.reads == [] and one.read_count == 1
+    send = udsrec.decode_record(record(1, 0, [socket_tlv(7, 8, 1), stream_tlv(0, 2, 0, 2, 1)], b"ab"))
+    assert send.read_count == 0
+
+
+@pytest.mark.parametrize("count, entries, total", [
+    (3, [(9, 3, 3), (0, 4, 4)], 7),   # the count says more than the value holds
+    (1, [(0, 7, 7)], 7),              # a record of one read has no READS
+    (2, [(9, 3, 3), (0, 4, 4)], 8),   # the reads do not add up to STREAM's
+])
+def test_malformed_reads_rejected(count, entries, total):
+    with pytest.raises(udsrec.FormatError):
+        udsrec.decode_record(recv_with_reads(count, entries, total))

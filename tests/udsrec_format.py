@@ -86,6 +86,7 @@ T_CONTAINER = 23
 T_POD = 24
 T_PEER_CRED_NS = 25
 T_CONTAINER_NAME = 26
+T_READS = 27
 TLV_MIN_LEN = {
     T_SOCKET: 20, T_TASK: 40, T_PEER_CRED: 12, T_PEER_TASK: 36,
     T_LOCAL_ADDR: 1, T_PEER_ADDR: 1, T_DEST_ADDR: 1, T_STREAM: 24,
@@ -94,6 +95,7 @@ TLV_MIN_LEN = {
     T_ENGINE_BLIND: 0, T_ENGINE_VERSION: 0, T_ENGINE_REASON: 0,
     T_TASK_NS: 24, T_PEER_TASK_NS: 24, T_SOCK_NS: 32,
     T_CGROUP: 8, T_CONTAINER: 2, T_POD: 0, T_PEER_CRED_NS: 8, T_CONTAINER_NAME: 0,
+    T_READS: 8,
 }
 TLV_REPEATABLE = {T_SCM_RIGHTS_FD, T_CMSG_RAW, T_ENGINE_MISSING}
 # Where each field is: in the record header ("HDR") and in each TLV's
@@ -127,7 +129,11 @@ OFF = {
     "SOCK_NS": {"net_ns": 0, "peer_net_ns": 4, "file_dev": 8,
                 "peer_file_dev": 12, "file_ino": 16, "peer_file_ino": 24},
     "PEER_CRED_NS": {"ns_pid": 0, "pid_ns": 4},
+    # the first read's entry; read i's at these plus READS_ENTRY_LEN * i
+    "READS": {"count": 0, "reserved": 4, "ns_before": 8, "msg_len": 12,
+              "requested_len": 16},
 }
+READS_ENTRY_LEN = 12
 COMM_LEN = 16
 # CONTAINER.runtime
 RUNTIMES = {1: "docker", 2: "containerd", 3: "cri-o", 4: "podman", 5: "cri"}

@@ -120,7 +120,10 @@ enum uds_tlv_type {
 	/* CGROUP records only */
 	UDS_TLV_CONTAINER_NAME = 26, /* the container's name, as its runtime's
 					API gives it, text */
-	UDS_TLV_MAX = 26,
+	/* RECV records only */
+	UDS_TLV_READS = 27, /* u32 count, u32 reserved, then count entries:
+			       the reads one RECV record stands for */
+	UDS_TLV_MAX = 27,
 };
 
 /* ENGINE_MISSING: where the feature went. */
@@ -145,6 +148,8 @@ enum uds_missing_source {
 #define UDS_TLV_PEER_CRED_NS_LEN 8
 #define UDS_TLV_CGROUP_FIXED_LEN 8    /* then the path */
 #define UDS_TLV_CONTAINER_FIXED_LEN 2 /* then the id */
+#define UDS_TLV_READS_FIXED_LEN 8     /* then UDS_READS_ENTRY_LEN per read */
+#define UDS_READS_ENTRY_LEN 12
 
 enum uds_addr_kind {
 	UDS_ADDR_UNNAMED = 0,
@@ -317,6 +322,13 @@ enum uds_file_kind {
 #define UDS_LOSS_OFF_BYTES 8
 #define UDS_LOSS_OFF_TOTAL_RECORDS 16
 #define UDS_LOSS_OFF_TOTAL_BYTES 24
+
+/* UDS_TLV_READS: the count, then read i's fields at these offsets plus
+ * i * UDS_READS_ENTRY_LEN. */
+#define UDS_READS_OFF_COUNT 0
+#define UDS_READS_OFF_NS_BEFORE 8
+#define UDS_READS_OFF_MSG_LEN 12
+#define UDS_READS_OFF_REQUESTED_LEN 16
 
 #define UDS_ENGINE_MISSING_OFF_SOURCE 0
 #define UDS_ENGINE_MISSING_OFF_NAME_LEN 1

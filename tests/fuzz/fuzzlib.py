@@ -170,6 +170,12 @@ def _value(rng, t, sockets):
         name_len = len(name) if rng.random() < 0.8 else rng.randrange(256)
         v = bytes([rng.choice([1, 2, 0, 255]), name_len]) + name + reason
         v = v[: rng.randrange(0, 3)] if rng.random() < 0.1 else v
+    elif t == 27:  # READS: u32 count, u32 reserved, 12 bytes per read
+        n = rng.choice([0, 1, 2, 3, 40])
+        count = n if rng.random() < 0.7 else rng.choice([0, 1, n + 1, 2**32 - 1])
+        v = _u32(count) + _u32(0) + b"".join(
+            _u32(rng.choice([0, 1, 999, 2**32 - 1])) + _u32(rng.choice([0, 5, 200, 2**32 - 1])) +
+            _u32(rng.getrandbits(32)) for _ in range(n))
     elif t in (13, 14, 16, 17, 18):  # ENGINE text TLVs
         v = _name_bytes(rng)
     else:
@@ -191,6 +197,8 @@ def random_record(rng, sockets, offsets):
     tlvs = []
     ntlv = rng.choice([0, 1, 3, 5, 8, 12, rng.randrange(0, 70)])
     types = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 13, 99, 0xFFFF]
+    if event == 8:  # RECV: the reads it stands for
+        types += [27]
     if event == 9:  # ENGINE: its own TLVs, and the others as strangers
         types += [13, 14, 15, 15, 16, 17, 18] * 2
     want_sock = rng.random() < 0.85

@@ -29,7 +29,8 @@ from udsrec import (  # noqa: E402,F401
     T_ENGINE_KERNEL, T_ENGINE_MISSING, T_ENGINE_REASON, T_ENGINE_RUNG, T_ENGINE_VERSION,
     T_LOCAL_ADDR, T_LOSS, T_PEER_ADDR, T_PEER_CRED, T_PEER_TASK, T_SCM_CREDS, T_SCM_RIGHTS_FD,
     T_SOCKET, T_STREAM, T_TASK, T_TASK_NS, T_PEER_TASK_NS, T_SOCK_NS, T_PEER_CRED_NS, OFF,
-    T_CGROUP, T_CONTAINER, T_POD, T_CONTAINER_NAME, EV_CGROUP, TLV_MIN_LEN)
+    T_CGROUP, T_CONTAINER, T_POD, T_CONTAINER_NAME, EV_CGROUP, TLV_MIN_LEN,
+    T_READS, READS_ENTRY_LEN)
 from lib.pcapng import pcapng_bytes, write_pcapng  # noqa: E402,F401
 
 # The names the plugin tests use for some of them.
@@ -169,6 +170,19 @@ class Record:
             ("stream_offset", "Q", offset), ("msg_len", "I", msg_len),
             ("msg_offset", "I", msg_offset), ("requested_len", "I", requested_len),
             ("syscall", "H", syscall)]))
+
+    def reads(self, entries, count=None):
+        """READS: entries are (ns_before, msg_len, requested_len), in read
+        order; count: another count than len(entries) (a malformed one)."""
+        o = OFF["READS"]
+        v = bytearray(TLV_MIN_LEN[T_READS] + READS_ENTRY_LEN * len(entries))
+        struct.pack_into("<I", v, o["count"], len(entries) if count is None else count)
+        for i, (ns_before, msg_len, requested_len) in enumerate(entries):
+            at = READS_ENTRY_LEN * i
+            struct.pack_into("<I", v, o["ns_before"] + at, ns_before)
+            struct.pack_into("<I", v, o["msg_len"] + at, msg_len)
+            struct.pack_into("<I", v, o["requested_len"] + at, requested_len)
+        return self.add(T_READS, bytes(v))
 
     def scm_fd(self, fd, kind=0, fd_flags=0, sock_type=0, mode=0, sock_family=0,
                inode=0, dev=0, path=b""):
