@@ -158,8 +158,9 @@ static const char *apply_capture_option(struct capture_options *o, enum option_i
 		return NULL;
 	case OPT_ID_RECV:
 		if ((m = parse_recv_mode(arg)) < 0)
-			return fail("bad --recv mode: '%s' (none, meta or payload)", arg);
-		o->recv_mode = (uint32_t)m;
+			return fail("bad --recv mode: '%s' (none, meta, merged or payload)", arg);
+		o->merge_reads = m == RECV_MODE_MERGED;
+		o->recv_mode = o->merge_reads ? UDS_RECV_METADATA : (uint32_t)m;
 		return NULL;
 	case OPT_ID_WITHOUT:
 		return parse_feature_list(arg, &o->without, &err) ? NULL : err;

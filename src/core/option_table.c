@@ -14,6 +14,7 @@ static const struct option_choice type_choices[] = {
 static const struct option_choice recv_choices[] = {
 	{ "none", "Nothing", false },
 	{ "meta", "Metadata (who read how much)", true },
+	{ "merged", "Metadata, a socket's consecutive reads in one record", false },
 	{ "payload", "Metadata and payload", false },
 	{ NULL, NULL, false },
 };
@@ -122,10 +123,12 @@ const struct option_spec option_table[OPT_ID_COUNT_] = {
 		 "Also record connect, accept, socketpair, shutdown and close (watches those syscalls: every "
 		 "process on the host pays a little while the capture runs)",
 		 "{default=false}", NULL) },
-	{ CLI(OPT_ID_RECV, "recv", 0, "MODE", "receive side: none, meta (default: who read what) or payload"),
+	{ CLI(OPT_ID_RECV, "recv", 0, "MODE",
+	      "receive side: none, meta (default: who read what), merged (meta, a socket's reads in one "
+	      "record) or payload"),
 	  EXTCAP("Receive side", "selector", CAPTURE,
-		 "What to record when a message is read: nothing, who read how much (metadata), or that plus "
-		 "the bytes read",
+		 "What to record when a message is read: nothing, who read how much (metadata; merged: a "
+		 "socket's consecutive reads in one record), or that plus the bytes read",
 		 NULL, recv_choices) },
 	{ CLI(OPT_ID_HOOK, "hook", 0, "HOOK",
 	      "auto (default), sock (kernel 6.3+) or syscalls (older\nkernels; slows every process a little "

@@ -21,6 +21,7 @@ struct capture_options {
 	uint32_t snaplen;        /* 0 = everything */
 	bool payload;
 	uint32_t recv_mode;      /* enum uds_recv_mode */
+	bool merge_reads;	 /* --recv merged: a socket's reads in one RECV record */
 	int hook;                /* enum capture_hook */
 	bool lifecycle;          /* connect/accept/socketpair/shutdown/close events */
 	bool summary;

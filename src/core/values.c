@@ -93,6 +93,8 @@ int parse_recv_mode(const char *s)
 		return UDS_RECV_METADATA;
 	if (!strcmp(s, "payload") || !strcmp(s, "2"))
 		return UDS_RECV_PAYLOAD;
+	if (!strcmp(s, "merged"))
+		return RECV_MODE_MERGED;
 	return -1;
 }
 

@@ -22,7 +22,9 @@ bool parse_file_size(const char *s, uint64_t *out);
 /* Parse "auto", "sock", "syscalls". -1 on error. */
 int parse_hook(const char *s);
 
-/* Parse "none", "meta" (or "metadata"), "payload". -1 on error. */
+/* Parse "none", "meta" (or "metadata"), "payload", "merged" (user space's:
+ * metadata, a socket's consecutive reads in one record). -1 on error. */
+#define RECV_MODE_MERGED 16
 int parse_recv_mode(const char *s);
 
 /* A socket type: "stream", "dgram" or "datagram", "seqpacket", in any

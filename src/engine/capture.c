@@ -37,6 +37,7 @@
 #include "pcapng.h"
 #include "privs.h"
 #include "proc_sockets.h"
+#include "read_merge.h"
 #include "record_writer.h"
 #include "ring_wait.h"
 #include "sock_names.h"
@@ -124,6 +125,7 @@ struct capture {
 	struct uds_cmsg_event *pending[MAX_PENDING_CMSG];
 	struct uds_dest_event *dests[MAX_PENDING_CMSG]; /* of messages in progress */
 	struct sock_names *names; /* socket inode -> its names, by generation */
+	struct read_merge *merge; /* --recv merged: reads held for a pass, else NULL */
 	struct cgroup_records *cgroups; /* which CGROUP records are due */
 	uint64_t data_records;  /* DATA records written (for -c) */
 	uint64_t kernel_records; /* records written from kernel events (ISB ifrecv) */
@@ -326,6 +328,51 @@ static bool peer_identity_due(struct capture *c, struct uds_sock_names *n, uint6
 	return true;
 }
 
+/* The record of a traffic event, with its socket's names and peer and the
+ * CGROUP records due before it; reads: the n >= 2 reads a merged RECV
+ * stands for (read_merge.c), else NULL. */
+static void write_traffic(struct capture *c, const struct uds_event *ev, const uint8_t *payload,
+			  const struct uds_addr *dest, const struct uds_cmsg_event *cm, uint32_t extra,
+			  const struct uds_read *reads, uint32_t n)
+{
+	struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
+	struct uds_peer_hint hint = { 0 };
+
+	if (!(names && names->ident.peer_pid) && ev->peer_ino) {
+		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
+		if (po) {
+			hint.pid = po->pid;
+			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
+		}
+	}
+	if (c->ring)
+		next_file_if_full(c, sizeof(*ev) + ev->data_len + (size_t)n * UDS_READS_ENTRY_LEN);
+	if (names && !peer_identity_due(c, names, ev->ts_boot_ns))
+		extra |= UDS_F_PEER_AS_BEFORE; /* (in the file the record goes to) */
+	write_cgroup_records(c, ev, names);
+	uint8_t *space = record_space(c);
+	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
+						   extra, space, c->rec_cap)
+			   : 0;
+	if (len && n >= 2)
+		len = uds_record_add_reads(space, len, c->rec_cap, reads, n);
+	const struct uds_task_ident *who = uds_sock_names_task_of(names, ev);
+	struct pcapng_task task = { .pid = who ? who->pid : 0, .tid = ev->tid };
+	write_record(c, ev->ts_boot_ns, len,
+		     ev->event == UDS_EV_RECV	? PCAPNG_DIR_INBOUND
+		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND
+						: 0,
+		     &task);
+	c->file_holds_records = true;
+}
+
+/* read_merge's writer: a socket's held reads, as one record. */
+static void write_merged_reads(void *ctx, const struct uds_event *ev, const struct uds_read *reads,
+			       uint32_t n)
+{
+	write_traffic(ctx, ev, NULL, NULL, NULL, 0, reads, n);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
@@ -341,8 +388,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	if (kind == UDS_RING_SOCKINFO) {
-		if (size >= sizeof(struct uds_sockinfo_event))
-			keep_names(c, data);
+		if (size < sizeof(struct uds_sockinfo_event))
+			return 0;
+		if (c->merge) /* its held reads with the names they were made under */
+			read_merge_flush(c->merge, ((const struct uds_sockinfo_event *)data)->sock_ino);
+		keep_names(c, data);
 		return 0;
 	}
 	if (kind == UDS_RING_DEST) {
@@ -363,7 +413,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct uds_event copy;
 	uint32_t extra = 0;
 	struct uds_cmsg_event *cm = NULL;
-	struct uds_peer_hint hint = { 0 };
 
 	/* the runtime's replies to udsdump's own questions (names) */
 	if (cgroup_records_own_socket(c->cgroups, ev->sock_ino) || cgroup_records_own_socket(c->cgroups, ev->peer_ino))
@@ -381,40 +430,25 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if ((ev->event == UDS_EV_DATA || ev->event == UDS_EV_RECV) && ev->msg_offset == 0)
 		cm = take_pending(c, ev->tid, ev->sock_ino);
-	struct uds_sock_names *names = sock_names_lookup(c->names, ev->sock_ino);
-	if (!(names && names->ident.peer_pid) && ev->peer_ino) {
-		const struct proc_owner *po = peer_cache_lookup(&c->peers, ev->peer_ino);
-		if (po) {
-			hint.pid = po->pid;
-			memcpy(hint.comm, po->comm, UDS_COMM_LEN);
-		}
-	}
 	struct uds_addr dest_buf;
 	const struct uds_addr *dest = NULL;
 	if (ev->event == UDS_EV_DATA &&
 	    dest_of(c, ev->tid, ev->sock_ino, !(ev->flags & UDS_F_MORE), &dest_buf))
 		dest = &dest_buf;
-	if (c->ring)
-		next_file_if_full(c, size);
-	if (names && !peer_identity_due(c, names, ev->ts_boot_ns))
-		extra |= UDS_F_PEER_AS_BEFORE; /* (in the file the record goes to) */
-	write_cgroup_records(c, ev, names);
-	uint8_t *space = record_space(c);
-	size_t len = space ? uds_record_from_event(ev, payload, names, dest, cm, hint.pid ? &hint : NULL,
-						   extra, space, c->rec_cap)
-			   : 0;
+	if (c->merge && !cm && read_merge_eligible(ev, extra)) {
+		read_merge_hold(c->merge, ev); /* written at the end of the pass */
+	} else {
+		if (c->merge && ev->event != UDS_EV_DATA) {
+			/* its socket's reads (a SHUTDOWN's: its peer's) before it */
+			read_merge_flush(c->merge, ev->sock_ino);
+			read_merge_flush(c->merge, ev->peer_ino);
+		}
+		write_traffic(c, ev, payload, dest, cm, extra, NULL, 0);
+	}
 	g_free(cm);
-	const struct uds_task_ident *who = uds_sock_names_task_of(names, ev);
-	struct pcapng_task task = { .pid = who ? who->pid : 0, .tid = ev->tid };
-	write_record(c, ev->ts_boot_ns, len,
-		     ev->event == UDS_EV_RECV   ? PCAPNG_DIR_INBOUND
-		     : ev->event == UDS_EV_DATA ? PCAPNG_DIR_OUTBOUND
-						: 0,
-		     &task);
 	c->kernel_records++;
-	c->file_holds_records = true;
 	if (c->o->summary)
-		sock_summaries_account(c->summary, ev, names, dest);
+		sock_summaries_account(c->summary, ev, sock_names_lookup(c->names, ev->sock_ino), dest);
 	if (ev->event == UDS_EV_DATA) {
 		c->data_records++;
 		if (c->o->count && c->data_records >= c->o->count && !(ev->flags & UDS_F_MORE)) {
@@ -706,6 +740,8 @@ static bool capture_init(struct capture *c, const struct capture_options *o, int
 	c->peers.owner = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	c->rec_cap = UDS_RECORD_META_MAX + UDS_CHUNK_MAX + 64;
 	c->boot_to_real_ns = boot_to_realtime();
+	if (o->merge_reads)
+		c->merge = read_merge_new(write_merged_reads, c);
 	if (pcapng_open(&c->w, out_fd, 1 << 20) != 0) {
 		fprintf(stderr, "udsdump: out of memory\n");
 		return false;
@@ -834,6 +870,8 @@ static void capture_loop(struct capture *c)
 			fprintf(stderr, "udsdump: reading the ring buffer: %s\n", strerror(-err));
 			break;
 		}
+		if (c->merge)
+			read_merge_flush_all(c->merge); /* before the names of idle sockets go */
 		report_loss(c, false);
 		sock_names_retire(c->names, clock_ns(CLOCK_MONOTONIC));
 		next_file_if_old(c);
@@ -865,6 +903,8 @@ static int capture_finish(struct capture *c)
 	udsdump_bpf__detach(c->skel);
 	if (!c->done && !c->write_errno)
 		drain_rings(c);
+	if (c->merge)
+		read_merge_flush_all(c->merge);
 	report_loss(c, true);
 	if (c->skipped_runs)
 		fprintf(stderr, "udsdump: %llu sends and reads were not seen: the kernel skipped the capture on a "
@@ -906,6 +946,7 @@ static void capture_free(struct capture *c)
 		g_free(c->dests[i]);
 	}
 	sock_names_free(c->names);
+	read_merge_free(c->merge);
 	cgroup_records_free(c->cgroups);
 	pcapng_free(&c->w);
 	g_hash_table_destroy(c->existing);

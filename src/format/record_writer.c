@@ -375,6 +375,28 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 	return finish(&o, payload, plen);
 }
 
+size_t uds_record_add_reads(uint8_t *rec, size_t len, size_t cap, const struct uds_read *reads, uint32_t n)
+{
+	struct out o = { .p = rec, .cap = cap, .len = len };
+
+	if (n < 2 || len < UDS_REC_HDR_LEN || rec[UDS_HDR_OFF_PAYLOAD_LEN] ||
+	    rec[UDS_HDR_OFF_PAYLOAD_LEN + 1] || rec[UDS_HDR_OFF_PAYLOAD_LEN + 2] ||
+	    rec[UDS_HDR_OFF_PAYLOAD_LEN + 3])
+		return 0;
+	uint8_t *v = tlv_value(&o, UDS_TLV_READS, UDS_TLV_READS_FIXED_LEN + (size_t)n * UDS_READS_ENTRY_LEN);
+	if (!v || o.len > 0xffff)
+		return 0;
+	set_u32(v + UDS_READS_OFF_COUNT, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *e = v + (size_t)i * UDS_READS_ENTRY_LEN;
+		set_u32(e + UDS_READS_OFF_NS_BEFORE, reads[i].ns_before);
+		set_u32(e + UDS_READS_OFF_MSG_LEN, reads[i].msg_len);
+		set_u32(e + UDS_READS_OFF_REQUESTED_LEN, reads[i].requested_len);
+	}
+	set_u16(rec + UDS_HDR_OFF_HEADER_LEN, (uint16_t)o.len);
+	return o.len;
+}
+
 size_t uds_record_loss(uint64_t records, uint64_t bytes, uint64_t total_records, uint64_t total_bytes,
 		       uint8_t *out, size_t cap)
 {

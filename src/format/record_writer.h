@@ -76,6 +76,22 @@ size_t uds_record_from_event(const struct uds_event *ev, const uint8_t *payload,
 			     const struct uds_cmsg_event *cm, const struct uds_peer_hint *hint,
 			     uint32_t extra_flags, uint8_t *out, size_t cap);
 
+/* One read of a RECV record that stands for several (doc/FORMAT.md READS). */
+struct uds_read {
+	uint32_t ns_before; /* before the record's timestamp, the last read's end */
+	uint32_t msg_len;
+	uint32_t requested_len;
+};
+
+/*
+ * Append READS (n >= 2 reads) to the record of len bytes at rec, built by
+ * uds_record_from_event from a RECV event without payload whose STREAM
+ * covers the n reads: the TLV goes after the others and header_len grows.
+ * Returns the new length, or 0 if cap is too small or the record has a
+ * payload.
+ */
+size_t uds_record_add_reads(uint8_t *rec, size_t len, size_t cap, const struct uds_read *reads, uint32_t n);
+
 /* What a CGROUP record says (doc/FORMAT.md, "Cgroup records"). */
 struct uds_cgroup_facts {
 	uint64_t cgroup_id;

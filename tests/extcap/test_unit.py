@@ -1,7 +1,7 @@
 """The C unit tests (tests/unit/*.c), built by CMake into build/tests/unit/:
 the capture-filter parser, the option table and the value parsers, the load
 ladder's choice, the ENGINE record, the container of a cgroup path, the
-pcapng writer's blocks."""
+pcapng writer's blocks, the reads --recv merged puts in one record."""
 
 import os
 import subprocess
@@ -22,6 +22,7 @@ BINARIES = {
     "test_sock_names": ("UDSDUMP_TEST_SOCK_NAMES", 19),  # socket names by generation, bounded
     "test_pcapng": ("UDSDUMP_TEST_PCAPNG", 300),  # blocks walk the file; a full disk keeps whole ones
     "test_file_ring": ("UDSDUMP_TEST_FILE_RING", 25),  # -C/-G/-W: names, when, the newest N kept
+    "test_read_merge": ("UDSDUMP_TEST_READ_MERGE", 20),  # --recv merged: which reads join, READS
 }
 
 

@@ -1,13 +1,24 @@
 """A RECV record that stands for several reads (doc/FORMAT.md READS):
 the count, each read's time, offset and size, the links to the sends it
-read, and the two ways such a record can be malformed. Synthetic
-captures (tests/plugin/synth.py), so the Wireshark version matrix runs
-them too."""
+read, and the two ways such a record can be malformed, on synthetic
+captures (tests/plugin/synth.py: the Wireshark version matrix runs them
+too); and live, what `udsdump --recv merged` writes."""
 
+import json
+import os
 import re
+import subprocess
+
+import pytest
 
 import synth as S
+import udsrec
+from lib import paths
+from lib.capture import udsdump_capture
 from lib.pcapng import START_TS_US
+from test_live import workdir
+
+RUNS = os.path.join(paths.SENDERS, "read_runs.py")
 
 W, R = 61001, 61002  # the writer's and the reader's socket
 READ = S.SYSCALL_NUMBERS["read"]
@@ -92,3 +103,40 @@ def test_reads_whose_length_is_not_their_count_are_malformed(ts):
     assert rows[0][0] == "2" and "READS of 44 bytes with count 4" in rows[0][1]
     # a count of one is no merged read either
     assert rows[1][0] == "3" and "READS of 20 bytes with count 1" in rows[1][1]
+
+
+# ----------------------------------------------- live: udsdump --recv merged
+
+@pytest.mark.live
+def test_live_merged_reads_keep_every_read(ts):
+    """Ping-pong, a stream read in pieces and a second reading thread,
+    captured with --recv merged: each socket's reads, expanded from its
+    RECV records in offset order, are exactly the reads the program made
+    (thread and size, in order), far fewer records hold them, and every
+    send is still linked to the record that read it."""
+    d = workdir(ts, "merged-reads")
+    pcap = os.path.join(ts.captures, "merged-reads.pcapng")
+    with udsdump_capture(pcap, ["--recv", "merged", "--path-prefix", d]):
+        p = subprocess.run([paths.PYTHON, RUNS, d], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    want = json.loads(p.stdout.decode().strip().splitlines()[-1])["reads"]
+    cap = udsrec.read_capture(pcap)
+    for ino, reads in want.items():
+        recs = sorted((r for r in cap.records if r.event == S.EV_RECV and r.socket.inode == int(ino)),
+                      key=lambda r: r.stream.stream_offset)
+        got, offset = [], 0
+        for r in recs:
+            for x in r.reads or [udsrec.ReadInfo(0, r.stream.msg_len, r.stream.requested_len,
+                                                 r.stream.stream_offset)]:
+                assert x.stream_offset == offset, (ino, r)
+                offset += x.msg_len
+                got.append([r.task.tid, x.msg_len])
+            times = [r.ts_ns - x.ns_before for x in r.reads]
+            assert times == sorted(times) and (not times or times[-1] == r.ts_ns)
+        assert got == reads, ino
+        assert len(recs) * 4 < len(reads), (len(recs), len(reads))
+    # every send read, as the dissector links them; the reads add up
+    rows = ts.fields(pcap, ["frame.number", "unix.reader.frame"], "unix.event == 1", extra=["-2"])
+    assert len(rows) == 300 * 2 + 64 + 50 and all(r[1] for r in rows)
+    counts = ts.fields(pcap, ["unix.reads"], "unix.event == 8")
+    assert sum(int(c[0]) for c in counts) == sum(len(v) for v in want.values())
