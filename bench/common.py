@@ -410,6 +410,7 @@ class CaptureTally:
         self.gap_bytes = {}      # inode -> bytes of the stream not captured
         self.next_off = {}       # inode -> stream offset expected next
         self.events = {}
+        self.reads = 0           # the reads the RECV records stand for
         self.loss_records = 0    # from in-band LOSS records
         self.loss_bytes = 0
         self.isb_recv = None
@@ -426,6 +427,7 @@ class CaptureTally:
             r = udsrec.decode_record(item[2])
             self.records += 1
             self.events[r.event_name] = self.events.get(r.event_name, 0) + 1
+            self.reads += r.read_count  # (a merged RECV: each of its reads)
             if r.event == udsrec.EV_LOSS:
                 self.loss_records += r.loss.records
                 self.loss_bytes += r.loss.bytes
