@@ -349,6 +349,9 @@ unix_set_columns(packet_info *pinfo, const unix_record_t *rec, const unix_frame_
 			ip[15] = " bytes missing]";
 		}
 		unix_set_info(pinfo, ip, NULL);
+		if (rec->n_reads) /* a RECV that stands for several reads (READS) */
+			col_append_fstr(pinfo->cinfo, COL_INFO, " Reads=%u Bytes=%u", rec->n_reads,
+					rec->msg_len);
 	}
 	if (rec->malformed)
 		col_append_str(pinfo->cinfo, COL_INFO, " [Malformed]");

@@ -12,6 +12,7 @@
  * passed descriptor (at most 253) in order. With room for the largest
  * record the writer must not give up.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,27 @@ static void check_cgroup(const uint8_t *data, size_t size, uint8_t ctl, uint64_t
 		FAIL("CONTAINER TLV");
 }
 
+/* READS appended to the record of len bytes (--recv merged): reads taken
+ * from the input, the TLV where the header says and nothing past cap. */
+static void add_reads(uint8_t *out, size_t len, size_t cap, const uint8_t *data, size_t size)
+{
+	struct uds_read reads[8];
+	uint32_t n = (uint32_t)(size % 9);
+	bool has_payload = rd32(out + UDS_HDR_OFF_PAYLOAD_LEN) != 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		reads[i] = (struct uds_read){ .ns_before = i,
+					      .msg_len = size > i ? data[i] : 0,
+					      .requested_len = 1 };
+	size_t grown = uds_record_add_reads(out, len, cap, reads, n);
+	size_t tlv = 4 + UDS_TLV_READS_FIXED_LEN + (size_t)n * UDS_READS_ENTRY_LEN;
+	if (grown && (n < 2 || has_payload || grown != len + tlv || grown > cap || rd16(out + 6) != grown ||
+		      rd16(out + len) != UDS_TLV_READS || rd32(out + len + 4) != n))
+		FAIL("READS layout: %zu -> %zu for %u reads", len, grown, n);
+	if (!grown && n >= 2 && !has_payload && len + tlv <= cap)
+		FAIL("READS not added with room for it");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct uds_event ev;
@@ -315,6 +337,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (cap >= UDS_RECORD_META_MAX + (size_t)ev.data_len)
 		FAIL("gave up with room for the largest record (%zu >= %zu)", cap,
 		     (size_t)UDS_RECORD_META_MAX + ev.data_len);
+	if (len)
+		add_reads(out, len, cap, data, size);
 
 	uint64_t lv[4] = { ev.sock_ino, ev.peer_ino, ev.stream_offset, (uint64_t)ev.tid << 32 | ev.msg_len };
 	len = uds_record_loss(lv[0], lv[1], lv[2], lv[3], out, cap);

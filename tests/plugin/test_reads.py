@@ -72,6 +72,13 @@ def test_read_times_are_the_records_less_ns_before(ts):
     assert got == ["20.003000000", "20.005500000", "20.010000000"], row
 
 
+def test_info_says_how_many_reads(ts):
+    pcap = capture(ts, "reads-info.pcapng")
+    rows = ts.fields(pcap, ["frame.number", "_ws.col.Info"], "unix.event == 8")
+    assert rows[0][0] == "4" and rows[0][1].endswith(" Reads=3 Bytes=12"), rows
+    assert rows[1][0] == "6" and "Reads=" not in rows[1][1], rows
+
+
 def test_one_read_counts_one(ts):
     pcap = capture(ts, "reads-one.pcapng")
     rows = ts.fields(pcap, ["frame.number", "unix.reads"], "unix.event == 8")
