@@ -84,6 +84,12 @@ unix_walk_reads(tvbuff_t *tvb, packet_info *pinfo, proto_tree *sub, proto_item *
 			    len, count);
 		return;
 	}
+	if (rec->event != UDS_EV_RECV) {
+		rec->malformed = TRUE;
+		if (build)
+			expert_add_info_format(pinfo, ti, &ei_reads_sum, "READS in a record that is no RECV");
+		return;
+	}
 	rec->n_reads = count;
 	if (!build)
 		return;
@@ -137,7 +143,8 @@ unix_reads_register(int proto)
 		{ &ei_reads_length, { "unix.reads.bad_length", PI_MALFORMED, PI_ERROR,
 		    "READS whose length is not that of its count", EXPFILL } },
 		{ &ei_reads_sum, { "unix.reads.bad_sum", PI_MALFORMED, PI_ERROR,
-		    "READS that do not add up to the stream's length", EXPFILL } },
+		    "READS that do not add up to the stream's length, or in a record that is no RECV",
+		    EXPFILL } },
 	};
 
 	proto_register_field_array(proto, hf, array_length(hf));

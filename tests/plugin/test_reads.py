@@ -102,6 +102,13 @@ def test_reads_that_do_not_add_up_are_malformed(ts):
     assert "The reads add up to 12 bytes, the stream's length says 13" in row[0]
 
 
+def test_reads_in_a_send_are_malformed(ts):
+    r = S.Record(S.EV_DATA, payload=b"hello").socket(W, R).task(100, comm="writer")
+    pcap = ts.capture([r.stream(0, 5).reads([(1, 2, 2), (0, 3, 3)]).build()], name="reads-send.pcapng")
+    (row,) = ts.fields(pcap, ["_ws.expert.message", "unix.reads"], "frame.number == 1")
+    assert "READS in a record that is no RECV" in row[0] and row[1] == "", row
+
+
 def test_reads_whose_length_is_not_their_count_are_malformed(ts):
     pcap = ts.capture([sent(b"hello", 0), merged_read(ENTRIES, count=4),
                        merged_read([(0, 5, 5)], offset=5)], name="reads-count.pcapng")
