@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "udsdump/record.h"
 
@@ -47,7 +48,7 @@ void read_merge_free(struct read_merge *m)
 
 bool read_merge_eligible(const struct uds_event *ev, uint32_t extra_flags)
 {
-	return ev->event == UDS_EV_RECV && ev->sock_type == 1 /* SOCK_STREAM */ && ev->data_len == 0 &&
+	return ev->event == UDS_EV_RECV && ev->sock_type == SOCK_STREAM && ev->data_len == 0 &&
 	       ev->syscall != UDS_SYS_UNKNOWN && (ev->flags & UDS_F_METADATA_ONLY) &&
 	       !(ev->flags & (UDS_F_FIRST_SEEN | UDS_F_OOB)) && extra_flags == 0;
 }
