@@ -246,17 +246,38 @@ def test_hook_costs():
                          r"spans it)\)$" % re.escape(what), out, re.M), (what, out)
 
 
+PINGPONG_ROUND = (r"^round \d+ (this|landed|floor) +send +(\d+) ns +recv +(\d+) ns +"
+                  r"writer +(\d+) ns/record +traffic +(\d+) ns/message +records (\d+) lost 0$")
+PINGPONG_FIGURES = ("BPF per send", "BPF per read", "writer CPU per record",
+                    "traffic CPU per message")
+
+
 def test_pingpong_costs():
     """Both builds measured in each round, each capture whole: a DATA and
-    a RECV record per message, nothing lost."""
+    a RECV record per message, nothing lost; the traffic's own CPU too."""
     out = run_bench("pingpong_costs.py", "--messages", "5000", "--landed", UDSDUMP)
-    rounds = re.findall(r"^round \d+ (this|landed) +send +(\d+) ns +recv +(\d+) ns +"
-                        r"writer +(\d+) ns/record +records (\d+) lost 0$", out, re.M)
+    rounds = re.findall(PINGPONG_ROUND, out, re.M)
     assert sorted(r[0] for r in rounds) == ["landed"] * 3 + ["this"] * 3, out
-    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[3]) > 0 and int(r[4]) == 2 * 5000
-               for r in rounds), out
-    for what in ("BPF per send", "BPF per read", "writer CPU per record"):
+    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[3]) > 0 and int(r[4]) > 0
+               and int(r[5]) == 2 * 5000 for r in rounds), out
+    for what in PINGPONG_FIGURES:
         assert re.search(r"^TARGET pingpong %s this/landed: median [\d.]+, 90%% "
+                         r"interval \[[\d.]+, [\d.]+\] over 3 rounds$" % what,
+                         out, re.M), (what, out)
+
+
+def test_pingpong_costs_against_the_floor():
+    """--floor MODE runs bench/floor's program in the other slot: its own
+    programs are the ones measured, and it carries every send and read."""
+    out = run_bench("pingpong_costs.py", "--messages", "5000", "--floor", "write-reads")
+    rounds = re.findall(PINGPONG_ROUND, out, re.M)
+    assert sorted(r[0] for r in rounds) == ["floor"] * 3 + ["this"] * 3, out
+    # (the floor counts every Unix-socket message on the host, its own
+    # included: at least the ping-pong's)
+    assert all(int(r[1]) > 0 and int(r[2]) > 0 and int(r[5]) >= 2 * 5000
+               for r in rounds), out
+    for what in PINGPONG_FIGURES:
+        assert re.search(r"^TARGET pingpong %s this/floor: median [\d.]+, 90%% "
                          r"interval \[[\d.]+, [\d.]+\] over 3 rounds$" % what,
                          out, re.M), (what, out)
 
