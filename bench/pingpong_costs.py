@@ -8,9 +8,8 @@ RECV record per message) writes on CPU 1. Per round, for this build and the
 the syscall program's share) and per read, from kernel.bpf_stats_enabled,
 the writer's CPU per record (/proc/PID/task/*/schedstat), and the
 traffic's own CPU per message (the ping-pong process's rusage: its syscalls,
-the programs run in them, and what the programs cost the code around them,
-such as cache lines and instructions they evict, which bpf_stats does not
-count). Printed: the medians, and per figure the median of the per-round
+the programs run in them, and whatever the programs cost the process beyond
+their own run time, which bpf_stats does not count). Printed: the medians, and per figure the median of the per-round
 ratios this/landed with its 90% bootstrap interval.
 
 Pinning takes the scheduler and the other tasks out of the figures, which
@@ -101,8 +100,8 @@ def one_run(binary, d, n, args, floor_mode=None):
         ns, _ = per_run(["uds_sys_exit"])
         send = recv = ns / (2 * n)
     # the traffic's whole CPU per message: its syscalls, the programs run
-    # in them, and what the programs cost the process around them (cache
-    # lines and code they evict), which bpf_stats does not count
+    # in them, and whatever the programs cost the process beyond their own
+    # run time, which bpf_stats does not count
     traffic = (ru.ru_utime + ru.ru_stime) * 1e9 / n
     return {"send": send, "recv": recv, "writer": (cpu1 - cpu0) / (2 * n), "traffic": traffic,
             "records": st.get("records"), "lost": st.get("lost")}
@@ -113,6 +112,7 @@ def main():
     ap.add_argument("--landed", metavar="BIN", default=None,
                     help="the build to compare with (main's)")
     ap.add_argument("--floor", metavar="MODE", default=None,
+                    choices=("empty", "copy", "write", "write-reads"),
                     help="compare with bench/floor's udsdump-floor in MODE "
                     "(write-reads: it also records every read, as udsdump's "
                     "defaults do) in place of --landed")
@@ -129,6 +129,8 @@ def main():
         sys.exit(2)
     if bool(a.landed) == bool(a.floor):
         ap.error("give one of --landed BIN and --floor MODE")
+    if a.floor and a.landed_args:
+        ap.error("--landed-args goes with --landed, not --floor")
     d, udsdump = common.bench_setup(a, "udsbench-pp.")
     if a.floor:
         landed = common.snapshot_floor(None, d)
@@ -141,11 +143,11 @@ def main():
     other = "floor" if a.floor else "landed"
     builds = {"this": udsdump, other: landed}
     extra = {"this": shlex.split(a.this_args), other: shlex.split(a.landed_args)}
+    against = "udsdump-floor " + a.floor if a.floor else "--landed"
+    options = "".join("; %s with %s" % (b, " ".join(x)) for b, x in extra.items() if x)
     common.header("ping-pong costs (pinned: sender CPU 0, writer CPU 1)",
                   "%d messages of 64 bytes per run, %d rounds, this build "
-                  "and %s alternating%s" % (
-                      n, rounds, "udsdump-floor " + a.floor if a.floor else "--landed", "".join("; %s with %s" % (b, " ".join(x))
-                                         for b, x in extra.items() if x)))
+                  "and %s alternating%s" % (n, rounds, against, options))
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         old = f.read().strip()
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
