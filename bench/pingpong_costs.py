@@ -9,8 +9,10 @@ the syscall program's share) and per read, from kernel.bpf_stats_enabled,
 the writer's CPU per record (/proc/PID/task/*/schedstat), and the
 traffic's own CPU per message (the ping-pong process's rusage: its syscalls,
 the programs run in them, and whatever the programs cost the process beyond
-their own run time, which bpf_stats does not count). Printed: the medians, and per figure the median of the per-round
-ratios this/landed with its 90% bootstrap interval.
+their own run time, which bpf_stats does not count). Printed: the medians,
+and per figure the median of the per-round ratios this/landed with its 90%
+bootstrap interval. --floor MODE puts bench/floor's udsdump-floor in the
+--landed build's place.
 
 Pinning takes the scheduler and the other tasks out of the figures, which
 redis_overhead.py's throughput ratios carry (and which on a shared 2-vCPU
@@ -99,9 +101,7 @@ def one_run(binary, d, n, args, floor_mode=None):
     else:  # the syscall program serves both: per message
         ns, _ = per_run(["uds_sys_exit"])
         send = recv = ns / (2 * n)
-    # the traffic's whole CPU per message: its syscalls, the programs run
-    # in them, and whatever the programs cost the process beyond their own
-    # run time, which bpf_stats does not count
+    # (the traffic's CPU: see the top of this file)
     traffic = (ru.ru_utime + ru.ru_stime) * 1e9 / n
     return {"send": send, "recv": recv, "writer": (cpu1 - cpu0) / (2 * n), "traffic": traffic,
             "records": st.get("records"), "lost": st.get("lost")}
@@ -133,15 +133,15 @@ def main():
         ap.error("--landed-args goes with --landed, not --floor")
     d, udsdump = common.bench_setup(a, "udsbench-pp.")
     if a.floor:
-        landed = common.snapshot_floor(None, d)
-        if not landed:
+        other_bin = common.snapshot_floor(None, d)
+        if not other_bin:
             sys.exit(2)
     else:
-        landed = common.snapshot_udsdump(a.landed, d, "landed")
+        other_bin = common.snapshot_udsdump(a.landed, d, "landed")
     n = a.messages or (50000 if a.quick else 200000)
     rounds = a.rounds or (3 if a.quick else 7)
     other = "floor" if a.floor else "landed"
-    builds = {"this": udsdump, other: landed}
+    builds = {"this": udsdump, other: other_bin}
     extra = {"this": shlex.split(a.this_args), other: shlex.split(a.landed_args)}
     against = "udsdump-floor " + a.floor if a.floor else "--landed"
     options = "".join("; %s with %s" % (b, " ".join(x)) for b, x in extra.items() if x)
